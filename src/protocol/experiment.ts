@@ -1,0 +1,117 @@
+/**
+ * The experiment file (`*.skd.json`): the public contract read by the command line, the
+ * language server and the extension. The JSON Schema in `schema/experiment.schema.json`
+ * describes the same shape; keep the two in step (a unit test checks they agree on keys).
+ */
+
+export type DataFormatName = 'builtin' | 'idx' | 'cifar10' | 'cifar100' | 'folder' | string;
+
+export interface DataSpec {
+  format: DataFormatName;
+  /** Name of a builtin data set (format `builtin`). */
+  name?: string;
+  /** Directory with the files (formats idx, cifar10, cifar100, folder). */
+  dir?: string;
+  /** Optional subsampling of each split (stratified, seeded). */
+  limit?: { train?: number; test?: number };
+  /** Share of the training split held out for model selection and the TET quiz. */
+  validation?: number;
+  /** Optional augmentation applied to the network being trained. */
+  augment?: { flip?: boolean; crop?: number };
+  /** Resize images (format `folder` only) to this size: [height, width]. */
+  size?: [number, number];
+}
+
+export interface ModelSpec {
+  /** Model family: resnet | cnn | mobilenet, or a plugin module. */
+  model: string;
+  depth?: number;
+  width?: number;
+  epochs: number;
+}
+
+export interface TeacherRunSpec {
+  /** An earlier run directory whose teacher and trajectory are reused. */
+  run: string;
+}
+
+export type TeacherSpec = ModelSpec | TeacherRunSpec;
+
+export type MethodName =
+  | 'none'
+  | 'kd'
+  | 'fitnet'
+  | 'at'
+  | 'rco'
+  | 'dkd'
+  | 'skd'
+  | 'skd-no-tbt'
+  | 'skd-no-tet'
+  | string;
+
+export interface MethodSpec {
+  name: MethodName;
+  /** Number of learning stages K. */
+  stages: number;
+  /** Distillation temperature T. */
+  temperature: number;
+  /** Weight of the output-knowledge term (KD, DKD, SKD's experience term). */
+  alpha?: number;
+  /** Weight of the feature / behaviour term (FitNet, AT, SKD's behaviour term). */
+  beta?: number;
+  /** DKD's target / non-target weights. */
+  dkd?: { alpha?: number; beta?: number; warmup?: number };
+  /** SKD meta-network settings. */
+  tbt?: { hidden?: number; epochs?: number; lr?: number; cell?: 'gru' | 'lstm' };
+  tet?: { hidden?: number; epochs?: number; lr?: number; kl?: number };
+  /** Path of a user's method module (when `name` is not a builtin). */
+  module?: string;
+}
+
+export interface TrainingSpec {
+  batchSize: number;
+  optimizer: 'sgd';
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  schedule?: 'step' | 'cosine' | 'constant';
+  /** Epoch fractions (0..1) at which a step schedule multiplies the LR by `gamma`. */
+  milestones?: number[];
+  gamma?: number;
+}
+
+export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface Experiment {
+  name: string;
+  seed: number;
+  data: DataSpec;
+  teacher: TeacherSpec;
+  student: ModelSpec;
+  method: MethodSpec;
+  training: TrainingSpec;
+  backend: BackendName;
+  /** Number of worker threads to use for training (1 or 2); 'auto' picks by core count. */
+  threads?: number | 'auto';
+}
+
+export function isTeacherRun(t: TeacherSpec): t is TeacherRunSpec {
+  return typeof (t as TeacherRunSpec).run === 'string';
+}
+
+export const METHOD_NAMES: readonly string[] = [
+  'none',
+  'kd',
+  'fitnet',
+  'at',
+  'rco',
+  'dkd',
+  'skd',
+  'skd-no-tbt',
+  'skd-no-tet',
+];
+
+export const MODEL_NAMES: readonly string[] = ['resnet', 'cnn', 'mobilenet'];
+export const DATA_FORMATS: readonly string[] = ['builtin', 'idx', 'cifar10', 'cifar100', 'folder'];
+export const BUILTIN_DATASETS: readonly string[] = ['fashion-mnist-mini'];
+export const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];

@@ -1,0 +1,152 @@
+/**
+ * What a run directory holds: the event lines of `metrics.jsonl`, `status.json` and
+ * `summary.json`. The trainer writes them; the command line, the language server, the tree
+ * view and the dashboards read them. A run directory is the unit of truth.
+ */
+
+export const RUN_FILES = {
+  experiment: 'experiment.json',
+  metrics: 'metrics.jsonl',
+  status: 'status.json',
+  summary: 'summary.json',
+  student: 'student',
+  teacher: 'teacher',
+  trajectory: 'teacher/trajectory',
+  meta: 'meta',
+  exports: 'exports',
+  log: 'trainer.log',
+} as const;
+
+export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'stopped';
+
+export interface RunStatus {
+  state: RunState;
+  /** Phase being worked on: teacher, trajectory, tbt, tet, student, final. */
+  phase?: Phase;
+  /** 0..1 over the whole run. */
+  progress?: number;
+  error?: string;
+  pid?: number;
+  updated: string;
+  started?: string;
+  backend?: string;
+}
+
+export type Phase = 'setup' | 'teacher' | 'trajectory' | 'tbt' | 'tet' | 'student' | 'final';
+
+export type Network = 'teacher' | 'student';
+
+interface EventBase {
+  /** ISO time the event was written. */
+  time: string;
+}
+
+/** Start of the run (or of a resume): what runs where. */
+export interface RunEvent extends EventBase {
+  type: 'run';
+  name: string;
+  method: string;
+  backend: string;
+  resumed: boolean;
+  data: { name: string; train: number; validation: number; test: number; shape: number[]; classes: number };
+}
+
+/** A few times an epoch: live loss for the charts. */
+export interface BatchEvent extends EventBase {
+  type: 'batch';
+  network: Network;
+  epoch: number;
+  /** Fractional epoch, for the x axis. */
+  step: number;
+  loss: number;
+  terms: Record<string, number>;
+}
+
+export interface EpochEvent extends EventBase {
+  type: 'epoch';
+  network: Network;
+  epoch: number;
+  stage: number;
+  lr: number;
+  loss: number;
+  /** Mean of each named loss term over the epoch (ce, kd, behaviour, ...). */
+  terms: Record<string, number>;
+  trainAcc: number;
+  valAcc: number;
+  seconds: number;
+  imagesPerSec: number;
+}
+
+export interface StageEvent extends EventBase {
+  type: 'stage';
+  network: Network;
+  stage: number;
+  firstEpoch: number;
+  lastEpoch: number;
+  bestEpoch: number;
+  bestValAcc: number;
+}
+
+/** TBT behaviour prediction of stage `stage + 1` from stages 1..stage, on held-out probes. */
+export interface TbtEvent extends EventBase {
+  type: 'tbt';
+  stage: number;
+  layers: { layer: string; nmse: number; cosine: number; baselineNmse: number }[];
+}
+
+/** TET experience metrics of a stage, on held-out samples. */
+export interface TetEvent extends EventBase {
+  type: 'tet';
+  stage: number;
+  accuracy: number;
+  ece: number;
+  entropy: number;
+  klToTeacher: number;
+  teacherAccuracy: number;
+  teacherEce: number;
+}
+
+export interface PhaseEvent extends EventBase {
+  type: 'phase';
+  phase: Phase;
+  detail?: string;
+}
+
+export interface LogEvent extends EventBase {
+  type: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface FinalEvent extends EventBase {
+  type: 'final';
+  teacherTestAcc: number;
+  studentTestAcc: number;
+  teacherParams: number;
+  studentParams: number;
+  seconds: number;
+}
+
+export type MetricEvent =
+  | RunEvent
+  | BatchEvent
+  | EpochEvent
+  | StageEvent
+  | TbtEvent
+  | TetEvent
+  | PhaseEvent
+  | LogEvent
+  | FinalEvent;
+
+export interface Summary {
+  name: string;
+  method: string;
+  seed: number;
+  backend: string;
+  data: string;
+  teacher: { model: string; testAcc: number; params: number; fromRun?: string };
+  student: { model: string; testAcc: number; params: number };
+  seconds: number;
+  runDir: string;
+  finished: string;
+}

@@ -1,0 +1,76 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { MethodSpec } from '../../protocol/experiment';
+
+/**
+ * A distillation method: one module, one class, one interface (after mdistiller's Distiller).
+ * The engine calls `losses` inside the gradient tape for every student batch and sums the
+ * returned named terms, so a method adds a term without touching the engine, and every term is
+ * streamed to the charts under its name.
+ */
+
+/** Which teacher signals a method reads; the engine prepares only those. */
+export interface MethodNeeds {
+  /** The final (best overall) teacher's logits for the batch. */
+  finalLogits?: boolean;
+  /** The best-of-stage teacher logits of the student's current stage (RCO, SKD-no-TET). */
+  stageLogits?: boolean;
+  /** The final teacher's feature maps at its taps, computed on the fly (FitNet, AT). */
+  teacherFeatures?: boolean;
+  /** TET's refined logits of the current stage (SKD). */
+  experience?: boolean;
+  /** TBT's predicted next-stage behaviour descriptors per tap (SKD). */
+  behaviour?: boolean;
+}
+
+/** What the method sees of the teacher for one batch. Absent fields were not asked for. */
+export interface TeacherSignals {
+  finalLogits?: tf.Tensor2D;
+  stageLogits?: tf.Tensor2D;
+  /** NHWC maps, one per teacher tap, same spatial sizes as the student's taps. */
+  features?: tf.Tensor4D[];
+  experience?: tf.Tensor2D;
+  /** [batch, descriptor size of tap l], one per teacher tap. */
+  behaviour?: tf.Tensor2D[];
+}
+
+export interface BatchContext {
+  /** Integer labels [batch]. */
+  labels: tf.Tensor1D;
+  /** One-hot labels [batch, classes]. */
+  oneHot: tf.Tensor2D;
+  studentLogits: tf.Tensor2D;
+  /** NHWC maps, one per student tap. */
+  studentFeatures: tf.Tensor4D[];
+  teacher: TeacherSignals;
+  /** 0-based epoch of the student and the total, for warm-ups. */
+  epoch: number;
+  epochs: number;
+  /** 0-based learning stage of the student. */
+  stage: number;
+  stages: number;
+}
+
+/** Shapes a method needs to create its own trainable parts (adapters, regressors). */
+export interface MethodSetup {
+  spec: MethodSpec;
+  numClasses: number;
+  studentTapChannels: number[];
+  teacherTapChannels: number[];
+  /** Length of the behaviour descriptor of each teacher tap (SKD). */
+  behaviourSizes: number[];
+  seed: number;
+}
+
+export type LossTerms = Record<string, tf.Scalar>;
+
+export interface DistillMethod {
+  readonly name: string;
+  readonly needs: MethodNeeds;
+  /** Variables the method trains beside the student (adapters); not exported with it. */
+  extraVariables(): tf.Variable[];
+  /** Named loss terms for one batch, each a scalar; the engine sums them. */
+  losses(batch: BatchContext): LossTerms;
+  dispose(): void;
+}
+
+export type MethodFactory = (setup: MethodSetup) => DistillMethod;
