@@ -1,0 +1,120 @@
+/**
+ * The custom messages between the extension (language client) and the trainer (language
+ * server), as typed constants in one file, after vscode-eslint's `customMessages.ts`. Each
+ * namespace says which side sends it. Standard LSP features (diagnostics, completion, hover)
+ * for experiment files and `$/progress` work-done progress travel beside these.
+ */
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { MetricEvent, RunStatus, Summary } from './runDir';
+
+export interface RunInfo {
+  id: string;
+  /** Absolute run directory. */
+  dir: string;
+  name: string;
+  method: string;
+  /** Experiment file the run was started from, when known. */
+  experimentFile?: string;
+  status: RunStatus;
+  summary?: Summary;
+}
+
+export interface StartRunParams {
+  /** Absolute path of the experiment file. */
+  experimentFile: string;
+  /** Folder that receives the run directory (the `skdLab.runsFolder` setting). */
+  outDir: string;
+  /** Overrides the experiment's backend (the `skdLab.backend` setting), when set. */
+  backend?: string;
+  /** A work-done progress token created by the client, for a cancellable progress bar. */
+  workDoneToken?: string | number;
+}
+
+export interface RunRef {
+  dir: string;
+}
+
+/** client -> server: start a run; answers at once with the queued run. */
+export namespace StartRunRequest {
+  export const method = 'skd/startRun';
+  export const type = new RequestType<StartRunParams, RunInfo, void>(method);
+}
+
+/** client -> server: stop a running or queued run (it checkpoints and ends as `stopped`). */
+export namespace StopRunRequest {
+  export const method = 'skd/stopRun';
+  export const type = new RequestType<RunRef, RunInfo, void>(method);
+}
+
+/** client -> server: resume a stopped, failed or interrupted run from its last checkpoint. */
+export namespace ResumeRunRequest {
+  export const method = 'skd/resumeRun';
+  export const type = new RequestType<RunRef & { workDoneToken?: string | number }, RunInfo, void>(method);
+}
+
+/** client -> server: the runs under the given folders. */
+export namespace ListRunsRequest {
+  export const method = 'skd/listRuns';
+  export const type = new RequestType<{ folders: string[] }, RunInfo[], void>(method);
+}
+
+/**
+ * client -> server: the metric events of a run from line `from` on (0-based), for a dashboard
+ * that opens or reloads; live events then arrive as `skd/metrics` notifications.
+ */
+export namespace ReadMetricsRequest {
+  export const method = 'skd/readMetrics';
+  export const type = new RequestType<RunRef & { from?: number }, { events: MetricEvent[]; next: number }, void>(method);
+}
+
+export interface ExportParams {
+  dir: string;
+  format: 'tfjs' | 'onnx';
+  quantize: 'none' | 'float16' | 'uint8';
+  outDir?: string;
+}
+
+export interface ExportResult {
+  outDir: string;
+  files: string[];
+  bytes: number;
+  maxAbsLogitDiff: number;
+  accuracy: number;
+  card: string;
+}
+
+/** client -> server: export a run's student. */
+export namespace ExportStudentRequest {
+  export const method = 'skd/exportStudent';
+  export const type = new RequestType<ExportParams, ExportResult, void>(method);
+}
+
+/** server -> client: new metric events of a run (incremental, never the whole history). */
+export namespace MetricsNotification {
+  export const method = 'skd/metrics';
+  export const type = new NotificationType<{ dir: string; from: number; events: MetricEvent[] }>(method);
+}
+
+/** server -> client: a run's status changed (queued, running, done, failed, stopped). */
+export namespace RunStatusNotification {
+  export const method = 'skd/runStatus';
+  export const type = new NotificationType<RunInfo>(method);
+}
+
+/** server -> client: a line for the trainer log output channel. */
+export namespace TrainerLogNotification {
+  export const method = 'skd/log';
+  export const type = new NotificationType<{ level: 'info' | 'warn' | 'error'; message: string; dir?: string }>(method);
+}
+
+/** Settings the client passes in `initializationOptions` and on configuration change. */
+export interface TrainerSettings {
+  /** Node executable that runs each training process. */
+  nodePath: string;
+  /** How many runs may train at once; the rest wait in the queue. */
+  concurrentRuns: number;
+  /** Whether the workspace is trusted: untrusted workspaces get language features only. */
+  trusted: boolean;
+  /** Extra module paths of plugins (methods, models, data formats, exports) to load. */
+  pluginModules: string[];
+}
