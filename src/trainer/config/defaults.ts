@@ -1,0 +1,31 @@
+import type { Experiment, MethodSpec, TrainingSpec } from '../../protocol/experiment';
+
+/** Defaults for what an experiment file may leave out (the schema documents the same values). */
+export const TRAINING_DEFAULTS: TrainingSpec = {
+  batchSize: 64,
+  optimizer: 'sgd',
+  lr: 0.05,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  schedule: 'cosine',
+  milestones: [0.5, 0.75],
+  gamma: 0.1,
+};
+
+export const METHOD_DEFAULTS: Omit<MethodSpec, 'name'> = { stages: 4, temperature: 4 };
+
+/** The resolved config: every default filled in, as written to the run's experiment.json. */
+export function withDefaults(raw: Partial<Experiment> & Pick<Experiment, 'name' | 'data' | 'teacher' | 'student' | 'method'>): Experiment {
+  return {
+    ...raw,
+    name: raw.name,
+    seed: raw.seed ?? 1,
+    data: { validation: 0.1, ...raw.data },
+    teacher: raw.teacher,
+    student: raw.student,
+    method: { ...METHOD_DEFAULTS, ...raw.method },
+    training: { ...TRAINING_DEFAULTS, ...(raw.training ?? {}) },
+    backend: raw.backend ?? 'auto',
+    threads: raw.threads ?? 'auto',
+  };
+}

@@ -1,0 +1,145 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { METHOD_NAMES, isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
+import { RUN_FILES } from '../../protocol/runDir';
+import { InputError } from '../errors';
+import { modelFamilyNames } from '../models';
+import { withDefaults } from './defaults';
+import { schemaIssues } from './schema';
+
+export interface ExperimentIssue {
+  path: (string | number)[];
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/** Files each data format needs to find in `data.dir` (any of the names, raw or gzip). */
+const DATA_FILES: Record<string, string[]> = {
+  idx: ['train-images-idx3-ubyte', 'train-images-idx3-ubyte.gz'],
+  cifar10: ['data_batch_1.bin'],
+  cifar100: ['train.bin'],
+  folder: ['train'],
+};
+
+/** Resolves a path of the experiment file against the file's own folder. */
+export function resolveFrom(file: string, p: string): string {
+  return path.isAbsolute(p) ? p : path.resolve(path.dirname(file), p);
+}
+
+/**
+ * Every problem of an experiment object: JSON Schema errors first, then semantic checks the
+ * schema cannot express (unknown plugins, missing data, stages that don't fit the epochs).
+ * Used by the language server for diagnostics and by `skd run` before anything is written.
+ */
+export function validateExperimentObject(value: unknown, file: string, opts: { checkFiles?: boolean } = {}): ExperimentIssue[] {
+  const issues: ExperimentIssue[] = schemaIssues(value).map((i) => ({ ...i, severity: 'error' as const }));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return issues;
+  const exp = value as Partial<Experiment>;
+  const err = (p: (string | number)[], message: string, severity: 'error' | 'warning' = 'error') => {
+    if (!issues.some((i) => i.path.join('.') === p.join('.'))) issues.push({ path: p, message, severity });
+  };
+
+  const method = exp.method;
+  if (method && typeof method.name === 'string' && !METHOD_NAMES.includes(method.name) && !method.module) {
+    err(['method', 'name'], `unknown method "${method.name}" (known: ${METHOD_NAMES.join(', ')}; or give a plugin "module")`);
+  }
+  if (method?.module && opts.checkFiles && !fs.existsSync(resolveFrom(file, method.module))) {
+    err(['method', 'module'], `plugin module not found: ${resolveFrom(file, method.module)}`);
+  }
+  const checkNetwork = (key: 'teacher' | 'student', spec: ModelSpec) => {
+    if (typeof spec.model === 'string' && !modelFamilyNames().includes(spec.model)) {
+      err([key, 'model'], `unknown model "${spec.model}" (known: ${modelFamilyNames().join(', ')})`);
+    }
+    if (spec.model === 'resnet' && typeof spec.depth === 'number' && (spec.depth - 2) % 6 !== 0) {
+      err([key, 'depth'], `a ResNet's depth must be 6n+2 (8, 14, 20, 26, 32, ...), got ${spec.depth}`);
+    }
+    const stages = typeof method?.stages === 'number' ? method.stages : 4;
+    if (typeof spec.epochs === 'number' && spec.epochs < stages && method?.name !== 'none') {
+      err([key, 'epochs'], `${spec.epochs} epochs cannot hold ${stages} learning stages (method.stages); use at least ${stages}`);
+    }
+  };
+  if (exp.student && typeof exp.student === 'object') checkNetwork('student', exp.student);
+  if (exp.teacher && typeof exp.teacher === 'object') {
+    if (isTeacherRun(exp.teacher)) {
+      if (opts.checkFiles) {
+        const dir = resolveFrom(file, exp.teacher.run);
+        if (!fs.existsSync(path.join(dir, RUN_FILES.trajectory, 'trajectory.json'))) {
+          err(['teacher', 'run'], `${dir} holds no recorded teacher trajectory (teacher/trajectory/trajectory.json); only a run that trained its teacher with SKD Lab can be reused`);
+        }
+      }
+    } else {
+      checkNetwork('teacher', exp.teacher as ModelSpec);
+    }
+  }
+
+  const data = exp.data;
+  if (data && typeof data === 'object') {
+    if (data.format === 'builtin' && !data.name) err(['data', 'name'], 'the builtin format needs a data set name, e.g. "fashion-mnist-mini"');
+    if (data.format && data.format !== 'builtin' && !data.dir) err(['data', 'dir'], `the ${data.format} format needs "dir", the folder with its files`);
+    if (opts.checkFiles && data.dir && DATA_FILES[data.format]) {
+      const dir = resolveFrom(file, data.dir);
+      if (!fs.existsSync(dir)) err(['data', 'dir'], `folder not found: ${dir}`);
+      else if (!DATA_FILES[data.format].some((f) => fs.existsSync(path.join(dir, f)))) {
+        err(['data', 'dir'], `${dir} has no ${DATA_FILES[data.format][0]} (expected for format ${data.format})`);
+      }
+    }
+  }
+  return issues;
+}
+
+/** Reads, validates and resolves an experiment file; the first problem is thrown as one line. */
+export function loadExperiment(file: string): Experiment {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(file, undefined, `cannot read the experiment file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(stripJsonComments(text));
+  } catch (e) {
+    throw new InputError(file, undefined, `not valid JSON: ${(e as Error).message}`);
+  }
+  return checkedExperiment(value, file);
+}
+
+/** Validates an already-parsed experiment (e.g. a run's experiment.json) and fills defaults. */
+export function checkedExperiment(value: unknown, file: string): Experiment {
+  const issues = validateExperimentObject(value, file, { checkFiles: true }).filter((i) => i.severity === 'error');
+  if (issues.length > 0) {
+    const first = issues[0];
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+    throw new InputError(file, first.path.join('.') || undefined, first.message + more);
+  }
+  return withDefaults(value as Experiment);
+}
+
+/**
+ * Experiment files may carry // and /* *\/ comments (VS Code opens *.skd.json as JSON with
+ * comments); strip them outside strings before JSON.parse.
+ */
+export function stripJsonComments(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (c === '/' && text[i + 1] === '*') {
+      i += 2;
+      while (i < text.length && !(text[i] === '*' && text[i + 1] === '/')) i++;
+      i++;
+    } else out += c;
+  }
+  // Trailing commas, allowed by JSON with comments.
+  return out.replace(/,(\s*[}\]])/g, '$1');
+}
