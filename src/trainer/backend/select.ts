@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs-core';
+// Training needs the gradient functions, which tfjs-core registers only on request.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { BackendName } from '../../protocol/experiment';
+import { registerWasmTrainingKernels } from './wasmKernels';
+
+/**
+ * Picks the compute backend for this process. 'auto' takes the first that loads, in order of
+ * speed: tfjs-node-gpu, tfjs-node (both optional dependencies that usually cannot install), wasm
+ * (XNNPACK, with SKD Lab's training kernels), and the pure-JS cpu backend. Logging the choice is
+ * the caller's job; `detail` says what was chosen in words.
+ */
+
+export interface SelectedBackend {
+  /** The tf.js backend name now active ('tensorflow', 'wasm', 'cpu'). */
+  name: string;
+  /** For people: e.g. "wasm (XNNPACK, SIMD, 1 thread)". */
+  detail: string;
+}
+
+export const AUTO_ORDER: readonly Exclude<BackendName, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** `require` that esbuild leaves alone, so that absent optional packages fail only at run time. */
+function optionalRequire(id: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const req = (typeof require === 'function' ? require : undefined) as NodeRequire | undefined;
+  if (!req) throw new Error('require is not available in this environment');
+  return req(id);
+}
+
+async function activate(name: string): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tf.js could not initialise the ${name} backend`);
+  await tf.ready();
+}
+
+async function useTensorflow(gpu: boolean): Promise<SelectedBackend> {
+  const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  try {
+    optionalRequire(pkg);
+  } catch (e) {
+    throw new Error(`${pkg} is not installed or failed to load (${firstLine(e)})`);
+  }
+  await activate('tensorflow');
+  return { name: 'tensorflow', detail: `tensorflow (${pkg}${gpu ? ', CUDA' : ', CPU'})` };
+}
+
+async function useWasm(): Promise<SelectedBackend> {
+  // The package registers the 'wasm' backend when loaded; it stays external to the esbuild
+  // bundles so that its .wasm files are found beside it in node_modules.
+  const wasm = optionalRequire('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
+  await activate('wasm');
+  registerWasmTrainingKernels();
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = typeof wasm.getThreadsCount === 'function' ? wasm.getThreadsCount() : 1;
+  return { name: 'wasm', detail: `wasm (XNNPACK${simd ? ', SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'})` };
+}
+
+async function useCpu(): Promise<SelectedBackend> {
+  optionalRequire('@tensorflow/tfjs-backend-cpu');
+  await activate('cpu');
+  return { name: 'cpu', detail: 'cpu (pure JavaScript, slow)' };
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split('\n')[0];
+}
+
+const LOADERS: Record<Exclude<BackendName, 'auto'>, () => Promise<SelectedBackend>> = {
+  'tensorflow-gpu': () => useTensorflow(true),
+  tensorflow: () => useTensorflow(false),
+  wasm: useWasm,
+  cpu: useCpu,
+};
+
+/**
+ * Activates `name`, or for 'auto' the fastest that loads. A named backend that cannot load is an
+ * error that says why; 'auto' falls through and its error lists every failure.
+ */
+export async function selectBackend(name: BackendName): Promise<SelectedBackend> {
+  if (name !== 'auto') {
+    const load = LOADERS[name];
+    if (!load) throw new Error(`unknown backend "${String(name)}" (expected one of auto, ${AUTO_ORDER.join(', ')})`);
+    try {
+      return await load();
+    } catch (e) {
+      throw new Error(`backend "${name}" is not available: ${firstLine(e)}`);
+    }
+  }
+  const failures: string[] = [];
+  for (const candidate of AUTO_ORDER) {
+    try {
+      return await LOADERS[candidate]();
+    } catch (e) {
+      failures.push(`${candidate}: ${firstLine(e)}`);
+    }
+  }
+  throw new Error(`no compute backend could be loaded (${failures.join('; ')})`);
+}

@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2DBackpropFilterConfig } from './conv2DBackpropFilter';
+import { conv2DBackpropInputConfig } from './conv2DBackpropInput';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwiseConv2dNativeBackpropFilter';
+import { depthwiseConv2dNativeBackpropInputConfig } from './depthwiseConv2dNativeBackpropInput';
+import { tileConfig } from './tile';
+
+/**
+ * Kernels SKD Lab supplies to the wasm backend: the three it lacks for training convolutional
+ * networks, and replacements for two it has that are far too slow for training
+ * (Conv2DBackpropInput, a scalar loop; Tile, an index per element).
+ */
+export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  tileConfig,
+];
+
+/**
+ * Registers the supplied kernels for 'wasm', replacing any registered under the same name.
+ * Call after `await tf.setBackend('wasm')`; calling it again is harmless.
+ */
+export function registerWasmTrainingKernels(): void {
+  for (const config of WASM_TRAINING_KERNELS) {
+    if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
+}
