@@ -31,7 +31,7 @@ for (const c of CONV_CASES) {
     const wh = randomHost([c.f[0], c.f[1], c.x[3], c.out], 2);
     const probe = tf.tidy(() => {
       // The output shape, to draw r; computed on whichever backend is active.
-      return tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(wh.shape) as tf.Tensor4D, c.stride, c.pad).shape;
+      return tf.conv2d(tf.zeros(c.x) as unknown as tf.Tensor4D, tf.zeros(wh.shape) as unknown as tf.Tensor4D, c.stride, c.pad).shape;
     });
     const rh = randomHost(probe, 3);
     const err = await wasmVsCpu([xh, wh, rh], (x, w, r) => {
@@ -51,7 +51,7 @@ for (const multiplier of [1, 2]) {
         const xh = randomHost([2, 9, 7, 3], 4);
         const wh = randomHost([3, 3, 3, multiplier], 5);
         const shape = tf.tidy(
-          () => tf.depthwiseConv2d(tf.zeros(xh.shape) as tf.Tensor4D, tf.zeros(wh.shape) as tf.Tensor4D, stride, pad).shape,
+          () => tf.depthwiseConv2d(tf.zeros(xh.shape) as unknown as tf.Tensor4D, tf.zeros(wh.shape) as unknown as tf.Tensor4D, stride, pad).shape,
         );
         const rh = randomHost(shape, 6);
         const err = await wasmVsCpu([xh, wh, rh], (x, w, r) => {
