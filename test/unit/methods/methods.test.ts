@@ -1,0 +1,220 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { at } from '../../../src/trainer/methods/at';
+import { dkd, dkdWarmup } from '../../../src/trainer/methods/dkd';
+import { fitnet } from '../../../src/trainer/methods/fitnet';
+import { kd } from '../../../src/trainer/methods/kd';
+import { none } from '../../../src/trainer/methods/none';
+import { rco } from '../../../src/trainer/methods/rco';
+import type { DistillMethod, LossTerms, MethodFactory, MethodSetup } from '../../../src/trainer/methods/types';
+import * as R from './reference';
+
+/** Runs `losses` on the tiny batch and reads every term back as a number. */
+function terms(factory: MethodFactory, s: MethodSetup = R.setup(), epoch = 0, epochs = 10): Record<string, number> {
+  const method = factory(s);
+  const b = R.batch(epoch, epochs);
+  try {
+    return tf.tidy(() => {
+      const out: Record<string, number> = {};
+      for (const [k, v] of Object.entries(method.losses(b))) out[k] = R.value(v);
+      return out;
+    }) as unknown as Record<string, number>;
+  } finally {
+    R.disposeBatch(b);
+    method.dispose();
+  }
+}
+
+function closeTerms(got: Record<string, number>, expected: Record<string, number>): void {
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(expected).sort());
+  for (const k of Object.keys(expected)) R.close(got[k], expected[k]);
+}
+
+const CE = R.ce(R.STUDENT, R.LABELS);
+
+test('none: CE only, no teacher signal', () => {
+  const m = none(R.setup());
+  assert.deepEqual(m.needs, {});
+  closeTerms(terms(none), { ce: CE });
+});
+
+test('kd: (1 - alpha) CE + alpha T^2 KL, defaults alpha 0.9 and T 4', () => {
+  assert.deepEqual(kd(R.setup()).needs, { finalLogits: true });
+  closeTerms(terms(kd), { ce: 0.1 * CE, kd: 0.9 * R.kdTerm(R.TEACHER, R.STUDENT, 4) });
+  closeTerms(terms(kd, R.setup({ alpha: 0.5, temperature: 2 })), {
+    ce: 0.5 * CE,
+    kd: 0.5 * R.kdTerm(R.TEACHER, R.STUDENT, 2),
+  });
+});
+
+test('rco: KD terms against the best-of-stage logits of the current stage', () => {
+  assert.deepEqual(rco(R.setup()).needs, { stageLogits: true });
+  closeTerms(terms(rco), { ce: 0.1 * CE, kd: 0.9 * R.kdTerm(R.STAGE, R.STUDENT, 4) });
+});
+
+test('fitnet: CE + beta * mean over taps of MSE(1x1 regressor(F_S), F_T)', () => {
+  const s = R.setup({ beta: 2 });
+  const m = fitnet(s);
+  assert.deepEqual(m.needs, { teacherFeatures: true });
+  const vars = m.extraVariables();
+  assert.equal(vars.length, 4);
+  const perTap = R.STUDENT_CHANNELS.map((cin, l) => {
+    const cout = R.TEACHER_CHANNELS[l];
+    const kernel = Array.from(vars[2 * l].dataSync());
+    const bias = Array.from(vars[2 * l + 1].dataSync());
+    assert.deepEqual(vars[2 * l].shape, [1, 1, cin, cout]);
+    const projected = R.conv1x1(R.STUDENT_FEATURES[l], kernel, bias, cin, cout);
+    return R.mse(R.flat4(projected), R.flat4(R.TEACHER_FEATURES[l]));
+  });
+  const b = R.batch();
+  const got = tf.tidy(() => Object.fromEntries(Object.entries(m.losses(b)).map(([k, v]) => [k, R.value(v)])));
+  R.disposeBatch(b);
+  closeTerms(got as Record<string, number>, { ce: CE, hint: 2 * R.mean(perTap) });
+  m.dispose();
+  assert.ok(vars.every((v) => v.isDisposed));
+});
+
+test('fitnet: the regressors start from the run seed', () => {
+  const kernel = (seed: number) => {
+    const m = fitnet(R.setup({}, seed));
+    const k = Array.from(m.extraVariables()[0].dataSync());
+    m.dispose();
+    return k;
+  };
+  assert.deepEqual(kernel(3), kernel(3));
+  assert.notDeepEqual(kernel(3), kernel(4));
+});
+
+test('at: CE + beta/2 * sum over taps of mean squared difference of attention maps, beta 1000', () => {
+  assert.deepEqual(at(R.setup()).needs, { teacherFeatures: true });
+  const perTap = R.STUDENT_FEATURES.map((f, l) =>
+    R.mse(R.attention(f).flat(), R.attention(R.TEACHER_FEATURES[l]).flat()),
+  );
+  closeTerms(terms(at), { ce: CE, at: 500 * R.sum(perTap) });
+  closeTerms(terms(at, R.setup({ beta: 10 })), { ce: CE, at: 5 * R.sum(perTap) });
+});
+
+test('dkd: CE + alpha TCKD + beta NCKD after the warm-up, defaults 1 and 8', () => {
+  assert.deepEqual(dkd(R.setup()).needs, { finalLogits: true });
+  const tc = R.tckd(R.TEACHER, R.STUDENT, R.LABELS, 4);
+  const nc = R.nckd(R.TEACHER, R.STUDENT, R.LABELS, 4);
+  // 10 epochs: default warm-up 2 epochs, so epoch 5 has full weight.
+  closeTerms(terms(dkd, R.setup(), 5, 10), { ce: CE, tckd: tc, nckd: 8 * nc });
+  closeTerms(terms(dkd, R.setup({ dkd: { alpha: 2, beta: 3, warmup: 0 } }), 0, 10), { ce: CE, tckd: 2 * tc, nckd: 3 * nc });
+});
+
+test('dkd: the warm-up scales both DKD terms linearly, CE untouched', () => {
+  const tc = R.tckd(R.TEACHER, R.STUDENT, R.LABELS, 4);
+  const nc = R.nckd(R.TEACHER, R.STUDENT, R.LABELS, 4);
+  const s = R.setup({ dkd: { warmup: 4 } });
+  for (const [epoch, w] of [
+    [0, 0.25],
+    [1, 0.5],
+    [2, 0.75],
+    [3, 1],
+    [9, 1],
+  ]) {
+    closeTerms(terms(dkd, s, epoch, 10), { ce: CE, tckd: w * tc, nckd: 8 * w * nc });
+  }
+  // Default: 20% of the epochs (20 epochs -> 4), at least one.
+  closeTerms(terms(dkd, R.setup(), 1, 20), { ce: CE, tckd: 0.5 * tc, nckd: 4 * nc });
+  assert.equal(dkdWarmup(0, 1), 1);
+  assert.equal(dkdWarmup(0, 0), 1);
+});
+
+const ALL: [string, MethodFactory][] = [
+  ['none', none],
+  ['kd', kd],
+  ['rco', rco],
+  ['fitnet', fitnet],
+  ['at', at],
+  ['dkd', dkd],
+];
+
+test('every method: named scalar terms, all finite, and its name', () => {
+  for (const [name, factory] of ALL) {
+    const m = factory(R.setup());
+    assert.equal(m.name, name);
+    m.dispose();
+    const got = terms(factory);
+    assert.ok(Object.keys(got).includes('ce'), name);
+    for (const [k, v] of Object.entries(got)) assert.ok(Number.isFinite(v), `${name}.${k} = ${v}`);
+  }
+});
+
+test('every method: no tensor leaks inside a tidy, inputs left alone', () => {
+  for (const [name, factory] of ALL) {
+    const m: DistillMethod = factory(R.setup());
+    const b = R.batch(3, 10);
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      m.losses(b);
+    });
+    assert.equal(tf.memory().numTensors, before, `${name} leaked`);
+    // And outside a tidy, only the returned terms are new.
+    const out: LossTerms = m.losses(b);
+    assert.equal(tf.memory().numTensors, before + Object.keys(out).length, `${name} left intermediates`);
+    tf.dispose(Object.values(out));
+    assert.equal(b.studentLogits.isDisposed, false);
+    assert.ok(b.studentFeatures.every((f) => !f.isDisposed));
+    R.disposeBatch(b);
+    m.dispose();
+  }
+});
+
+test('every method: gradients reach the student outputs and the extra variables', () => {
+  for (const [name, factory] of ALL) {
+    const m = factory(R.setup());
+    const b = R.batch(5, 10);
+    const logits = tf.variable(b.studentLogits);
+    const feats = b.studentFeatures.map((f) => tf.variable(f));
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.addN(Object.values(m.losses({ ...b, studentLogits: logits, studentFeatures: feats }))) as tf.Scalar,
+        [logits, ...feats, ...m.extraVariables()],
+      );
+      assert.ok(Number.isFinite(R.value(value)), name);
+      const norm = (id: string) => {
+        const g = grads[id];
+        return g ? R.sum(Array.from(g.dataSync()).map(Math.abs)) : 0;
+      };
+      for (const [id, g] of Object.entries(grads)) {
+        assert.ok(Array.from(g.dataSync()).every(Number.isFinite), `${name}: non-finite gradient`);
+        void id;
+      }
+      assert.ok(norm(logits.name) > 0, `${name}: no gradient to the logits`);
+      const featureMethod = name === 'fitnet' || name === 'at';
+      for (const f of feats) assert.equal(norm(f.name) > 0, featureMethod, `${name}: feature gradient`);
+      for (const v of m.extraVariables()) assert.ok(norm(v.name) > 0, `${name}: no gradient to ${v.name}`);
+    });
+    assert.equal(tf.memory().numTensors, before, `${name} leaked under the tape`);
+    tf.dispose([logits, ...feats]);
+    R.disposeBatch(b);
+    m.dispose();
+  }
+});
+
+test('a method without its teacher signal says which one is missing', () => {
+  for (const [factory, signal] of [
+    [kd, /final logits/],
+    [rco, /best-of-stage logits/],
+    [fitnet, /feature maps/],
+    [at, /feature maps/],
+    [dkd, /final logits/],
+  ] as [MethodFactory, RegExp][]) {
+    const m = factory(R.setup());
+    const b = R.batch();
+    assert.throws(() => m.losses({ ...b, teacher: {} }), signal);
+    R.disposeBatch(b);
+    m.dispose();
+  }
+});
+
+test('invalid weights are refused with the field name', () => {
+  assert.throws(() => kd(R.setup({ alpha: 1.5 })), /method\.alpha/);
+  assert.throws(() => kd(R.setup({ temperature: 0 })), /method\.temperature/);
+  assert.throws(() => at(R.setup({ beta: Number.NaN })), /method\.beta/);
+  assert.throws(() => dkd(R.setup({ dkd: { beta: -1 } })), /method\.dkd\.beta/);
+});
