@@ -1,0 +1,178 @@
+/**
+ * Completion in experiment files: the keys an object may still take (with their schema
+ * descriptions), the allowed values of enum-like keys (methods, models, formats, backends),
+ * and whole `teacher` / `student` / `method` blocks as snippets.
+ */
+import { type Node, findNodeAtLocation, getLocation } from 'jsonc-parser';
+import {
+  type CompletionItem,
+  CompletionItemKind,
+  InsertTextFormat,
+  MarkupKind,
+  type Position,
+  type Range,
+} from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { BACKENDS, BUILTIN_DATASETS, DATA_FORMATS, METHOD_NAMES, MODEL_NAMES } from '../../protocol/experiment';
+import { parseExperiment } from './experimentDocument';
+import {
+  type JsonPath,
+  type SchemaNavigator,
+  type SchemaNode,
+  defaultOf,
+  describeOf,
+  enumValuesOf,
+  typesOf,
+} from './schemaNavigator';
+
+/**
+ * Names that plugins may extend: the schema accepts any string there (`anyOf` with a
+ * pattern), so the builtin names come from the protocol as well as from the schema.
+ */
+const KNOWN_VALUES: Record<string, readonly string[]> = {
+  'method.name': METHOD_NAMES,
+  'teacher.model': MODEL_NAMES,
+  'student.model': MODEL_NAMES,
+  'data.format': DATA_FORMATS,
+  'data.name': BUILTIN_DATASETS,
+  backend: BACKENDS,
+};
+
+const choice = (values: readonly string[]) => `\${1|${values.join(',')}|}`;
+
+/** Whole blocks for the keys users write most; `$0` lands after the block. */
+const BLOCK_SNIPPETS: Record<string, { label: string; body: string }> = {
+  teacher: {
+    label: 'teacher: a network to train',
+    body: `"teacher": {\n\t"model": "${choice(MODEL_NAMES)}",\n\t"depth": \${2:14},\n\t"width": \${3:16},\n\t"epochs": \${4:8}\n}$0`,
+  },
+  student: {
+    label: 'student: the network to distil',
+    body: `"student": {\n\t"model": "${choice(['cnn', ...MODEL_NAMES.filter((m) => m !== 'cnn')])}",\n\t"width": \${2:8},\n\t"epochs": \${3:8}\n}$0`,
+  },
+  method: {
+    label: 'method: distillation method and settings',
+    body: `"method": {\n\t"name": "${choice(['skd', ...METHOD_NAMES.filter((m) => m !== 'skd')])}",\n\t"stages": \${2:4},\n\t"temperature": \${3:4}\n}$0`,
+  },
+};
+
+export function experimentCompletions(doc: TextDocument, position: Position, schema: SchemaNavigator): CompletionItem[] {
+  const text = doc.getText();
+  const offset = doc.offsetAt(position);
+  const location = getLocation(text, offset);
+  const { root } = parseExperiment(text);
+  if (location.isAtPropertyKey) {
+    return keyCompletions(doc, offset, location.path.slice(0, -1), location.previousNode, root, schema);
+  }
+  if (location.path.length === 0) return [];
+  return valueCompletions(doc, offset, location.path, location.previousNode, schema);
+}
+
+function keyCompletions(
+  doc: TextDocument,
+  offset: number,
+  objectPath: JsonPath,
+  previous: Node | undefined,
+  root: Node | undefined,
+  schema: SchemaNavigator,
+): CompletionItem[] {
+  const objectNode = root ? findNodeAtLocation(root, objectPath) : undefined;
+  const present = new Set((objectNode?.children ?? []).map((p) => p.children?.[0]?.value as string));
+  // Inside an existing key string only the name is replaced; the user's value stays.
+  const inKeyString = previous?.type === 'property' && previous.offset < offset && offset <= previous.offset + previous.length;
+  const range = inKeyString ? rangeOf(doc, previous.offset, previous.offset + previous.length) : wordRange(doc, offset);
+  if (inKeyString) present.delete(previous.value as string);
+  const items: CompletionItem[] = [];
+  for (const [name, schemas] of schema.propertiesAt(objectPath)) {
+    if (present.has(name) || name === '$schema') continue;
+    const docs = documentation(name, schemas);
+    const snippet = inKeyString ? JSON.stringify(name) : `${JSON.stringify(name)}: ${valueSnippet(schemas)}`;
+    items.push({
+      label: name,
+      kind: CompletionItemKind.Property,
+      detail: typesOf(schemas).join(' | ') || undefined,
+      documentation: docs,
+      filterText: JSON.stringify(name),
+      insertTextFormat: InsertTextFormat.Snippet,
+      textEdit: { range, newText: snippet },
+    });
+    const block = objectPath.length === 0 && !inKeyString ? BLOCK_SNIPPETS[name] : undefined;
+    if (block) {
+      items.push({
+        label: block.label,
+        kind: CompletionItemKind.Snippet,
+        documentation: docs,
+        filterText: JSON.stringify(name),
+        insertTextFormat: InsertTextFormat.Snippet,
+        textEdit: { range, newText: block.body },
+      });
+    }
+  }
+  return items;
+}
+
+function valueCompletions(
+  doc: TextDocument,
+  offset: number,
+  path: JsonPath,
+  previous: Node | undefined,
+  schema: SchemaNavigator,
+): CompletionItem[] {
+  const schemas = schema.at(path);
+  const values = enumValuesOf(schemas);
+  for (const v of KNOWN_VALUES[path.join('.')] ?? []) if (!values.includes(v)) values.push(v);
+  if (values.length === 0 && typesOf(schemas).includes('boolean')) values.push(true, false);
+  const inValue =
+    previous !== undefined &&
+    previous.type !== 'property' &&
+    previous.type !== 'object' &&
+    previous.type !== 'array' &&
+    previous.offset <= offset &&
+    offset <= previous.offset + previous.length;
+  const range = inValue ? rangeOf(doc, previous.offset, previous.offset + previous.length) : wordRange(doc, offset);
+  return values.map((value, i) => {
+    const newText = JSON.stringify(value);
+    return {
+      label: typeof value === 'string' ? value : newText,
+      kind: CompletionItemKind.Value,
+      detail: describeOf(schemas)?.split('. ')[0],
+      filterText: newText,
+      sortText: String(i).padStart(3, '0'),
+      textEdit: { range, newText },
+    };
+  });
+}
+
+/** A placeholder value for a key of this schema, so the cursor lands where typing goes on. */
+function valueSnippet(schemas: SchemaNode[]): string {
+  const values = enumValuesOf(schemas).filter((v): v is string => typeof v === 'string');
+  const types = typesOf(schemas);
+  const fallback = defaultOf(schemas);
+  if (values.length > 0) return `"${choice(values)}"`;
+  if (types.includes('object')) return '{$1}';
+  if (types.includes('array')) return '[$1]';
+  if (types.includes('boolean')) return `\${1|${fallback === true ? 'true,false' : 'false,true'}|}`;
+  if (types.includes('integer') || types.includes('number')) return `\${1:${typeof fallback === 'number' ? fallback : 0}}`;
+  if (types.includes('string')) return '"$1"';
+  return '$1';
+}
+
+function documentation(name: string, schemas: SchemaNode[]): { kind: typeof MarkupKind.Markdown; value: string } | undefined {
+  const text = describeOf(schemas);
+  if (!text) return undefined;
+  const fallback = defaultOf(schemas);
+  const tail = fallback !== undefined ? `\n\nDefault: \`${JSON.stringify(fallback)}\`` : '';
+  return { kind: MarkupKind.Markdown, value: `**${name}**: ${text}${tail}` };
+}
+
+/** The bare word the user is typing before the cursor (no quotes yet), possibly empty. */
+function wordRange(doc: TextDocument, offset: number): Range {
+  const text = doc.getText();
+  let start = offset;
+  while (start > 0 && /[A-Za-z0-9_$.-]/.test(text[start - 1])) start--;
+  return rangeOf(doc, start, offset);
+}
+
+function rangeOf(doc: TextDocument, start: number, end: number): Range {
+  return { start: doc.positionAt(start), end: doc.positionAt(end) };
+}

@@ -1,0 +1,172 @@
+/**
+ * Run directories as the server sees them: naming new ones, reading their status, summary
+ * and metrics tolerantly (a run may be writing them right now, or may have died mid-line),
+ * and finding them under the runs folders.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseJsonc } from 'jsonc-parser';
+import type { RunInfo } from '../../protocol/lsp';
+import { type MetricEvent, RUN_FILES, type RunStatus, type Summary } from '../../protocol/runDir';
+import { writeJsonAtomic } from '../util/atomicFile';
+
+/** `<name>-<yyyymmdd-hhmmss>` in local time, the name made safe for a folder. */
+export function runDirName(name: string, when: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}`;
+  return `${safeName(name)}-${stamp}`;
+}
+
+export function safeName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '').slice(0, 80);
+  return cleaned || 'run';
+}
+
+/**
+ * Creates a fresh run directory under `outDir`; two runs started in the same second get
+ * `-2`, `-3`... rather than sharing one.
+ */
+export function createRunDir(outDir: string, name: string, when = new Date()): string {
+  fs.mkdirSync(outDir, { recursive: true });
+  const base = path.join(outDir, runDirName(name, when));
+  for (let i = 1; ; i++) {
+    const dir = i === 1 ? base : `${base}-${i}`;
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || i > 1000) throw e;
+    }
+  }
+}
+
+/** The experiment's `name`, or the file name without `.skd.json` when it has none. */
+export function experimentInfo(file: string): { name: string; method: string } {
+  let value: unknown;
+  try {
+    value = parseJsonc(fs.readFileSync(file, 'utf8'), [], { allowTrailingComma: true });
+  } catch {
+    value = undefined;
+  }
+  const o = isObject(value) ? value : {};
+  const fallback = path.basename(file).replace(/\.skd\.json$/i, '').replace(/\.json$/i, '');
+  const method = isObject(o.method) && typeof o.method.name === 'string' ? o.method.name : '';
+  return { name: typeof o.name === 'string' && o.name ? o.name : fallback, method };
+}
+
+export function readStatus(dir: string): RunStatus | undefined {
+  const v = readJsonTolerant(path.join(dir, RUN_FILES.status));
+  return isObject(v) && typeof v.state === 'string' ? (v as unknown as RunStatus) : undefined;
+}
+
+export function writeStatus(dir: string, status: RunStatus): void {
+  writeJsonAtomic(path.join(dir, RUN_FILES.status), status);
+}
+
+export function readSummary(dir: string): Summary | undefined {
+  const v = readJsonTolerant(path.join(dir, RUN_FILES.summary));
+  return isObject(v) ? (v as unknown as Summary) : undefined;
+}
+
+export function isPidAlive(pid: number | undefined): boolean {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A run directory as a RunInfo. A status that says `running` or `queued` while no process
+ * is behind it is an interrupted run: it is reported as `stopped`, so it can be resumed.
+ */
+export function readRunInfo(dir: string): RunInfo | undefined {
+  const status = readStatus(dir);
+  if (!status) return undefined;
+  const exp = readJsonTolerant(path.join(dir, RUN_FILES.experiment));
+  const e = isObject(exp) ? exp : {};
+  const name = typeof e.name === 'string' ? e.name : path.basename(dir);
+  const method = isObject(e.method) && typeof e.method.name === 'string' ? e.method.name : '';
+  let shown = status;
+  if ((status.state === 'running' && !isPidAlive(status.pid)) || status.state === 'queued') {
+    shown = { ...status, state: 'stopped', error: status.error ?? 'interrupted' };
+  }
+  const info: RunInfo = { id: path.basename(dir), dir, name, method, status: shown };
+  if (status.state === 'done') {
+    const summary = readSummary(dir);
+    if (summary) info.summary = summary;
+  }
+  return info;
+}
+
+/** Run directories (folders with a status.json) under each folder, two levels deep. */
+export function findRunDirs(folders: string[], depth = 2): string[] {
+  const out: string[] = [];
+  const visit = (dir: string, level: number) => {
+    if (fs.existsSync(path.join(dir, RUN_FILES.status))) {
+      out.push(dir);
+      return;
+    }
+    if (level >= depth) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') {
+        visit(path.join(dir, entry.name), level + 1);
+      }
+    }
+  };
+  for (const folder of folders) visit(path.resolve(folder), 0);
+  return [...new Set(out)].sort();
+}
+
+/**
+ * Metric events of `metrics.jsonl` from line `from` (0-based) on. Only complete lines count:
+ * a torn last line (the run is writing it, or died while writing it) is left for later, and a
+ * line that is not JSON is skipped but keeps its number, so line numbers match the file.
+ */
+export function readMetricsFrom(dir: string, from = 0): { events: MetricEvent[]; next: number } {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, RUN_FILES.metrics), 'utf8');
+  } catch {
+    return { events: [], next: Math.max(0, from) };
+  }
+  const lines = text.split('\n');
+  lines.pop(); // after the last newline: empty, or a torn line
+  const events: MetricEvent[] = [];
+  for (let i = Math.max(0, from); i < lines.length; i++) {
+    const event = parseEventLine(lines[i]);
+    if (event) events.push(event);
+  }
+  return { events, next: Math.max(lines.length, from) };
+}
+
+export function parseEventLine(line: string): MetricEvent | undefined {
+  if (!line.trim()) return undefined;
+  try {
+    const v = JSON.parse(line) as unknown;
+    return isObject(v) && typeof v.type === 'string' ? (v as unknown as MetricEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readJsonTolerant(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> & { method?: unknown } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,110 @@
+/**
+ * One training child process: the trainer's command line (`cli.js run|resume`). It owns the
+ * child: stderr comes out as lines, `stop()` asks it to checkpoint (SIGTERM) and kills it
+ * (SIGKILL) only if it does not finish within the grace period.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+export interface RunExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last non-empty line the child wrote to stderr, for a failure's reason. */
+  lastStderr: string;
+  /** Whether it had to be killed after the grace period. */
+  killed: boolean;
+  /** Set when the process could not be started at all. */
+  spawnError?: string;
+}
+
+export interface RunProcessOptions {
+  nodePath: string;
+  args: string[];
+  cwd?: string;
+  graceMs: number;
+  onStderrLine: (line: string) => void;
+  onStdoutLine?: (line: string) => void;
+}
+
+export class RunProcess {
+  readonly exited: Promise<RunExit>;
+  private readonly child: ChildProcess;
+  private lastStderr = '';
+  private killTimer: NodeJS.Timeout | undefined;
+  private killed = false;
+  private done = false;
+
+  constructor(private readonly options: RunProcessOptions) {
+    this.child = spawn(options.nodePath, options.args, {
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      windowsHide: true,
+    });
+    splitLines(this.child.stderr, (line) => {
+      if (line.trim()) this.lastStderr = line.trim();
+      options.onStderrLine(line);
+    });
+    splitLines(this.child.stdout, (line) => options.onStdoutLine?.(line));
+    this.exited = new Promise((resolve) => {
+      let spawnError: string | undefined;
+      this.child.on('error', (e) => {
+        spawnError = e.message;
+        // 'exit' does not follow when the executable could not be started.
+        if (this.child.pid === undefined) finish(null, null);
+      });
+      const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (this.done) return;
+        this.done = true;
+        if (this.killTimer) clearTimeout(this.killTimer);
+        resolve({ code, signal, lastStderr: spawnError ?? this.lastStderr, killed: this.killed, spawnError });
+      };
+      // 'close' waits for stderr to drain, so the last line is in before the reason is taken.
+      this.child.on('close', (code, signal) => finish(code, signal));
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return !this.done;
+  }
+
+  /** SIGTERM now (the trainer checkpoints and exits as `stopped`), SIGKILL after the grace period. */
+  stop(graceMs = this.options.graceMs): void {
+    if (this.done) return;
+    this.child.kill('SIGTERM');
+    if (!this.killTimer) {
+      this.killTimer = setTimeout(() => {
+        if (this.done) return;
+        this.killed = true;
+        this.child.kill('SIGKILL');
+      }, graceMs);
+      this.killTimer.unref();
+    }
+  }
+}
+
+function splitLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    rest += chunk;
+    let i: number;
+    while ((i = rest.indexOf('\n')) >= 0) {
+      onLine(rest.slice(0, i).replace(/\r$/, ''));
+      rest = rest.slice(i + 1);
+    }
+    // A child that writes megabytes without a newline must not grow this without bound.
+    if (rest.length > 64 * 1024) {
+      onLine(rest);
+      rest = '';
+    }
+  });
+  stream.on('end', () => {
+    if (rest) onLine(rest);
+    rest = '';
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * The trainer's language server: language features for experiment files (`*.skd.json`) and
+ * the run requests of `src/protocol/lsp.ts`. It takes any connection, so tests drive it over
+ * in-memory streams and `server.ts` over the IPC channel the extension opens.
+ */
+import * as path from 'node:path';
+import {
+  type Connection,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocumentSyncKind,
+  TextDocuments,
+  WorkDoneProgressCancelNotification,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  ExportStudentRequest,
+  ListRunsRequest,
+  MetricsNotification,
+  ReadMetricsRequest,
+  ResumeRunRequest,
+  RunStatusNotification,
+  StartRunRequest,
+  StopRunRequest,
+  TrainerLogNotification,
+  type TrainerSettings,
+} from '../../protocol/lsp';
+import { experimentSchema } from '../config/schema';
+import { validateExperimentObject } from '../config/validate';
+import { experimentCompletions } from './completion';
+import { type ExperimentValidator, experimentDiagnostics } from './diagnostics';
+import { isExperimentDocument } from './experimentDocument';
+import { experimentHover } from './hover';
+import { RunManager, RunRequestError } from './runManager';
+import { SchemaNavigator, type SchemaNode } from './schemaNavigator';
+import { defaultSettings, mergeSettings } from './settings';
+
+export interface TrainerServerOptions {
+  /** The command line bundle that runs, resumes and exports (default: cli.js beside this bundle). */
+  cliPath?: string;
+  validate?: ExperimentValidator;
+  schema?: SchemaNode;
+  /** Delay between a change and its diagnostics, so typing is not re-validated per key. */
+  validateDelayMs?: number;
+  /** How long a stopping run may take to checkpoint before it is killed. */
+  stopGraceMs?: number;
+  pollMs?: number;
+}
+
+export class TrainerServer {
+  private settings: TrainerSettings = defaultSettings();
+  private readonly documents = new TextDocuments(TextDocument);
+  private readonly schema: SchemaNavigator;
+  private readonly validate: ExperimentValidator;
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private runs: RunManager | undefined;
+
+  constructor(private readonly options: TrainerServerOptions = {}) {
+    this.schema = new SchemaNavigator(options.schema ?? (experimentSchema as SchemaNode));
+    this.validate = options.validate ?? validateExperimentObject;
+  }
+
+  get runManager(): RunManager | undefined {
+    return this.runs;
+  }
+
+  listen(connection: Connection): void {
+    const runs = new RunManager({
+      cliPath: this.options.cliPath ?? path.join(__dirname, 'cli.js'),
+      settings: () => this.settings,
+      graceMs: this.options.stopGraceMs,
+      pollMs: this.options.pollMs,
+      progress: (token) => connection.window.attachWorkDoneProgress(token),
+      events: {
+        status: (info) => void connection.sendNotification(RunStatusNotification.type, info),
+        metrics: (dir, from, events) => void connection.sendNotification(MetricsNotification.type, { dir, from, events }),
+        log: (level, message, dir) => void connection.sendNotification(TrainerLogNotification.type, { level, message, dir }),
+      },
+    });
+    this.runs = runs;
+
+    connection.onInitialize((params) => {
+      this.settings = mergeSettings(this.settings, params.initializationOptions);
+      return {
+        capabilities: {
+          textDocumentSync: TextDocumentSyncKind.Incremental,
+          completionProvider: { triggerCharacters: ['"', ':', ' '] },
+          hoverProvider: true,
+        },
+        serverInfo: { name: 'SKD Lab trainer' },
+      };
+    });
+    connection.onInitialized(() => {
+      // Registered here, after the library's own handler (it only knows server-created
+      // progress), because ours are the client's tokens given with start and resume.
+      connection.onNotification(WorkDoneProgressCancelNotification.type, (p) => runs.cancelProgress(p.token));
+    });
+    connection.onDidChangeConfiguration((params) => {
+      this.settings = mergeSettings(this.settings, params);
+      runs.settingsChanged();
+    });
+
+    this.documents.onDidChangeContent((e) => this.scheduleValidation(connection, e.document));
+    this.documents.onDidClose((e) => {
+      this.cancelValidation(e.document.uri);
+      if (isExperimentDocument(e.document)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    });
+    connection.onCompletion((p) => {
+      const doc = this.experimentDocument(p.textDocument.uri);
+      return doc ? guard(() => experimentCompletions(doc, p.position, this.schema), []) : [];
+    });
+    connection.onHover((p) => {
+      const doc = this.experimentDocument(p.textDocument.uri);
+      return doc ? guard(() => experimentHover(doc, p.position, this.schema), null) : null;
+    });
+
+    connection.onRequest(StartRunRequest.type, (p) => handle(() => runs.start(p)));
+    connection.onRequest(StopRunRequest.type, (p) => handle(() => runs.stop(p.dir)));
+    connection.onRequest(ResumeRunRequest.type, (p) => handle(() => runs.resume(p.dir, p.workDoneToken)));
+    connection.onRequest(ListRunsRequest.type, (p) => handle(() => runs.list(p.folders ?? [])));
+    connection.onRequest(ReadMetricsRequest.type, (p) => handle(() => runs.readMetrics(p.dir, p.from ?? 0)));
+    connection.onRequest(ExportStudentRequest.type, (p) => handle(() => runs.exportStudent(p)));
+
+    // The extension owns this process and this process owns its runs: on shutdown every child
+    // is asked to checkpoint, and awaited briefly (the client does not wait long).
+    connection.onShutdown(() => this.dispose(5_000));
+
+    this.documents.listen(connection);
+    connection.listen();
+  }
+
+  async dispose(waitMs?: number): Promise<void> {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+    await this.runs?.dispose(waitMs);
+  }
+
+  private experimentDocument(uri: string): TextDocument | undefined {
+    const doc = this.documents.get(uri);
+    return doc && isExperimentDocument(doc) ? doc : undefined;
+  }
+
+  private scheduleValidation(connection: Connection, doc: TextDocument): void {
+    if (!isExperimentDocument(doc)) return;
+    this.cancelValidation(doc.uri);
+    const run = () => {
+      this.pending.delete(doc.uri);
+      const current = this.documents.get(doc.uri);
+      if (!current) return;
+      const diagnostics = guard(() => experimentDiagnostics(current, this.validate), []);
+      void connection.sendDiagnostics({ uri: current.uri, version: current.version, diagnostics });
+    };
+    this.pending.set(doc.uri, setTimeout(run, this.options.validateDelayMs ?? 150));
+  }
+
+  private cancelValidation(uri: string): void {
+    const timer = this.pending.get(uri);
+    if (timer) clearTimeout(timer);
+    this.pending.delete(uri);
+  }
+}
+
+/** Language features must never take the server down; a failure answers "nothing here". */
+function guard<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
+
+/** Refusals become errors the client can show as they are; anything else is a failure too. */
+async function handle<T>(f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof RunRequestError) throw new ResponseError(LSPErrorCodes.RequestFailed, e.message);
+    throw new ResponseError(LSPErrorCodes.RequestFailed, `SKD Lab trainer: ${(e as Error).message ?? String(e)}`);
+  }
+}
