@@ -15,11 +15,11 @@ function terms(factory: MethodFactory, s: MethodSetup = R.setup(), epoch = 0, ep
   const method = factory(s);
   const b = R.batch(epoch, epochs);
   try {
-    return tf.tidy(() => {
-      const out: Record<string, number> = {};
+    const out: Record<string, number> = {};
+    tf.tidy(() => {
       for (const [k, v] of Object.entries(method.losses(b))) out[k] = R.value(v);
-      return out;
-    }) as unknown as Record<string, number>;
+    });
+    return out;
   } finally {
     R.disposeBatch(b);
     method.dispose();
@@ -68,9 +68,12 @@ test('fitnet: CE + beta * mean over taps of MSE(1x1 regressor(F_S), F_T)', () =>
     return R.mse(R.flat4(projected), R.flat4(R.TEACHER_FEATURES[l]));
   });
   const b = R.batch();
-  const got = tf.tidy(() => Object.fromEntries(Object.entries(m.losses(b)).map(([k, v]) => [k, R.value(v)])));
+  const got: Record<string, number> = {};
+  tf.tidy(() => {
+    for (const [k, v] of Object.entries(m.losses(b))) got[k] = R.value(v);
+  });
   R.disposeBatch(b);
-  closeTerms(got as Record<string, number>, { ce: CE, hint: 2 * R.mean(perTap) });
+  closeTerms(got, { ce: CE, hint: 2 * R.mean(perTap) });
   m.dispose();
   assert.ok(vars.every((v) => v.isDisposed));
 });
@@ -180,9 +183,8 @@ test('every method: gradients reach the student outputs and the extra variables'
         const g = grads[id];
         return g ? R.sum(Array.from(g.dataSync()).map(Math.abs)) : 0;
       };
-      for (const [id, g] of Object.entries(grads)) {
+      for (const g of Object.values(grads)) {
         assert.ok(Array.from(g.dataSync()).every(Number.isFinite), `${name}: non-finite gradient`);
-        void id;
       }
       assert.ok(norm(logits.name) > 0, `${name}: no gradient to the logits`);
       const featureMethod = name === 'fitnet' || name === 'at';
