@@ -149,6 +149,18 @@ export function readMetricsFrom(dir: string, from = 0): { events: MetricEvent[];
   return { events, next: Math.max(lines.length, from) };
 }
 
+/** How many complete lines `metrics.jsonl` holds now (where a resumed run's news begins). */
+export function metricsLineCount(dir: string): number {
+  try {
+    const buf = fs.readFileSync(path.join(dir, RUN_FILES.metrics));
+    let n = 0;
+    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) n++;
+    return n;
+  } catch {
+    return 0;
+  }
+}
+
 export function parseEventLine(line: string): MetricEvent | undefined {
   if (!line.trim()) return undefined;
   try {

@@ -13,6 +13,7 @@ import {
   createRunDir,
   experimentInfo,
   isPidAlive,
+  metricsLineCount,
   readMetricsFrom,
   readRunInfo,
   readStatus,
@@ -277,7 +278,7 @@ export class RunManager {
         : [this.options.cliPath, 'resume', run.dir];
     if (run.mode === 'run' && run.backend) args.push('--backend', run.backend);
     // A resumed run appends to its log; only what comes after is news to the client.
-    const fromLine = run.mode === 'resume' ? readMetricsFrom(run.dir, Number.MAX_SAFE_INTEGER).next : 0;
+    const fromLine = run.mode === 'resume' ? metricsLineCount(run.dir) : 0;
     run.statusBefore = readStatus(run.dir)?.updated;
     this.setStatus(run, { ...run.status, state: 'running', phase: run.status.phase ?? 'setup', updated: now() });
     this.options.events.log('info', `${run.mode === 'run' ? 'starting' : 'resuming'} ${run.name} in ${run.dir}`, run.dir);
