@@ -1,8 +1,13 @@
 /** Records the trainer's run notifications on a test client and waits for the one a test needs. */
 import type { MessageConnection } from 'vscode-jsonrpc/node';
-import type { ProgressParams } from 'vscode-languageserver-protocol';
 import { MetricsNotification, type RunInfo, RunStatusNotification, TrainerLogNotification } from '../../../src/protocol/lsp';
 import type { MetricEvent } from '../../../src/protocol/runDir';
+
+/** A `$/progress` notification as it arrives. */
+export interface ProgressParams {
+  token: string | number;
+  value: unknown;
+}
 
 export interface Recorded {
   statuses: RunInfo[];
