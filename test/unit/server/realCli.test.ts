@@ -1,0 +1,74 @@
+/**
+ * The run manager driving the real trainer (dist/cli.js, built by `npm run build`) on a tiny
+ * experiment: a run to done with live metrics, and a run stopped and resumed to done.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ListRunsRequest, ReadMetricsRequest, ResumeRunRequest, StartRunRequest, StopRunRequest } from '../../../src/protocol/lsp';
+import { NotificationRecorder } from './notifications';
+import { type TestConnection, connectServer } from './testConnection';
+
+const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
+const missing = fs.existsSync(CLI) ? false : `dist/cli.js is missing: run "npm run build" first`;
+
+const tiny = (name: string, teacherEpochs: number) => ({
+  name,
+  seed: 1,
+  data: { format: 'builtin', name: 'fashion-mnist-mini', limit: { train: 200, test: 100 } },
+  teacher: { model: 'cnn', width: 4, epochs: teacherEpochs },
+  student: { model: 'cnn', width: 4, epochs: 1 },
+  method: { name: 'kd', stages: 1 },
+  training: { batchSize: 32 },
+  backend: 'auto',
+});
+
+describe('run manager with the real trainer command line', { skip: missing }, () => {
+  let tmp: string;
+  let c: TestConnection;
+  let rec: NotificationRecorder;
+  const start = (file: string) => c.client.sendRequest(StartRunRequest.type, { experimentFile: file, outDir: path.join(tmp, 'runs') });
+  const write = (name: string, value: unknown) => {
+    const file = path.join(tmp, `${name}.skd.json`);
+    fs.writeFileSync(file, JSON.stringify(value, null, 2));
+    return file;
+  };
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'skd-real-'));
+    c = await connectServer({ concurrentRuns: 2 }, { cliPath: CLI, stopGraceMs: 60_000, pollMs: 200 });
+    rec = new NotificationRecorder(c.client);
+  });
+  after(async () => {
+    await c?.dispose();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('runs a tiny experiment to done, streaming its metrics', async () => {
+    const run = await start(write('tiny', tiny('tiny', 1)));
+    const done = await rec.state(run.dir, 'done', 180_000);
+    const types = new Set(rec.eventsOf(run.dir).map((e) => e.type));
+    for (const t of ['run', 'epoch', 'final']) assert.ok(types.has(t as never), `no ${t} event among ${[...types].join(', ')}`);
+    assert.ok(rec.seen.statuses.some((s) => s.dir === run.dir && s.status.state === 'running'));
+    assert.ok(done.summary, 'a done run carries its summary');
+    // What was streamed is what the run directory holds.
+    const read = await c.client.sendRequest(ReadMetricsRequest.type, { dir: run.dir, from: 0 });
+    assert.equal(read.events.length, rec.eventsOf(run.dir).length);
+  });
+
+  it('stops a run, which ends as stopped, and resumes it to done', async () => {
+    const run = await start(write('paused', tiny('paused', 3)));
+    await rec.waitFor('the first teacher epoch', () => rec.eventsOf(run.dir).some((e) => e.type === 'epoch' || e.type === 'batch'), 180_000);
+    await c.client.sendRequest(StopRunRequest.type, { dir: run.dir });
+    const stopped = await rec.state(run.dir, 'stopped', 120_000);
+    assert.notEqual(stopped.status.state, 'failed');
+    const listed = await c.client.sendRequest(ListRunsRequest.type, { folders: [tmp] });
+    assert.equal(listed.find((r) => r.dir === run.dir)?.status.state, 'stopped');
+    await c.client.sendRequest(ResumeRunRequest.type, { dir: run.dir });
+    await rec.state(run.dir, 'done', 240_000);
+    const resumed = rec.eventsOf(run.dir).filter((e) => e.type === 'run');
+    assert.ok(resumed.some((e) => e.type === 'run' && e.resumed), 'the resumed part of the log was streamed');
+  });
+});
