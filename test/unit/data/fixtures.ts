@@ -104,3 +104,23 @@ export async function rejectsWith(p: Promise<unknown>, file: string, reason: str
     return true;
   });
 }
+
+/**
+ * A one-component (greyscale) baseline JPEG of one flat 8x8 block, built by hand because
+ * jpeg-js only encodes colour: quantisation all 1, one-symbol Huffman tables, and a scan whose
+ * DC coefficient 8 * (value - 128) is the only non-zero one (value 150 gives DC 176, category 8).
+ */
+export function greyJpeg8x8Value150(): Buffer {
+  const ones = Array<number>(64).fill(1);
+  const oneCodeOfLength1 = [1, ...Array<number>(15).fill(0)];
+  return Buffer.from([
+    0xff, 0xd8, // SOI
+    0xff, 0xdb, 0, 67, 0, ...ones, // DQT
+    0xff, 0xc0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0, // SOF0: 8x8, one component
+    0xff, 0xc4, 0, 20, 0x00, ...oneCodeOfLength1, 8, // DHT DC: category 8 is code "0"
+    0xff, 0xc4, 0, 20, 0x10, ...oneCodeOfLength1, 0, // DHT AC: end of block is code "0"
+    0xff, 0xda, 0, 8, 1, 1, 0x00, 0, 63, 0, // SOS
+    0x58, 0x3f, // bits 0 10110000 0, padded with ones
+    0xff, 0xd9, // EOI
+  ]);
+}

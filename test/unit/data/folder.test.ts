@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadDataset } from '../../../src/trainer/data';
-import { contextIn, rejectsWith, tempDir, writeJpeg, writePng } from './fixtures';
+import { contextIn, greyJpeg8x8Value150, rejectsWith, tempDir, writeJpeg, writePng } from './fixtures';
 
 /** A class's colour, so each decoded pixel says which class and channel it came from. */
 const COLOURS: Record<string, [number, number, number]> = { cat: [200, 40, 10], dog: [20, 120, 240] };
@@ -48,6 +48,19 @@ test('folder: grey first image makes a one-channel set; alpha dropped; resized t
   Array.from(ds.test.x).forEach((v) => assert.ok(Math.abs(v - 90) <= 2, `RGB JPEG to grey: ${v}`));
   // Without data.size, the first image's size wins.
   assert.deepEqual((await load(dir)).shape, [4, 4, 1]);
+});
+
+test('folder: a greyscale JPEG first makes the set grey; colour PNGs follow by luma', async (t) => {
+  const dir = tempDir(t);
+  fs.mkdirSync(path.join(dir, 'train', 'a'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'train', 'a', '0.jpg'), greyJpeg8x8Value150());
+  writePng(path.join(dir, 'train', 'b', '0.png'), 8, 8, () => [255, 0, 0, 255]);
+  writePng(path.join(dir, 'test', 'b', '0.png'), 8, 8, () => [0, 0, 255, 255]);
+  const ds = await load(dir);
+  assert.deepEqual(ds.shape, [8, 8, 1]);
+  assert.deepEqual(new Set(ds.train.x.subarray(0, 64)), new Set([150]));
+  assert.deepEqual(new Set(ds.train.x.subarray(64)), new Set([76]), 'pure red: round(0.299 * 255)');
+  assert.deepEqual(new Set(ds.test.x), new Set([29]), 'pure blue: round(0.114 * 255)');
 });
 
 test('folder: bilinear resize values by hand', async (t) => {
