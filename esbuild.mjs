@@ -39,6 +39,8 @@ const node = (entry, outfile) => ({
   sourcemap: !production,
   minify: production,
   external: nodeExternal,
+  // jsonc-parser's UMD entry requires files esbuild cannot see; its ES module entry bundles.
+  mainFields: ['module', 'main'],
   logLevel: 'warning',
   plugins: [problemMatcherPlugin],
 });

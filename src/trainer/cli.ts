@@ -1,0 +1,55 @@
+/**
+ * `skd`: the command line of SKD Lab's trainer. The same engine runs behind the extension's
+ * language server, so an experiment runs the same headless, in CI or on a remote box.
+ */
+import { isInputError } from './errors';
+import { compareCommand } from './commands/compare';
+import { benchCommand } from './commands/bench';
+import { resumeCommand, runCommand } from './commands/run';
+
+const USAGE = `usage:
+  skd run <experiment.skd.json> [--out <dir>] [--run-dir <dir>] [--backend <name>] [--quiet]
+  skd resume <run dir> [--backend <name>]
+  skd export <run dir> --format tfjs|onnx [--quantize none|float16|uint8] [--out <dir>]
+  skd device <export dir> --copy <dir> | --adb [<remote path>] | --serve [--host <h>] [--port <p>]
+  skd compare <run dir>... [--json]
+  skd bench [--json] | skd bench methods [--seeds 3] [--json] [--out <dir>]`;
+
+/** Exit codes: 0 done, 1 failed, 2 bad input or usage, 3 stopped (resumable). */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case 'resume':
+      return resumeCommand(rest);
+    case 'compare':
+      return compareCommand(rest);
+    case 'bench':
+      return benchCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`skd: unknown command "${command}"\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (isInputError(e)) {
+      process.stderr.write(`skd: ${e.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`skd: ${e instanceof Error ? (process.env.SKD_DEBUG ? e.stack : e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

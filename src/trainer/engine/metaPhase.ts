@@ -1,0 +1,73 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RUN_FILES } from '../../protocol/runDir';
+import type { MethodNeeds } from '../methods/types';
+import { BehaviourPredictor } from '../skd/tbt';
+import { ExperienceRefiner } from '../skd/tet';
+import type { Trajectory } from '../skd/trajectory';
+import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import type { RunContext } from './context';
+
+/** What SKD's meta-networks hand the student: per stage, per image. */
+export interface MetaTargets {
+  /** experience[k]: TET's refined logits of stage k, [images * classes]. */
+  experience?: Float32Array[];
+  /** behaviour[k][l]: TBT's predicted next behaviour after stage k at tap l, [images * channels]. */
+  behaviour?: Float32Array[][];
+}
+
+/**
+ * Trains TBT and TET on the recorded trajectory when the method needs them, streams their
+ * per-stage metrics, and keeps their weights and outputs in `meta/`, so a resumed run does
+ * not train them again.
+ */
+export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: MethodNeeds): Promise<MetaTargets> {
+  const out: MetaTargets = {};
+  const exp = ctx.experiment;
+  const metaDir = ctx.run.file(RUN_FILES.meta);
+  const stages = trajectory.meta.stages;
+  if (needs.behaviour) {
+    const file = path.join(metaDir, 'tbt.bin');
+    if (fs.existsSync(file)) {
+      const { arrays } = readCheckpoint(file);
+      out.behaviour = Array.from({ length: stages }, (_, k) => trajectory.meta.taps.map((t) => arrays.find((a) => a.name === `predicted/${k}/${t}`)!.data));
+    } else {
+      ctx.progress('tbt', 0);
+      const tbt = new BehaviourPredictor(trajectory, exp.method, exp.seed);
+      const epochs = exp.method.tbt?.epochs ?? 60;
+      tbt.train(ctx.splits.probe, exp.method, exp.seed, (e) => ctx.progress('tbt', (e + 1) / epochs));
+      const result = tbt.evaluate(ctx.splits.val);
+      tbt.dispose();
+      result.metrics.forEach((layers, stage) => ctx.run.append({ type: 'tbt', stage, layers }));
+      const predicted = result.predicted.flatMap((perLayer, k) =>
+        perLayer.map((data, l) => ({ name: `predicted/${k}/${trajectory.meta.taps[l]}`, shape: [trajectory.meta.images, trajectory.meta.tapChannels[l]], data })),
+      );
+      writeCheckpoint(file, [...result.weights.map((w) => ({ ...w, name: `weights/${w.name}` })), ...predicted], { stages });
+      out.behaviour = result.predicted;
+      for (const [j, layers] of result.metrics.entries()) {
+        ctx.log(`TBT stage ${j + 1} -> ${j + 2}: ${layers.map((m) => `${m.layer} nmse ${m.nmse.toFixed(3)} (no-change ${m.baselineNmse.toFixed(3)}) cos ${m.cosine.toFixed(3)}`).join('; ')}`);
+      }
+    }
+  }
+  if (needs.experience) {
+    const file = path.join(metaDir, 'tet.bin');
+    if (fs.existsSync(file)) {
+      const { arrays } = readCheckpoint(file);
+      out.experience = Array.from({ length: stages }, (_, k) => arrays.find((a) => a.name === `refined/${k}`)!.data);
+    } else {
+      ctx.progress('tet', 0);
+      const tet = new ExperienceRefiner(trajectory, exp.method, exp.seed);
+      tet.train(ctx.splits.quizTrain, ctx.dataset.train.y, exp.method, exp.seed);
+      const result = tet.evaluate(ctx.splits.quizTest, ctx.dataset.train.y);
+      tet.dispose();
+      for (const m of result.metrics) ctx.run.append({ type: 'tet', ...m });
+      const refined = result.refined.map((data, k) => ({ name: `refined/${k}`, shape: [trajectory.meta.images, trajectory.meta.classes], data }));
+      writeCheckpoint(file, [...result.weights.map((w) => ({ ...w, name: `weights/${w.name}` })), ...refined], { stages });
+      out.experience = result.refined;
+      for (const m of result.metrics) {
+        ctx.log(`TET stage ${m.stage + 1}: acc ${(m.accuracy * 100).toFixed(2)}% (teacher ${(m.teacherAccuracy * 100).toFixed(2)}%), ECE ${m.ece.toFixed(4)} (teacher ${m.teacherEce.toFixed(4)}), KL ${m.klToTeacher.toFixed(4)}`);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,220 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
+import { RUN_FILES, type MetricEvent, type Phase, type Summary } from '../../protocol/runDir';
+import { selectBackend } from '../backend/select';
+import { checkedExperiment, loadExperiment, resolveFrom } from '../config/validate';
+import { loadDataset } from '../data';
+import { InputError } from '../errors';
+import { getMethod, loadMethodModule } from '../methods';
+import '../methods/skd';
+import { buildModel } from '../models';
+import { readJson } from '../util/atomicFile';
+import type { RunContext } from './context';
+import { metaPhase } from './metaPhase';
+import { RunDirectory } from './runDirectory';
+import { makeSplits } from './splits';
+import { studentPhase } from './studentPhase';
+import { teacherPhase } from './teacherPhase';
+import { StopRequested, type StopToken } from './trainLoop';
+
+export interface RunOptions {
+  /** Exact run directory to create (the language server chooses it); else `<outDir>/<name>-<time>`. */
+  runDir?: string;
+  outDir?: string;
+  /** Overrides the experiment's backend. */
+  backend?: string;
+  stop?: StopToken;
+  /** Human-readable progress lines (the CLI prints them on stderr). */
+  log?: (line: string) => void;
+  /** Every metric event as it is appended. */
+  onEvent?: (event: MetricEvent, experiment: Experiment) => void;
+}
+
+export interface RunOutcome {
+  dir: string;
+  state: 'done' | 'stopped';
+  summary?: Summary;
+}
+
+/** Share of a run's progress bar each phase takes (teacher, meta-networks, student). */
+const PHASE_SPAN: Record<Phase, [number, number]> = {
+  setup: [0, 0],
+  teacher: [0, 0.5],
+  trajectory: [0.5, 0.5],
+  tbt: [0.5, 0.53],
+  tet: [0.53, 0.55],
+  student: [0.55, 1],
+  final: [1, 1],
+};
+
+/** Runs an experiment file into a new run directory. Bad input throws before anything is written. */
+export async function runExperiment(file: string, opts: RunOptions = {}): Promise<RunOutcome> {
+  const experiment = absolutePaths(loadExperiment(file), file);
+  const prepared = await prepare(experiment, file, opts);
+  const dir = opts.runDir ? path.resolve(opts.runDir) : uniqueRunDir(path.resolve(opts.outDir ?? 'runs'), experiment.name);
+  const run = RunDirectory.create(dir, experiment);
+  return execute(run, experiment, file, prepared, opts, false);
+}
+
+/** Continues an interrupted, stopped or failed run from its last checkpoint. */
+export async function resumeRun(dir: string, opts: RunOptions = {}): Promise<RunOutcome> {
+  const run = RunDirectory.open(path.resolve(dir));
+  const status = run.status();
+  if (status?.state === 'done') throw new InputError(run.dir, 'status', 'this run has already finished');
+  const file = run.file(RUN_FILES.experiment);
+  const experiment = checkedExperiment(readJson<Experiment>(file), file);
+  const prepared = await prepare(experiment, file, opts);
+  return execute(run, experiment, file, prepared, opts, true);
+}
+
+interface Prepared {
+  backend: string;
+  dataset: Awaited<ReturnType<typeof loadDataset>>;
+}
+
+/** Everything that can fail on bad input, done before the run directory is touched. */
+async function prepare(experiment: Experiment, file: string, opts: RunOptions): Promise<Prepared> {
+  if (experiment.method.module) loadMethodModule(resolveFrom(file, experiment.method.module));
+  getMethod(experiment.method.name, file);
+  const backend = await selectBackend((opts.backend ?? experiment.backend) as Experiment['backend']);
+  const dataset = await loadDataset(experiment.data, { experimentFile: file, baseDir: path.dirname(file) }, experiment.seed);
+  // Building both networks once checks that they fit the data's shape.
+  const probe = (spec: ModelSpec, field: string) => {
+    const built = buildModel(spec, { inputShape: dataset.shape, numClasses: dataset.numClasses, seed: experiment.seed, experimentFile: file, field });
+    built.model.dispose();
+  };
+  if (!isTeacherRun(experiment.teacher)) probe(experiment.teacher, 'teacher');
+  probe(experiment.student, 'student');
+  opts.log?.(`backend: ${backend.detail}`);
+  return { backend: backend.detail, dataset };
+}
+
+async function execute(run: RunDirectory, experiment: Experiment, file: string, prepared: Prepared, opts: RunOptions, resumed: boolean): Promise<RunOutcome> {
+  const started = Date.now();
+  const stop = opts.stop ?? { requested: false };
+  const logFile = run.file(RUN_FILES.log);
+  const log = (message: string) => {
+    fs.appendFileSync(logFile, `${new Date().toISOString()} ${message}\n`);
+    opts.log?.(message);
+  };
+  const { dataset } = prepared;
+  if (opts.onEvent) run.onEvent((e) => opts.onEvent!(e, experiment));
+  const splits = makeSplits(dataset, experiment.data.validation ?? 0.1, experiment.seed);
+  let lastWrite = 0;
+  const ctx: RunContext = {
+    experiment,
+    experimentFile: file,
+    run,
+    dataset,
+    splits,
+    stop,
+    log,
+    progress: (phase, fraction) => {
+      const [a, b] = PHASE_SPAN[phase];
+      const now = Date.now();
+      // status.json is rewritten at most twice a second: it is a view, not a log.
+      if (now - lastWrite > 500 || fraction >= 1) {
+        lastWrite = now;
+        run.writeStatus({ state: 'running', phase, progress: a + (b - a) * Math.min(1, fraction) });
+      }
+    },
+  };
+  run.writeStatus({ state: 'running', phase: 'setup', backend: prepared.backend, error: undefined });
+  run.append({
+    type: 'run',
+    name: experiment.name,
+    method: experiment.method.name,
+    backend: prepared.backend,
+    resumed,
+    data: { name: dataset.name, train: splits.fit.length, validation: splits.val.length, test: dataset.test.n, shape: [...dataset.shape], classes: dataset.numClasses },
+  });
+  log(`${resumed ? 'resuming' : 'starting'} ${experiment.name}: ${experiment.method.name}, ${dataset.name} (${splits.fit.length} fit / ${splits.val.length} validation / ${dataset.test.n} test images), run directory ${run.dir}`);
+  try {
+    run.append({ type: 'phase', phase: 'teacher' });
+    const teacher = await teacherPhase(ctx);
+    const student = buildModel(experiment.student, {
+      inputShape: dataset.shape,
+      numClasses: dataset.numClasses,
+      seed: experiment.seed,
+      experimentFile: file,
+      field: 'student',
+    });
+    const method = getMethod(experiment.method.name, file)({
+      spec: experiment.method,
+      numClasses: dataset.numClasses,
+      studentTapChannels: student.tapChannels,
+      teacherTapChannels: teacher.built.tapChannels,
+      behaviourSizes: teacher.trajectory.meta.tapChannels,
+      seed: experiment.seed,
+    });
+    if (method.needs.behaviour || method.needs.experience) run.append({ type: 'phase', phase: 'tbt' });
+    const meta = await metaPhase(ctx, teacher.trajectory, method.needs);
+    run.append({ type: 'phase', phase: 'student' });
+    const result = await studentPhase(ctx, teacher, student, method, meta);
+    method.dispose();
+    student.model.dispose();
+    teacher.built.model.dispose();
+    const seconds = (Date.now() - started) / 1000;
+    const summary: Summary = {
+      name: experiment.name,
+      method: experiment.method.name,
+      seed: experiment.seed,
+      backend: prepared.backend,
+      data: dataset.name,
+      teacher: {
+        model: isTeacherRun(experiment.teacher) ? 'reused' : experiment.teacher.model,
+        testAcc: teacher.testAcc,
+        params: teacher.built.params,
+        fromRun: teacher.fromRun,
+      },
+      student: { model: experiment.student.model, testAcc: result.testAcc, params: result.params },
+      seconds,
+      runDir: run.dir,
+      finished: new Date().toISOString(),
+    };
+    run.append({
+      type: 'final',
+      teacherTestAcc: teacher.testAcc,
+      studentTestAcc: result.testAcc,
+      teacherParams: teacher.built.params,
+      studentParams: result.params,
+      seconds,
+    });
+    run.writeSummary(summary);
+    run.writeStatus({ state: 'done', phase: 'final', progress: 1 });
+    log(`done: teacher ${(teacher.testAcc * 100).toFixed(2)}%, student ${(result.testAcc * 100).toFixed(2)}% test accuracy`);
+    return { dir: run.dir, state: 'done', summary };
+  } catch (e) {
+    if (e instanceof StopRequested) {
+      run.writeStatus({ state: 'stopped' });
+      log('stopped; continue with "skd resume"');
+      return { dir: run.dir, state: 'stopped' };
+    }
+    const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    run.writeStatus({ state: 'failed', error: message });
+    log(`failed: ${message}`);
+    throw e;
+  } finally {
+    fs.appendFileSync(logFile, `${new Date().toISOString()} tensors alive: ${tf.memory().numTensors}\n`);
+  }
+}
+
+/** Paths in the experiment made absolute, so `experiment.json` in the run dir stays valid. */
+function absolutePaths(exp: Experiment, file: string): Experiment {
+  const out: Experiment = JSON.parse(JSON.stringify(exp)) as Experiment;
+  if (out.data.dir) out.data.dir = resolveFrom(file, out.data.dir);
+  if (isTeacherRun(out.teacher)) out.teacher.run = resolveFrom(file, out.teacher.run);
+  if (out.method.module) out.method.module = resolveFrom(file, out.method.module);
+  return out;
+}
+
+function uniqueRunDir(outDir: string, name: string): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+  let dir = path.join(outDir, `${name}-${stamp}`);
+  for (let i = 2; fs.existsSync(dir); i++) dir = path.join(outDir, `${name}-${stamp}-${i}`);
+  return dir;
+}

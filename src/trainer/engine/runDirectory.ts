@@ -1,0 +1,106 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Experiment } from '../../protocol/experiment';
+import { RUN_FILES, type MetricEvent, type RunStatus, type Summary } from '../../protocol/runDir';
+import { InputError } from '../errors';
+import { readJson, writeJsonAtomic } from '../util/atomicFile';
+
+/** Distributes `Omit` over the event union, so each event keeps its own fields. */
+export type NewEvent = MetricEvent extends infer E ? (E extends MetricEvent ? Omit<E, 'time'> : never) : never;
+
+/**
+ * A run directory: the unit of truth of a run. Replaced files (status, summary, checkpoints)
+ * are written atomically; `metrics.jsonl` is append-only, one JSON object per line, and a torn
+ * last line (a crash mid-write) is skipped on read.
+ */
+export class RunDirectory {
+  readonly metricsFile: string;
+  private listeners: ((e: MetricEvent) => void)[] = [];
+
+  constructor(readonly dir: string) {
+    this.metricsFile = path.join(dir, RUN_FILES.metrics);
+  }
+
+  static create(dir: string, experiment: Experiment): RunDirectory {
+    if (fs.existsSync(path.join(dir, RUN_FILES.status))) {
+      throw new InputError(dir, undefined, 'already holds a run; use "skd resume" to continue it');
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    const run = new RunDirectory(dir);
+    writeJsonAtomic(run.file(RUN_FILES.experiment), experiment);
+    run.writeStatus({ state: 'running', phase: 'setup', progress: 0, started: new Date().toISOString() });
+    return run;
+  }
+
+  static open(dir: string): RunDirectory {
+    if (!fs.existsSync(path.join(dir, RUN_FILES.experiment))) {
+      throw new InputError(dir, undefined, `not a run directory (no ${RUN_FILES.experiment})`);
+    }
+    return new RunDirectory(dir);
+  }
+
+  file(...parts: string[]): string {
+    return path.join(this.dir, ...parts);
+  }
+
+  experiment(): Experiment {
+    return readJson<Experiment>(this.file(RUN_FILES.experiment));
+  }
+
+  onEvent(listener: (e: MetricEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  append(event: NewEvent): void {
+    const full = { time: new Date().toISOString(), ...event } as MetricEvent;
+    // One write call per line: appends of whole lines never interleave within a line.
+    fs.appendFileSync(this.metricsFile, JSON.stringify(full) + '\n');
+    for (const l of this.listeners) l(full);
+  }
+
+  status(): RunStatus | undefined {
+    const f = this.file(RUN_FILES.status);
+    if (!fs.existsSync(f)) return undefined;
+    try {
+      return readJson<RunStatus>(f);
+    } catch {
+      return undefined;
+    }
+  }
+
+  writeStatus(patch: Partial<RunStatus> & Pick<RunStatus, 'state'>): RunStatus {
+    const prev = this.status();
+    const next: RunStatus = { ...prev, ...patch, pid: process.pid, updated: new Date().toISOString() };
+    if (patch.state !== 'failed') delete next.error;
+    writeJsonAtomic(this.file(RUN_FILES.status), next);
+    return next;
+  }
+
+  writeSummary(summary: Summary): void {
+    writeJsonAtomic(this.file(RUN_FILES.summary), summary);
+  }
+
+  summary(): Summary | undefined {
+    const f = this.file(RUN_FILES.summary);
+    return fs.existsSync(f) ? readJson<Summary>(f) : undefined;
+  }
+
+  events(): MetricEvent[] {
+    return readEvents(this.metricsFile);
+  }
+}
+
+/** Reads a metrics log, skipping a torn or corrupt line instead of failing. */
+export function readEvents(file: string): MetricEvent[] {
+  if (!fs.existsSync(file)) return [];
+  const out: MetricEvent[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as MetricEvent);
+    } catch {
+      // A line cut short by a crash: the event is lost, the rest of the log is intact.
+    }
+  }
+  return out;
+}

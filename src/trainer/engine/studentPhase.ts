@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { RUN_FILES } from '../../protocol/runDir';
+import type { DistillMethod, TeacherSignals } from '../methods/types';
+import type { BuiltModel } from '../models/types';
+import { loadModelDir, saveModelDir } from '../models/modelIO';
+import { gatherRows } from '../skd/metrics';
+import { readJson, writeJsonAtomic } from '../util/atomicFile';
+import type { RunContext } from './context';
+import { allIndices, runModel } from './evaluate';
+import type { MetaTargets } from './metaPhase';
+import type { TeacherResult } from './teacherPhase';
+import { TrainLoop } from './trainLoop';
+
+export interface StudentResult {
+  testAcc: number;
+  params: number;
+  bestEpoch: number;
+}
+
+const DONE_FILE = 'student.json';
+
+/**
+ * Distils the student stage by stage: each batch gets the teacher signals the method asked
+ * for (cached per image from the trajectory and the meta-networks, or, for feature methods,
+ * the final teacher's feature maps computed on the fly), and the method's named loss terms.
+ * The best-validation checkpoint becomes `student/`: a tf.js model with the logits as output.
+ */
+export async function studentPhase(ctx: RunContext, teacher: TeacherResult, built: BuiltModel, method: DistillMethod, meta: MetaTargets): Promise<StudentResult> {
+  const doneFile = ctx.run.file(DONE_FILE);
+  if (fs.existsSync(doneFile)) return readJson<StudentResult>(doneFile);
+  const { dataset, experiment: exp } = ctx;
+  const traj = teacher.trajectory;
+  const classes = dataset.numClasses;
+  const needs = method.needs;
+  const rows = (a: Float32Array, width: number, idx: Int32Array) => tf.tensor2d(gatherRows(a, width, idx), [idx.length, width]);
+  const finalLogits = needs.finalLogits ? traj.stage(traj.bestStage()).logits : undefined;
+  const loop = new TrainLoop({
+    network: 'student',
+    built,
+    extraVars: method.extraVariables(),
+    epochs: exp.student.epochs,
+    stages: traj.meta.stages,
+    training: exp.training,
+    augment: exp.data.augment,
+    seed: exp.seed,
+    dataset,
+    fit: ctx.splits.fit,
+    val: ctx.splits.val,
+    run: ctx.run,
+    checkpointFile: ctx.run.file('student-checkpoint.bin'),
+    stop: ctx.stop,
+    checkpointSeconds: 30,
+    onProgress: (f) => ctx.progress('student', f),
+    losses: (b) => {
+      const signals: TeacherSignals = {};
+      if (finalLogits) signals.finalLogits = rows(finalLogits, classes, b.indices);
+      if (needs.stageLogits) signals.stageLogits = rows(traj.stage(b.stage).logits, classes, b.indices);
+      if (needs.experience) signals.experience = rows(meta.experience![b.stage], classes, b.indices);
+      if (needs.behaviour) signals.behaviour = meta.behaviour![b.stage].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
+      if (needs.teacherFeatures) {
+        const outs = teacher.built.model.apply(b.x, { training: false }) as tf.Tensor[];
+        signals.features = outs.slice(1) as tf.Tensor4D[];
+      }
+      return method.losses({
+        labels: b.labels,
+        oneHot: b.oneHot,
+        studentLogits: b.outputs[0] as tf.Tensor2D,
+        studentFeatures: b.outputs.slice(1) as tf.Tensor4D[],
+        teacher: signals,
+        epoch: b.epoch,
+        epochs: exp.student.epochs,
+        stage: b.stage,
+        stages: traj.meta.stages,
+      });
+    },
+  });
+  if (loop.resume()) ctx.log('student: resumed from its last checkpoint');
+  await loop.run();
+  loop.swapIn('best');
+  loop.dispose();
+  const testAcc = runModel(built.model, dataset, dataset.test, allIndices(dataset.test.n)).accuracy;
+  await saveStudent(ctx, built.model);
+  const result: StudentResult = { testAcc, params: built.params, bestEpoch: loop.best.epoch };
+  writeJsonAtomic(doneFile, result);
+  return result;
+}
+
+/** The exported student: the same weights, the logits as the only output, and its input spec. */
+async function saveStudent(ctx: RunContext, model: tfl.LayersModel): Promise<void> {
+  const logitsOnly = tfl.model({ inputs: model.inputs, outputs: model.outputs[0], name: 'student' });
+  const ds = ctx.dataset;
+  const dir = ctx.run.file(RUN_FILES.student);
+  // Written beside, then renamed: `student/` is either absent or complete.
+  const tmp = `${dir}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  await saveModelDir(tmp, logitsOnly, {
+    inputShape: ds.shape,
+    layout: 'NHWC',
+    mean: ds.mean,
+    std: ds.std,
+    normalization: '(pixel / 255 - mean[c]) / std[c]',
+    labels: ds.labels,
+    family: ctx.experiment.student.model,
+    dataset: ds.name,
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+}
+
+/** Loads a run's exported student (for evaluation and exports). */
+export async function loadStudent(runDir: string): Promise<tfl.LayersModel> {
+  return loadModelDir(path.join(runDir, RUN_FILES.student));
+}

@@ -1,0 +1,145 @@
+import * as fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { isTeacherRun, type ModelSpec } from '../../protocol/experiment';
+import { RUN_FILES } from '../../protocol/runDir';
+import { InputError } from '../errors';
+import { crossEntropy } from '../methods/losses';
+import { buildModel } from '../models';
+import { loadModelDir, saveModelDir } from '../models/modelIO';
+import type { BuiltModel } from '../models/types';
+import { Trajectory } from '../skd/trajectory';
+import { readJson, writeJsonAtomic } from '../util/atomicFile';
+import type { RunContext } from './context';
+import { allIndices, runModel } from './evaluate';
+import { TrainLoop } from './trainLoop';
+import { resolveFrom } from '../config/validate';
+import * as path from 'node:path';
+
+export interface TeacherResult {
+  built: BuiltModel;
+  trajectory: Trajectory;
+  testAcc: number;
+  /** Run directory the teacher came from, when reused. */
+  fromRun?: string;
+}
+
+interface TeacherDone {
+  testAcc: number;
+  params: number;
+  taps: string[];
+  tapChannels: number[];
+  model: string;
+}
+
+const DONE_FILE = 'teacher.json';
+
+/**
+ * Trains the teacher (or reuses an earlier run's) and records its trajectory: at every stage
+ * end, the end-of-stage behaviour at each tap and the best-of-stage logits over all training
+ * images. Finishes with the best overall checkpoint in `teacher/model/` (with its taps).
+ */
+export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
+  const spec = ctx.experiment.teacher;
+  if (isTeacherRun(spec)) return reuseTeacher(ctx, resolveFrom(ctx.experimentFile, spec.run));
+  const teacherDir = ctx.run.file(RUN_FILES.teacher);
+  const doneFile = path.join(teacherDir, DONE_FILE);
+  if (fs.existsSync(doneFile)) return loadTeacher(ctx, ctx.run.dir);
+
+  const { dataset, experiment: exp } = ctx;
+  const built = buildModel(spec as ModelSpec, {
+    inputShape: dataset.shape,
+    numClasses: dataset.numClasses,
+    seed: exp.seed,
+    experimentFile: ctx.experimentFile,
+    field: 'teacher',
+  });
+  const trajectory = Trajectory.create(ctx.run.file(RUN_FILES.trajectory), {
+    stages: Math.min(exp.method.stages, (spec as ModelSpec).epochs),
+    classes: dataset.numClasses,
+    taps: built.taps,
+    tapChannels: built.tapChannels,
+    images: dataset.train.n,
+    data: dataFingerprint(ctx),
+  });
+  const all = allIndices(dataset.train.n);
+  const loop = new TrainLoop({
+    network: 'teacher',
+    built,
+    extraVars: [],
+    epochs: (spec as ModelSpec).epochs,
+    stages: trajectory.meta.stages,
+    training: exp.training,
+    augment: exp.data.augment,
+    seed: exp.seed,
+    dataset,
+    fit: ctx.splits.fit,
+    val: ctx.splits.val,
+    run: ctx.run,
+    checkpointFile: path.join(teacherDir, 'checkpoint.bin'),
+    losses: (b) => ({ ce: crossEntropy(b.outputs[0] as tf.Tensor2D, b.oneHot) }),
+    stop: ctx.stop,
+    checkpointSeconds: 30,
+    onProgress: (f) => ctx.progress('teacher', f),
+    afterEpoch: (info, l) => {
+      if (!info.stageEnd) return;
+      // Behaviour at the end of the stage; experience from the stage's best checkpoint.
+      const end = runModel(built.model, dataset, dataset.train, all, { descriptors: true });
+      const rec = l.stageRecords[info.stage];
+      let logits = end.logits;
+      if (rec.bestEpoch !== info.epoch) {
+        const current = l.swapIn('stage-best');
+        logits = runModel(built.model, dataset, dataset.train, all).logits;
+        l.restore(current);
+      }
+      trajectory.record(info.stage, { logits, behaviour: end.descriptors }, { bestEpoch: rec.bestEpoch, bestValAcc: rec.bestValAcc, endEpoch: info.epoch });
+      ctx.log(`teacher stage ${info.stage + 1}: best epoch ${rec.bestEpoch + 1}, val acc ${(rec.bestValAcc * 100).toFixed(2)}%; trajectory recorded`);
+    },
+  });
+  if (loop.resume()) ctx.log('teacher: resumed from its last checkpoint');
+  await loop.run();
+  loop.swapIn('best');
+  loop.dispose();
+  const testAcc = runModel(built.model, dataset, dataset.test, allIndices(dataset.test.n)).accuracy;
+  await saveModelDir(path.join(teacherDir, 'model'), built.model, { family: (spec as ModelSpec).model, taps: built.taps });
+  const done: TeacherDone = { testAcc, params: built.params, taps: built.taps, tapChannels: built.tapChannels, model: (spec as ModelSpec).model };
+  writeJsonAtomic(doneFile, done);
+  ctx.log(`teacher: test accuracy ${(testAcc * 100).toFixed(2)}% (${built.params} parameters)`);
+  return { built, trajectory, testAcc };
+}
+
+export function dataFingerprint(ctx: RunContext) {
+  const d = ctx.dataset;
+  return { name: d.name, train: d.train.n, test: d.test.n, seed: ctx.experiment.seed, shape: [...d.shape] };
+}
+
+async function loadTeacher(ctx: RunContext, runDir: string, fromRun?: string): Promise<TeacherResult> {
+  const teacherDir = path.join(runDir, RUN_FILES.teacher);
+  const done = readJson<TeacherDone>(path.join(teacherDir, DONE_FILE));
+  const model = await loadModelDir(path.join(teacherDir, 'model'));
+  const trajectory = Trajectory.open(path.join(runDir, RUN_FILES.trajectory));
+  const built: BuiltModel = { model, taps: done.taps, tapChannels: done.tapChannels, params: done.params };
+  return { built, trajectory, testAcc: done.testAcc, fromRun };
+}
+
+/** Reuses an earlier run's teacher; its data must be the very same images and splits. */
+async function reuseTeacher(ctx: RunContext, dir: string): Promise<TeacherResult> {
+  if (!fs.existsSync(path.join(dir, RUN_FILES.teacher, DONE_FILE))) {
+    throw new InputError(ctx.experimentFile, 'teacher.run', `${dir} has no finished teacher (teacher/${DONE_FILE}); let that run finish first`);
+  }
+  const result = await loadTeacher(ctx, dir, dir);
+  const want = dataFingerprint(ctx);
+  const have = result.trajectory.meta.data;
+  if (JSON.stringify(want) !== JSON.stringify(have)) {
+    throw new InputError(
+      ctx.experimentFile,
+      'teacher.run',
+      `the teacher in ${dir} was recorded on other data (${JSON.stringify(have)}); this experiment loads ${JSON.stringify(want)}: use the same data, limits and seed`,
+    );
+  }
+  if (result.trajectory.meta.stages !== ctx.experiment.method.stages) {
+    // The student's stages follow the teacher's recorded ones: stage k learns from stage k.
+    ctx.log(`teacher: ${dir} recorded ${result.trajectory.meta.stages} stages; the student uses the same (method.stages says ${ctx.experiment.method.stages})`);
+  }
+  ctx.log(`teacher: reused from ${dir} (test accuracy ${(result.testAcc * 100).toFixed(2)}%)`);
+  return result;
+}
