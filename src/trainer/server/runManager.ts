@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ExportParams, ExportResult, RunInfo, StartRunParams, TrainerSettings } from '../../protocol/lsp';
-import type { MetricEvent, RunState, RunStatus } from '../../protocol/runDir';
+import { type MetricEvent, RUN_FILES, type RunState, type RunStatus } from '../../protocol/runDir';
 import { MetricsTail } from './metricsTail';
 import {
   createRunDir,
@@ -52,7 +52,16 @@ export interface RunManagerOptions {
   /** How long a stopping run may take to checkpoint before it is killed. */
   graceMs?: number;
   pollMs?: number;
+  /** Checks an experiment file before it is queued; returns the first problem, if any. */
+  check?: (experimentFile: string) => string | undefined;
 }
+
+/**
+ * The model card files of an export (src/trainer/export/card.ts names them); kept here as
+ * plain names so the server bundle does not pull in the export code and its runtimes.
+ */
+const EXPORT_CARD_JSON = 'model-card.json';
+const EXPORT_CARD_MD = 'MODEL_CARD.md';
 
 const ACTIVE: readonly RunState[] = ['queued', 'running'];
 const FINAL: readonly RunState[] = ['done', 'failed', 'stopped'];
@@ -89,6 +98,9 @@ export class RunManager {
     this.requireTrust('start a run');
     const file = path.resolve(params.experimentFile);
     if (!fs.existsSync(file)) throw new RunRequestError(`experiment file not found: ${file}`);
+    // Refused now, with the reason, rather than queued only to fail in the child.
+    const problem = this.options.check?.(file);
+    if (problem) throw new RunRequestError(`${path.basename(file)}: ${problem}`);
     const { name, method } = experimentInfo(file);
     // The folder is reserved now (empty, so the command line accepts it as a new run).
     const dir = createRunDir(path.resolve(params.outDir), name);
@@ -183,36 +195,27 @@ export class RunManager {
   }
 
   /**
-   * Exports a run's student in a child process (`cli.js export ... --json`), so the server
-   * stays responsive while the model is converted and checked.
+   * Exports a run's student in a child process (`cli.js export`), so the server stays
+   * responsive while the model is converted and checked; the result is read back from the
+   * model card the export writes beside its files.
    */
   async exportStudent(params: ExportParams): Promise<ExportResult> {
     this.requireTrust('export a student');
     const dir = path.resolve(params.dir);
-    if (readStatus(dir)?.state !== 'done' && !readSummary(dir)) {
-      throw new RunRequestError(`the run has no finished student to export yet: ${dir}`);
-    }
-    const args = [this.options.cliPath, 'export', dir, '--format', params.format, '--quantize', params.quantize, '--json'];
-    if (params.outDir) args.push('--out', path.resolve(params.outDir));
-    const stdout: string[] = [];
+    if (readStatus(dir)?.state !== 'done') throw new RunRequestError(`the run has no finished student to export yet: ${dir}`);
+    const outDir = path.resolve(params.outDir ?? path.join(dir, RUN_FILES.exports, `${params.format}-${params.quantize}`));
+    const args = [this.options.cliPath, 'export', dir, '--format', params.format, '--quantize', params.quantize, '--out', outDir];
     const child = new RunProcess({
       nodePath: this.options.settings().nodePath,
       args,
       graceMs: 5_000,
-      onStderrLine: (line) => line.trim() && this.options.events.log('info', line, dir),
-      onStdoutLine: (line) => stdout.push(line),
+      onStderrLine: (line) => {
+        if (line.trim()) this.options.events.log('info', line, dir);
+      },
     });
     const exit = await child.exited;
     if (exit.code !== 0) throw new RunRequestError(`export failed: ${exitReason(exit)}`);
-    for (let i = stdout.length - 1; i >= 0; i--) {
-      try {
-        const v = JSON.parse(stdout[i]) as ExportResult;
-        if (v && typeof v.outDir === 'string') return v;
-      } catch {
-        // Not the result line; it is earlier or later.
-      }
-    }
-    throw new RunRequestError('export finished but printed no result');
+    return exportResultFromCard(outDir);
   }
 
   /** The client cancelled a work-done progress: stop the run it belongs to. */
@@ -382,6 +385,25 @@ export class RunManager {
     }
     if (this.disposed) throw new RunRequestError('the trainer is shutting down');
   }
+}
+
+/** The ExportResult of a finished export, from its `model-card.json`. */
+export function exportResultFromCard(outDir: string): ExportResult {
+  let card: { files?: { name: string }[]; bytes?: number; accuracy?: { exported?: number }; verification?: { maxAbsLogitDiff?: number } };
+  try {
+    card = JSON.parse(fs.readFileSync(path.join(outDir, EXPORT_CARD_JSON), 'utf8')) as typeof card;
+  } catch (e) {
+    throw new RunRequestError(`export finished but its model card is unreadable: ${(e as Error).message}`);
+  }
+  const files = (card.files ?? []).map((f) => f.name);
+  return {
+    outDir,
+    files: [...files, EXPORT_CARD_MD, EXPORT_CARD_JSON],
+    bytes: card.bytes ?? 0,
+    maxAbsLogitDiff: card.verification?.maxAbsLogitDiff ?? Number.NaN,
+    accuracy: card.accuracy?.exported ?? Number.NaN,
+    card: path.join(outDir, EXPORT_CARD_MD),
+  };
 }
 
 function exitReason(exit: RunExit): string {

@@ -3,7 +3,9 @@
  * the run requests of `src/protocol/lsp.ts`. It takes any connection, so tests drive it over
  * in-memory streams and `server.ts` over the IPC channel the extension opens.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import {
   type Connection,
   LSPErrorCodes,
@@ -71,6 +73,7 @@ export class TrainerServer {
       graceMs: this.options.stopGraceMs,
       pollMs: this.options.pollMs,
       progress: (token) => connection.window.attachWorkDoneProgress(token),
+      check: (file) => firstProblem(file, this.validate),
       events: {
         status: (info) => void connection.sendNotification(RunStatusNotification.type, info),
         metrics: (dir, from, events) => void connection.sendNotification(MetricsNotification.type, { dir, from, events }),
@@ -158,6 +161,20 @@ export class TrainerServer {
     if (timer) clearTimeout(timer);
     this.pending.delete(uri);
   }
+}
+
+/** The first error of an experiment file as one line, or undefined when it can run. */
+function firstProblem(file: string, validate: ExperimentValidator): string | undefined {
+  const errors: ParseError[] = [];
+  let value: unknown;
+  try {
+    value = parseJsonc(fs.readFileSync(file, 'utf8'), errors, { allowTrailingComma: true });
+  } catch (e) {
+    return `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+  }
+  if (errors.length > 0) return `not valid JSON (${printParseErrorCode(errors[0].error)} at offset ${errors[0].offset})`;
+  const issue = validate(value, file, { checkFiles: true }).find((i) => i.severity === 'error');
+  return issue ? `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}` : undefined;
 }
 
 /** Language features must never take the server down; a failure answers "nothing here". */

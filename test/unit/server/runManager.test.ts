@@ -31,8 +31,10 @@ describe('run manager (stand-in command line)', () => {
     fs.writeFileSync(file, JSON.stringify({ name, method: { name: 'kd' }, fake }));
     return file;
   };
-  const connect = async (settings = {}, grace = 2_000) => {
-    c = await connectServer({ concurrentRuns: 1, ...settings }, { cliPath: FAKE_CLI, stopGraceMs: grace, pollMs: 50 });
+  const connect = async (settings = {}, grace = 2_000, checked = false) => {
+    // The stand-in's experiments are not real ones; the validator is switched off unless asked for.
+    const validate = checked ? undefined : () => [];
+    c = await connectServer({ concurrentRuns: 1, ...settings }, { cliPath: FAKE_CLI, stopGraceMs: grace, pollMs: 50, validate });
     rec = new NotificationRecorder(c.client);
   };
   const start = (file: string, workDoneToken?: string) =>
@@ -155,6 +157,14 @@ describe('run manager (stand-in command line)', () => {
     await connect();
     await assert.rejects(start(path.join(tmp, 'missing.skd.json')), /experiment file not found/);
     await assert.rejects(c.client.sendRequest(ResumeRunRequest.type, { dir: tmp }), /not a run directory/);
+  });
+
+  it('refuses an experiment with errors before queueing it, naming the problem', async () => {
+    await connect({}, 2_000, true);
+    const file = path.join(tmp, 'bad.skd.json');
+    fs.writeFileSync(file, '{ "name": "bad", "data": { "format": "builtin", "name": "fashion-mnist-mini" }, // comment\n "teacher": { "model": "cnn", "epochs": 4 }, "student": { "model": "cnn", "epochs": 4 }, "method": { "name": "kdd" } }');
+    await assert.rejects(start(file), /bad\.skd\.json: method\.name: unknown method "kdd"/);
+    assert.ok(!fs.existsSync(path.join(tmp, 'runs')) || fs.readdirSync(path.join(tmp, 'runs')).length === 0, 'no run directory was made');
   });
 
   it('stops its children when the server shuts down', async () => {
