@@ -14,6 +14,8 @@ export interface DataSpec {
   dir?: string;
   /** Optional subsampling of each split (stratified, seeded). */
   limit?: { train?: number; test?: number };
+  /** Seed of the subsample and the validation split (default: the experiment's seed). */
+  seed?: number;
   /** Share of the training split held out for model selection and the TET quiz. */
   validation?: number;
   /** Optional augmentation applied to the network being trained. */

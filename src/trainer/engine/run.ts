@@ -79,7 +79,7 @@ async function prepare(experiment: Experiment, file: string, opts: RunOptions): 
   if (experiment.method.module) loadMethodModule(resolveFrom(file, experiment.method.module));
   getMethod(experiment.method.name, file);
   const backend = await selectBackend((opts.backend ?? experiment.backend) as Experiment['backend']);
-  const dataset = await loadDataset(experiment.data, { experimentFile: file, baseDir: path.dirname(file) }, experiment.seed);
+  const dataset = await loadDataset(experiment.data, { experimentFile: file, baseDir: path.dirname(file) }, dataSeed(experiment));
   // Building both networks once checks that they fit the data's shape.
   const probe = (spec: ModelSpec, field: string) => {
     const built = buildModel(spec, { inputShape: dataset.shape, numClasses: dataset.numClasses, seed: experiment.seed, experimentFile: file, field });
@@ -101,7 +101,7 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
   };
   const { dataset } = prepared;
   if (opts.onEvent) run.onEvent((e) => opts.onEvent!(e, experiment));
-  const splits = makeSplits(dataset, experiment.data.validation ?? 0.1, experiment.seed);
+  const splits = makeSplits(dataset, experiment.data.validation ?? 0.1, dataSeed(experiment));
   let lastWrite = 0;
   const ctx: RunContext = {
     experiment,
@@ -199,6 +199,11 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
   } finally {
     fs.appendFileSync(logFile, `${new Date().toISOString()} tensors alive: ${tf.memory().numTensors}\n`);
   }
+}
+
+/** The seed that picks the images and splits them (data.seed, else the experiment's seed). */
+export function dataSeed(exp: Experiment): number {
+  return exp.data.seed ?? exp.seed;
 }
 
 /** Paths in the experiment made absolute, so `experiment.json` in the run dir stays valid. */

@@ -12,6 +12,7 @@ import { readJson, writeJsonAtomic } from '../util/atomicFile';
 import type { RunContext } from './context';
 import { allIndices, runModel } from './evaluate';
 import { TrainLoop } from './trainLoop';
+import { dataSeed } from './run';
 import { resolveFrom } from '../config/validate';
 import * as path from 'node:path';
 
@@ -109,7 +110,7 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
 
 export function dataFingerprint(ctx: RunContext) {
   const d = ctx.dataset;
-  return { name: d.name, train: d.train.n, test: d.test.n, seed: ctx.experiment.seed, shape: [...d.shape] };
+  return { name: d.name, train: d.train.n, test: d.test.n, seed: dataSeed(ctx.experiment), shape: [...d.shape] };
 }
 
 async function loadTeacher(ctx: RunContext, runDir: string, fromRun?: string): Promise<TeacherResult> {
