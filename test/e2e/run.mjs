@@ -4,6 +4,7 @@
 //   --only   run only tests whose name contains the substring (and the steps they need)
 //   --keep   keep the sandbox (test/e2e/.work/...) after a successful run
 //   --vsix   also pack the extension with vsce and check the installed .vsix (slower)
+//   --docs-images  copy the dashboard and tree screenshots to docs/images/ (for the README)
 // Exit 0 when every test passes. Screenshots and logs: test-artifacts/e2e/.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -159,6 +160,18 @@ if (flag('--vsix') || process.env.SKD_E2E_VSIX === '1') {
 const failed = results.filter((r) => r.status !== 'pass');
 log(`\ne2e: ${results.length - failed.length}/${results.length} passed in ${secs(t0)} s; artifacts in ${path.relative(REPO_ROOT, ARTIFACTS)}/`);
 for (const f of failed) log(`  ${f.status.toUpperCase()} ${f.name}: ${f.error}`);
+if (flag('--docs-images')) {
+  const docs = path.join(REPO_ROOT, 'docs', 'images');
+  fs.mkdirSync(docs, { recursive: true });
+  for (const name of ['dashboard', 'tree', 'compare']) {
+    const src = path.join(ARTIFACTS, `${name}.png`);
+    const ok = results.some((r) => r.status === 'pass' && r.name.includes(name === 'tree' ? 'tree screenshot' : name === 'compare' ? 'comparison' : 'dashboard'));
+    if (ok && fs.existsSync(src)) {
+      fs.copyFileSync(src, path.join(docs, `${name}.png`));
+      log(`e2e: copied ${name}.png to docs/images/`);
+    }
+  }
+}
 fs.writeFileSync(path.join(ARTIFACTS, 'results.json'), JSON.stringify({ seconds: (Date.now() - t0) / 1000, results }, null, 2));
 if (failed.length === 0 && vsixOk && !flag('--keep')) fs.rmSync(sb.root, { recursive: true, force: true });
 else log(`e2e: sandbox kept at ${path.relative(REPO_ROOT, sb.root)}`);

@@ -84,6 +84,11 @@ export async function runCommand(page, title, timeout = 15_000) {
     { timeout, what: `the command palette to list "${title}"` },
   );
   await page.keyboard.press('Enter');
+  // The palette closes (or is reused by a quick pick the command opens, with a new value).
+  await waitFor(
+    async () => !(await input.isVisible().catch(() => false)) || !(await input.inputValue().catch(() => '')).startsWith('>'),
+    { timeout: 5000, what: `the command palette to close after "${title}"`, interval: 100 },
+  );
 }
 
 /**
@@ -126,11 +131,14 @@ export async function answerQuickPick(page, o = {}) {
     const r = await quickInputRows(page);
     return r.length > 0 ? r : null;
   }, { timeout: 10_000, what: 'quick pick items' }).catch(() => /** @type {string[]} */ ([]));
-  const checkAll = page.locator('.quick-input-widget .quick-input-check-all');
+  // Multi-select picks have a "toggle all" checkbox in the header (a custom toggle in VS Code
+  // 1.100, an <input> in older builds): check everything, then accept.
+  const checkAll = page.locator('.quick-input-widget .quick-input-header .monaco-custom-toggle, .quick-input-widget input.quick-input-check-all').first();
   if (await checkAll.isVisible().catch(() => false)) {
-    // Multi-select: check all (or the matching) items, then accept.
     if (o.all !== false) {
-      if (!(await checkAll.isChecked().catch(() => false))) await checkAll.check().catch(() => checkAll.click());
+      const checked = async () => (await checkAll.getAttribute('aria-checked')) === 'true' || (await checkAll.isChecked().catch(() => false));
+      if (!(await checked())) await checkAll.click();
+      await waitFor(checked, { timeout: 3000, what: 'the quick pick\'s "toggle all" checkbox to be checked' });
     }
     await page.keyboard.press('Enter');
     return rows;

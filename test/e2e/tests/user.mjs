@@ -59,14 +59,8 @@ export function runState(dir) {
   }
 }
 
-/** Text of the tree rows that belong to runs of `prefix` (label or description mention it). */
-async function runRowTexts(page, prefix) {
-  const rows = await treeRows(page);
-  return rows.filter((r) => r.level >= 2 && (r.label.includes(prefix) || r.aria.includes(prefix) || r.level >= 2)).map((r) => `${r.label} | ${r.description} | ${r.aria}`);
-}
-
-const RUNNING = /running|queued|epoch|stage|\d+\s*%|\d+\/\d+/i;
-const DONE = /\bdone\b|finished|completed|succeeded|acc(uracy)?\s*[:=]?\s*\d/i;
+export const RUNNING = /running|queued|epoch|stage|\d+\s*%|\d+\/\d+/i;
+export const DONE = /\bdone\b|finished|completed|succeeded|acc(uracy)?\s*[:=]?\s*\d/i;
 const STOPPED = /stopped|paused|interrupted|cancel/i;
 
 /**
@@ -78,7 +72,7 @@ const STOPPED = /stopped|paused|interrupted|cancel/i;
  * @param {number} timeout
  * @param {Set<string>} [seen]
  */
-async function waitForRunRow(ctx, expLabel, re, timeout, seen = new Set()) {
+export async function waitForRunRow(ctx, expLabel, re, timeout, seen = new Set()) {
   await showSkdSidebar(ctx.page);
   const row = await waitFor(
     async () => {
