@@ -1,0 +1,28 @@
+/** IDs the manifest (`package.json` contributes) and the code share; keep both in step. */
+export const Commands = {
+  newExperiment: 'skd.newExperiment',
+  runExperiment: 'skd.runExperiment',
+  stopRun: 'skd.stopRun',
+  resumeRun: 'skd.resumeRun',
+  openDashboard: 'skd.openDashboard',
+  compareRuns: 'skd.compareRuns',
+  exportStudent: 'skd.exportStudent',
+  sendToDevice: 'skd.sendToDevice',
+  showTrainerLog: 'skd.showTrainerLog',
+  refreshRuns: 'skd.refreshRuns',
+} as const;
+
+export const Views = {
+  container: 'skdLab',
+  experiments: 'skdLab.experiments',
+} as const;
+
+/** Context keys for `when` clauses. */
+export const ContextKeys = {
+  trainerRunning: 'skdLab.trainerRunning',
+  hasActiveRun: 'skdLab.hasActiveRun',
+} as const;
+
+export const CONFIG_SECTION = 'skdLab';
+export const EXPERIMENT_GLOB = '**/*.skd.json';
+export const EXPERIMENT_SUFFIX = '.skd.json';

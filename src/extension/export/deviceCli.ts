@@ -1,0 +1,69 @@
+/**
+ * How the extension asks the trainer's command line to send an export to a device
+ * (`node dist/cli.js device ...`, built from src/trainer/export/device.ts). Pure, unit-tested.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type DeviceTarget =
+  | { kind: 'copy'; folder: string }
+  | { kind: 'adb'; remoteDir?: string }
+  | { kind: 'serve'; host: string; port?: number };
+
+export function deviceArgs(cliPath: string, exportDir: string, target: DeviceTarget): string[] {
+  const args = [cliPath, 'device', exportDir];
+  switch (target.kind) {
+    case 'copy':
+      return [...args, '--copy', target.folder];
+    case 'adb':
+      return [...args, '--adb', ...(target.remoteDir ? ['--remote', target.remoteDir] : [])];
+    case 'serve':
+      return [...args, '--serve', '--host', target.host, ...(target.port !== undefined ? ['--port', String(target.port)] : [])];
+  }
+}
+
+/** The first http(s) URL in a line of the command's output (the serve mode prints it). */
+export function findUrl(line: string): string | undefined {
+  return /https?:\/\/[^\s"'<>]+/.exec(line)?.[0];
+}
+
+/** An executable on the PATH (e.g. `adb`), or undefined. */
+export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
+  const exts = process.platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
+  for (const dir of envPath.split(path.delimiter).filter(Boolean)) {
+    for (const ext of exts) {
+      const p = path.join(dir, name + ext);
+      try {
+        fs.accessSync(p, fs.constants.X_OK);
+        if (fs.statSync(p).isFile()) return p;
+      } catch {
+        // Not here.
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Export folders of runs: `<run>/exports/<name>` that hold a model.json or a .onnx file. */
+export function listExportFolders(runDirs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const run of runDirs) {
+    const root = path.join(run, 'exports');
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(root, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const dir = path.join(root, e.name);
+      try {
+        if (fs.readdirSync(dir).some((f) => f === 'model.json' || f.endsWith('.onnx'))) out.push(dir);
+      } catch {
+        // Unreadable: skip.
+      }
+    }
+  }
+  return out;
+}
