@@ -6,15 +6,10 @@ import * as fs from 'node:fs';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-// Native or wasm-carrying packages stay in node_modules (shipped in the .vsix by vsce);
-// `vscode` is provided by the editor.
-const nodeExternal = [
-  'vscode',
-  '@tensorflow/tfjs-node',
-  '@tensorflow/tfjs-node-gpu',
-  '@tensorflow/tfjs-backend-wasm',
-  'onnxruntime-node',
-];
+// The wasm backend stays in node_modules (shipped in the .vsix by vsce) so that it finds its
+// .wasm files beside it; it registers with tf.js's global engine, which the bundled tfjs-core
+// shares. tfjs-node is optional and native, as is onnxruntime-node; `vscode` is the editor's.
+const nodeExternal = ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-node'];
 
 /** Prints errors as `file:line:col: error: text`, the form a problem matcher reads. */
 const problemMatcherPlugin = {
