@@ -1,0 +1,184 @@
+/**
+ * The dashboard's data: metric events folded into chart series, the stage timeline and the
+ * summary. Pure (no DOM), so the folding is unit-tested; the page only draws what this holds.
+ */
+import type { FinalEvent, LogEvent, MetricEvent, Network, PhaseEvent, RunEvent, StageEvent } from '../src/protocol/runDir';
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export type ChartKey = 'loss' | 'accuracy' | 'terms' | 'tbt' | 'tet';
+export type Section = ChartKey | 'timeline' | 'summary' | 'log';
+
+export interface TimelineItem {
+  kind: 'teacher' | 'meta' | 'student' | 'other';
+  what: string;
+  detail: string;
+}
+
+const NETWORKS: readonly Network[] = ['teacher', 'student'];
+const MAX_LOG = 200;
+
+export class DashboardModel {
+  /** Events applied so far (the index of the next one). */
+  count = 0;
+  run: RunEvent | undefined;
+  final: FinalEvent | undefined;
+  readonly batchLoss: Record<Network, Point[]> = { teacher: [], student: [] };
+  readonly epochLoss: Record<Network, Point[]> = { teacher: [], student: [] };
+  readonly trainAcc: Record<Network, Point[]> = { teacher: [], student: [] };
+  readonly valAcc: Record<Network, Point[]> = { teacher: [], student: [] };
+  /** Per-epoch mean of each loss term, keyed `network · term`. */
+  readonly terms = new Map<string, Point[]>();
+  /** Per tapped layer: NMSE and cosine over stages. */
+  readonly tbt = new Map<string, { nmse: Point[]; cosine: Point[] }>();
+  readonly tet = { accuracy: [] as Point[], ece: [] as Point[], entropy: [] as Point[], kl: [] as Point[], teacherAccuracy: [] as Point[] };
+  readonly timelineEvents: (StageEvent | PhaseEvent)[] = [];
+  readonly logs: LogEvent[] = [];
+
+  /** Folds events in; answers which parts of the page changed. */
+  apply(events: readonly MetricEvent[]): Set<Section> {
+    const changed = new Set<Section>();
+    for (const e of events) {
+      this.count++;
+      switch (e.type) {
+        case 'run':
+          this.run = e;
+          changed.add('summary');
+          break;
+        case 'batch':
+          rewindTo(this.batchLoss[e.network], e.step);
+          this.batchLoss[e.network].push({ x: e.step, y: e.loss });
+          changed.add('loss');
+          break;
+        case 'epoch':
+          upsert(this.epochLoss[e.network], e.epoch, e.loss);
+          upsert(this.trainAcc[e.network], e.epoch, fraction(e.trainAcc));
+          upsert(this.valAcc[e.network], e.epoch, fraction(e.valAcc));
+          for (const [term, value] of Object.entries(e.terms ?? {})) {
+            const key = `${e.network} · ${term}`;
+            let series = this.terms.get(key);
+            if (!series) this.terms.set(key, (series = []));
+            upsert(series, e.epoch, value);
+          }
+          changed.add('loss').add('accuracy').add('terms');
+          break;
+        case 'stage':
+          this.timelineEvents.push(e);
+          changed.add('timeline');
+          break;
+        case 'phase':
+          this.timelineEvents.push(e);
+          changed.add('timeline').add('summary');
+          break;
+        case 'tbt':
+          for (const l of e.layers) {
+            let series = this.tbt.get(l.layer);
+            if (!series) this.tbt.set(l.layer, (series = { nmse: [], cosine: [] }));
+            upsert(series.nmse, e.stage, l.nmse);
+            upsert(series.cosine, e.stage, l.cosine);
+          }
+          changed.add('tbt');
+          break;
+        case 'tet':
+          upsert(this.tet.accuracy, e.stage, fraction(e.accuracy));
+          upsert(this.tet.ece, e.stage, e.ece);
+          upsert(this.tet.entropy, e.stage, e.entropy);
+          upsert(this.tet.kl, e.stage, e.klToTeacher);
+          upsert(this.tet.teacherAccuracy, e.stage, fraction(e.teacherAccuracy));
+          changed.add('tet');
+          break;
+        case 'log':
+          this.logs.push(e);
+          if (this.logs.length > MAX_LOG) this.logs.splice(0, this.logs.length - MAX_LOG);
+          changed.add('log');
+          break;
+        case 'final':
+          this.final = e;
+          changed.add('summary');
+          break;
+        default:
+          // An event type this page does not know yet: counted, not drawn.
+          break;
+      }
+    }
+    return changed;
+  }
+
+  /** Number of data points each chart shows (the canvases' `data-points`). */
+  points(chart: ChartKey): number {
+    const sum = (lists: Point[][]): number => lists.reduce((n, l) => n + l.length, 0);
+    switch (chart) {
+      case 'loss':
+        return sum(NETWORKS.flatMap((n) => [this.batchLoss[n], this.epochLoss[n]]));
+      case 'accuracy':
+        return sum(NETWORKS.flatMap((n) => [this.trainAcc[n], this.valAcc[n]]));
+      case 'terms':
+        return sum([...this.terms.values()]);
+      case 'tbt':
+        return sum([...this.tbt.values()].flatMap((s) => [s.nmse, s.cosine]));
+      case 'tet':
+        return sum([this.tet.accuracy, this.tet.ece, this.tet.entropy, this.tet.kl, this.tet.teacherAccuracy]);
+    }
+  }
+
+  /** Teacher stages, the meta phase (trajectory, TBT, TET), student stages: in the order they happened. */
+  timeline(): TimelineItem[] {
+    const items: TimelineItem[] = [];
+    for (const e of this.timelineEvents) {
+      if (e.type === 'stage') {
+        items.push({
+          kind: e.network,
+          what: `${e.network === 'teacher' ? 'Teacher' : 'Student'} stage ${e.stage}`,
+          detail: `epochs ${e.firstEpoch}–${e.lastEpoch}, best ${e.bestEpoch} (${(fraction(e.bestValAcc) * 100).toFixed(1)}% val)`,
+        });
+        continue;
+      }
+      const meta = e.phase === 'trajectory' || e.phase === 'tbt' || e.phase === 'tet';
+      items.push({
+        kind: meta ? 'meta' : e.phase === 'teacher' ? 'teacher' : e.phase === 'student' ? 'student' : 'other',
+        what: meta ? `Meta: ${e.phase === 'trajectory' ? 'teacher trajectory' : e.phase.toUpperCase()}` : phaseTitle(e.phase),
+        detail: e.detail ?? new Date(e.time).toLocaleTimeString(),
+      });
+    }
+    return items;
+  }
+
+  /** The phase being worked on, from the last phase event. */
+  currentPhase(): string | undefined {
+    for (let i = this.timelineEvents.length - 1; i >= 0; i--) {
+      const e = this.timelineEvents[i];
+      if (e?.type === 'phase') return e.phase;
+    }
+    return undefined;
+  }
+}
+
+function phaseTitle(phase: string): string {
+  const titles: Record<string, string> = { setup: 'Setup', teacher: 'Teacher training', student: 'Student training', final: 'Final test' };
+  return titles[phase] ?? phase;
+}
+
+/** Accuracies as fractions (the trainer writes 0..1; tolerate percent). */
+export function fraction(v: number): number {
+  return v > 1 ? v / 100 : v;
+}
+
+/** Sets the point at x (a resumed run may redo an epoch) or appends it, keeping x sorted. */
+function upsert(series: Point[], x: number, y: number): void {
+  const i = series.findIndex((p) => p.x === x);
+  if (i >= 0) {
+    series[i] = { x, y };
+    return;
+  }
+  const last = series[series.length - 1];
+  series.push({ x, y });
+  if (last && last.x > x) series.sort((a, b) => a.x - b.x);
+}
+
+/** A resumed run replays batches from its checkpoint: drop what lies at or after `x`. */
+function rewindTo(series: Point[], x: number): void {
+  while (series.length > 0 && (series[series.length - 1] as Point).x >= x) series.pop();
+}

@@ -1,0 +1,36 @@
+/**
+ * The webview bundle (dist/webview.js): one script for both pages, picked by `body[data-view]`.
+ * It validates what the host sends, then posts `initialized` (the handshake) so the host sends
+ * the data.
+ */
+import { isMessageToWebview, isPanelState } from '../src/protocol/webview';
+import { ComparePage } from './compare';
+import { DashboardPage } from './dashboard';
+import { logToHost, post, vscode } from './vscodeApi';
+
+function start(): void {
+  const view = document.body.dataset.view;
+  const saved = vscode().getState();
+  let page: DashboardPage | ComparePage;
+  try {
+    page = view === 'compare' ? new ComparePage() : new DashboardPage();
+  } catch (err) {
+    logToHost('error', `webview start: ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
+  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const message = event.data;
+    if (!isMessageToWebview(message)) {
+      logToHost('warn', `webview ignored an unknown message: ${String((message as { type?: unknown } | null)?.type)}`);
+      return;
+    }
+    if (page instanceof ComparePage) {
+      page.handle(message, isPanelState(saved) && saved.view === 'compare' ? saved.dirs : undefined);
+    } else {
+      page.handle(message);
+    }
+  });
+  post({ type: 'initialized' });
+}
+
+start();
