@@ -1,0 +1,198 @@
+import { fork, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse as parseJsonc } from 'jsonc-parser';
+import type { BackendName, ModelSpec } from '../../protocol/experiment';
+import { AUTO_ORDER } from '../backend/select';
+import { BENCH_CHILD_FLAG, type BenchChildReply, type BenchChildRequest } from './throughputChild';
+import { BENCH_BATCH, BENCH_INPUT, round, type BackendThroughput, type BenchNets } from './throughputMeasure';
+
+/**
+ * `skd bench`: training images/s of the default teacher and student (examples/default.skd.json)
+ * at batch 64 on 28x28x1 inputs, on every tf.js backend that loads (each in its own process)
+ * and, as the yardstick, the same networks in PyTorch (bench/pytorch_peer.py, 2 threads).
+ *
+ * `skdOverKdEpochTime` (an SKD student epoch over a KD one) needs the training engine: pass
+ * `measureSkdOverKd`; without it the field is null.
+ */
+
+export interface ThroughputOptions {
+  /** The caller prints: JSON.stringify(report) with --json, formatTable(report) without. */
+  json: boolean;
+  backends?: string[];
+  /** Timed seconds per network and backend (the cpu backend times one step regardless). */
+  seconds?: number;
+  /** Supplied by the engine: SKD student epoch time over KD student epoch time, same models. */
+  measureSkdOverKd?: (nets: BenchNets) => Promise<number>;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export interface TrainThroughput {
+  studentTrainImagesPerSec: number;
+  teacherTrainImagesPerSec: number;
+}
+
+export interface ThroughputReport {
+  backends: Record<string, TrainThroughput>;
+  peer: { pytorch: TrainThroughput } | null;
+  skdOverKdEpochTime: number | null;
+  machine: Record<string, unknown>;
+}
+
+const FALLBACK_NETS: BenchNets = {
+  teacher: { model: 'resnet', depth: 8, width: 16, epochs: 1 },
+  student: { model: 'cnn', width: 8, epochs: 1 },
+};
+const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Package root: two levels above src/trainer/bench when run from sources, one above dist/. */
+function packageRoot(): string {
+  return __filename.endsWith('.ts') ? path.resolve(__dirname, '..', '..', '..') : path.resolve(__dirname, '..');
+}
+
+/** The default experiment's teacher and student, or fixed networks until it names both. */
+export function defaultNets(root = packageRoot()): BenchNets {
+  const file = path.join(root, 'examples', 'default.skd.json');
+  try {
+    const exp = parseJsonc(fs.readFileSync(file, 'utf8')) as { teacher?: Partial<ModelSpec>; student?: Partial<ModelSpec> };
+    if (typeof exp.teacher?.model === 'string' && typeof exp.student?.model === 'string') {
+      return { teacher: exp.teacher as ModelSpec, student: exp.student as ModelSpec };
+    }
+  } catch {
+    // No default experiment yet: fall through to the fixed pair.
+  }
+  return FALLBACK_NETS;
+}
+
+function childEntry(): { file: string; execArgv: string[] } {
+  if (__filename.endsWith('.ts')) {
+    return { file: path.resolve(__dirname, '..', 'backend', 'gradWorker.ts'), execArgv: ['--import', 'tsx'] };
+  }
+  return { file: path.join(__dirname, 'gradWorker.js'), execArgv: [] };
+}
+
+/** Measures one backend in a fresh child process; the reason it failed if it did. */
+export function measureInChild(request: BenchChildRequest): Promise<BenchChildReply> {
+  const entry = childEntry();
+  return new Promise((resolve) => {
+    const child = fork(entry.file, [BENCH_CHILD_FLAG], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    let settled = false;
+    const settle = (r: BenchChildReply): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      child.kill();
+      settle({ ok: false, error: `no result within ${CHILD_TIMEOUT_MS / 1000} s` });
+    }, CHILD_TIMEOUT_MS);
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    child.on('message', (m: BenchChildReply) => settle(m));
+    child.on('error', (e) => settle({ ok: false, error: e.message }));
+    child.on('exit', (code) => settle({ ok: false, error: `exited with ${code}: ${stderr.trim().split('\n').pop() ?? ''}` }));
+    child.send(request);
+  });
+}
+
+export interface PeerResult extends TrainThroughput {
+  torch: string;
+  threads: number;
+}
+
+/** PyTorch on the same networks, when /usr/bin/python3 can import torch; null otherwise. */
+export function measurePytorchPeer(nets: BenchNets, seconds: number, root = packageRoot()): PeerResult | null | { error: string } {
+  const python = '/usr/bin/python3';
+  const script = path.join(root, 'bench', 'pytorch_peer.py');
+  if (!fs.existsSync(python) || !fs.existsSync(script)) return null;
+  if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
+  const r = spawnSync(
+    python,
+    [script, '--teacher', JSON.stringify(nets.teacher), '--student', JSON.stringify(nets.student), '--batch', String(BENCH_BATCH), '--seconds', String(seconds), '--threads', '2'],
+    { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS },
+  );
+  if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() ?? 'failed' };
+  return JSON.parse(r.stdout) as PeerResult;
+}
+
+export async function runThroughputBench(opts: ThroughputOptions): Promise<ThroughputReport> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const seconds = opts.seconds ?? 5;
+  const nets = defaultNets();
+  const wanted = (opts.backends?.length ? opts.backends : AUTO_ORDER) as string[];
+  const backends: Record<string, TrainThroughput> = {};
+  const details: Record<string, unknown> = {};
+  const unavailable: Record<string, string> = {};
+  for (const name of wanted) {
+    if (!(AUTO_ORDER as readonly string[]).includes(name)) {
+      unavailable[name] = `unknown backend (expected ${AUTO_ORDER.join(', ')})`;
+      continue;
+    }
+    log(`bench: ${name} ...`);
+    const reply = await measureInChild({ backend: name as Exclude<BackendName, 'auto'>, nets, seconds });
+    if (!reply.ok) {
+      unavailable[name] = reply.error;
+      log(`bench: ${name} not available: ${reply.error}`);
+      continue;
+    }
+    const r: BackendThroughput = reply.result;
+    backends[name] = { studentTrainImagesPerSec: r.studentTrainImagesPerSec, teacherTrainImagesPerSec: r.teacherTrainImagesPerSec };
+    details[name] = { detail: r.detail, student: r.student, teacher: r.teacher };
+  }
+  log('bench: pytorch peer ...');
+  const peerRun = measurePytorchPeer(nets, seconds);
+  const peer = peerRun && !('error' in peerRun) ? { pytorch: pick(peerRun) } : null;
+  if (peerRun && 'error' in peerRun) log(`bench: pytorch peer failed: ${peerRun.error}`);
+  const skdOverKdEpochTime = opts.measureSkdOverKd ? round(await opts.measureSkdOverKd(nets), 3) : null;
+  const report: ThroughputReport = {
+    backends,
+    peer,
+    skdOverKdEpochTime,
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      batch: BENCH_BATCH,
+      input: BENCH_INPUT,
+      teacher: nets.teacher,
+      student: nets.student,
+      backendDetails: details,
+      unavailable,
+      pytorch: peerRun && !('error' in peerRun) ? { version: peerRun.torch, threads: peerRun.threads } : null,
+    },
+  };
+  return report;
+}
+
+function pick(r: TrainThroughput): TrainThroughput {
+  return { studentTrainImagesPerSec: r.studentTrainImagesPerSec, teacherTrainImagesPerSec: r.teacherTrainImagesPerSec };
+}
+
+/** The human-readable form: img/s per backend and network, with the ratios the issue tracks. */
+export function formatTable(report: ThroughputReport): string {
+  const rows: string[][] = [['backend', 'student img/s', 'teacher img/s']];
+  for (const [name, r] of Object.entries(report.backends)) rows.push([name, fmt(r.studentTrainImagesPerSec), fmt(r.teacherTrainImagesPerSec)]);
+  const py = report.peer?.pytorch;
+  if (py) rows.push(['pytorch (2 threads)', fmt(py.studentTrainImagesPerSec), fmt(py.teacherTrainImagesPerSec)]);
+  const ratio = (label: string, a?: TrainThroughput, b?: TrainThroughput): void => {
+    if (a && b) rows.push([label, `${(a.studentTrainImagesPerSec / b.studentTrainImagesPerSec).toFixed(2)}x`, `${(a.teacherTrainImagesPerSec / b.teacherTrainImagesPerSec).toFixed(2)}x`]);
+  };
+  ratio('wasm / cpu', report.backends.wasm, report.backends.cpu);
+  ratio('wasm / pytorch', report.backends.wasm, py);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const m = report.machine;
+  lines.push('', `batch ${String(m.batch)}, input ${(m.input as number[]).join('x')}, ${String(m.cpus)} cpus (${String(m.cpuModel)})`);
+  lines.push(`teacher ${JSON.stringify(m.teacher)}, student ${JSON.stringify(m.student)}`);
+  lines.push(`SKD / KD student epoch time: ${report.skdOverKdEpochTime ?? 'not measured'}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x.toFixed(1);
+}

@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName, ModelSpec } from '../../protocol/experiment';
+import { selectBackend } from '../backend/select';
+import { sgdStep } from '../backend/trainingStep';
+import { buildModel } from '../models';
+import { Rng } from '../util/rng';
+
+/**
+ * Training throughput of one network on the backend active in this process: a few warm-up
+ * steps (kernel set-up, XNNPACK operator caches), then timed SGD steps on a fixed random batch
+ * until the time budget or the step limit is reached. The input data does not change the work.
+ */
+
+export const BENCH_BATCH = 64;
+export const BENCH_INPUT: [number, number, number] = [28, 28, 1];
+export const BENCH_CLASSES = 10;
+
+export interface BenchNets {
+  teacher: ModelSpec;
+  student: ModelSpec;
+}
+
+export interface StepBudget {
+  seconds: number;
+  batch: number;
+  warmupSteps: number;
+  maxSteps: number;
+}
+
+export interface NetThroughput {
+  imagesPerSec: number;
+  batch: number;
+  steps: number;
+  msPerStep: number;
+  params: number;
+}
+
+export interface BackendThroughput {
+  backend: string;
+  detail: string;
+  studentTrainImagesPerSec: number;
+  teacherTrainImagesPerSec: number;
+  student: NetThroughput;
+  teacher: NetThroughput;
+}
+
+/**
+ * The cpu backend takes minutes per teacher step at batch 64: it times one step of 16 images
+ * without warm-up (its per-image cost hardly depends on the batch; set-up is negligible there).
+ */
+export function budgetFor(backend: string, seconds: number): StepBudget {
+  return backend === 'cpu'
+    ? { seconds: 0, batch: 16, warmupSteps: 0, maxSteps: 1 }
+    : { seconds, batch: BENCH_BATCH, warmupSteps: 3, maxSteps: 10_000 };
+}
+
+export function measureNet(spec: ModelSpec, field: string, budget: StepBudget): NetThroughput {
+  const batch = budget.batch;
+  const built = buildModel(spec, { inputShape: BENCH_INPUT, numClasses: BENCH_CLASSES, seed: 1, experimentFile: 'bench', field });
+  const rng = Rng.derive(1, 'bench', field);
+  const values = new Float32Array(batch * BENCH_INPUT[0] * BENCH_INPUT[1] * BENCH_INPUT[2]);
+  for (let i = 0; i < values.length; i++) values[i] = rng.next();
+  const x = tf.tensor4d(values, [batch, ...BENCH_INPUT]);
+  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % BENCH_CLASSES), 'int32');
+  const oneHot = tf.tidy(() => tf.cast(tf.oneHot(labels, BENCH_CLASSES), 'float32')) as tf.Tensor2D;
+  for (let i = 0; i < budget.warmupSteps; i++) sgdStep(built.model, x, oneHot, 0.01);
+  let steps = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  do {
+    sgdStep(built.model, x, oneHot, 0.01);
+    steps++;
+    elapsed = (performance.now() - start) / 1000;
+  } while (elapsed < budget.seconds && steps < budget.maxSteps);
+  tf.dispose([x, labels, oneHot]);
+  built.model.dispose();
+  return { imagesPerSec: (steps * batch) / elapsed, batch, steps, msPerStep: (elapsed * 1000) / steps, params: built.params };
+}
+
+/** Selects `backend` in this process and measures both networks on it. */
+export async function measureBackend(backend: Exclude<BackendName, 'auto'>, nets: BenchNets, seconds: number): Promise<BackendThroughput> {
+  const selected = await selectBackend(backend);
+  const budget = budgetFor(selected.name, seconds);
+  const student = measureNet(nets.student, 'student', budget);
+  const teacher = measureNet(nets.teacher, 'teacher', budget);
+  return {
+    backend,
+    detail: selected.detail,
+    studentTrainImagesPerSec: round(student.imagesPerSec),
+    teacherTrainImagesPerSec: round(teacher.imagesPerSec),
+    student,
+    teacher,
+  };
+}
+
+export function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
