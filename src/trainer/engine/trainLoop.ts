@@ -206,6 +206,8 @@ export class TrainLoop {
           windowN = 0;
           s.onProgress?.((epoch + (b + 1) / batches) / s.epochs, epoch);
         }
+        // Training is synchronous; yielding once a batch lets signals (stop) and I/O through.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (s.stop.requested) {
           this.checkpoint();
           throw new StopRequested();
