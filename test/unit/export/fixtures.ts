@@ -135,3 +135,26 @@ export async function makeRunDir(model: tfl.LayersModel, family: string): Promis
   fs.writeFileSync(path.join(dir, RUN_FILES.summary), JSON.stringify({ name: `test-${family}`, student: { model: family, testAcc: 0, params: 0 } }));
   return dir;
 }
+
+/** IDX files of a split (raw, uncompressed) as the `idx` data format reads them. */
+function writeIdx(dir: string, stem: string, set: TestSet, shape: [number, number, number]): void {
+  const head = (magic: number, dims: number[]) => {
+    const b = Buffer.alloc(4 + 4 * dims.length);
+    b.writeUInt32BE(magic, 0);
+    dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+    return b;
+  };
+  fs.writeFileSync(path.join(dir, `${stem}-images-idx3-ubyte`), Buffer.concat([head(0x803, [set.n, shape[0], shape[1]]), set.x]));
+  fs.writeFileSync(path.join(dir, `${stem}-labels-idx1-ubyte`), Buffer.concat([head(0x801, [set.n]), Buffer.from(Uint8Array.from(set.y))]));
+}
+
+/** Gives a run directory an experiment whose data (IDX files beside it) has `test` as its test split. */
+export function addIdxExperiment(runDir: string, test: TestSet): void {
+  const data = path.join(runDir, 'data');
+  fs.mkdirSync(data, { recursive: true });
+  writeIdx(data, 'train', shapesData(40, 99), SHAPE);
+  writeIdx(data, 't10k', test, SHAPE);
+  fs.writeFileSync(path.join(data, 'labels.txt'), LABELS.join('\n') + '\n');
+  const experiment = { name: 'export-test', seed: 1, data: { format: 'idx', dir: data } };
+  fs.writeFileSync(path.join(runDir, RUN_FILES.experiment), JSON.stringify(experiment));
+}
