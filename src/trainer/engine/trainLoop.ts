@@ -172,6 +172,7 @@ export class TrainLoop {
     const batches = Math.max(1, Math.ceil(fit.length / bs));
     const eventEvery = Math.max(1, Math.floor(batches / BATCH_EVENTS_PER_EPOCH));
     const classes = dataset.numClasses;
+    const checkpointSeconds = checkpointInterval(s.checkpointSeconds);
     let lastCheckpoint = Date.now();
     while (this.state.epoch < s.epochs) {
       const epoch = this.state.epoch;
@@ -212,7 +213,7 @@ export class TrainLoop {
           this.checkpoint();
           throw new StopRequested();
         }
-        if (s.checkpointSeconds !== undefined && Date.now() - lastCheckpoint > s.checkpointSeconds * 1000 && b < batches - 1) {
+        if (checkpointSeconds !== undefined && Date.now() - lastCheckpoint >= checkpointSeconds * 1000 && b < batches - 1) {
           this.checkpoint();
           lastCheckpoint = Date.now();
         }
@@ -301,6 +302,17 @@ export class TrainLoop {
   dispose(): void {
     this.sgd.dispose();
   }
+}
+
+/**
+ * Seconds between mid-epoch checkpoints: the environment variable `SKD_CHECKPOINT_SECONDS`
+ * (a number >= 0; 0 checkpoints after every batch) overrides the phase's own choice, so that
+ * crash tests and users on flaky machines can make checkpoints more frequent.
+ */
+export function checkpointInterval(own: number | undefined, env: string | undefined = process.env.SKD_CHECKPOINT_SECONDS): number | undefined {
+  if (env === undefined || env.trim() === '') return own;
+  const v = Number(env);
+  return Number.isFinite(v) && v >= 0 ? v : own;
 }
 
 function epochOfStageStart(stage: number, epochs: number, stages: number): number {
