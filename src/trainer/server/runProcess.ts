@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 export interface RunExit {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** The last non-empty line the child wrote to stderr, for a failure's reason. */
+  /** The stderr line that best says why the child ended (see `reasonLine`), for a failure's reason. */
   lastStderr: string;
   /** Whether it had to be killed after the grace period. */
   killed: boolean;
@@ -28,7 +28,7 @@ export interface RunProcessOptions {
 export class RunProcess {
   readonly exited: Promise<RunExit>;
   private readonly child: ChildProcess;
-  private lastStderr = '';
+  private readonly tail: string[] = [];
   private killTimer: NodeJS.Timeout | undefined;
   private killed = false;
   private done = false;
@@ -41,7 +41,10 @@ export class RunProcess {
       windowsHide: true,
     });
     splitLines(this.child.stderr, (line) => {
-      if (line.trim()) this.lastStderr = line.trim();
+      if (line.trim()) {
+        this.tail.push(line.trim());
+        if (this.tail.length > 40) this.tail.shift();
+      }
       options.onStderrLine(line);
     });
     splitLines(this.child.stdout, (line) => options.onStdoutLine?.(line));
@@ -56,7 +59,7 @@ export class RunProcess {
         if (this.done) return;
         this.done = true;
         if (this.killTimer) clearTimeout(this.killTimer);
-        resolve({ code, signal, lastStderr: spawnError ?? this.lastStderr, killed: this.killed, spawnError });
+        resolve({ code, signal, lastStderr: spawnError ?? reasonLine(this.tail), killed: this.killed, spawnError });
       };
       // 'close' waits for stderr to drain, so the last line is in before the reason is taken.
       this.child.on('close', (code, signal) => finish(code, signal));
@@ -84,6 +87,20 @@ export class RunProcess {
       this.killTimer.unref();
     }
   }
+}
+
+/**
+ * The line of a dying process's stderr that says why: Node ends an uncaught error with the
+ * stack, the error object's fields and "Node.js v20...", none of which is the reason; the
+ * reason is the last line that names an error, else the last line that is not such noise.
+ */
+export function reasonLine(lines: string[]): string {
+  const noise = (l: string) => /^Node\.js v\d/.test(l) || /^at\s/.test(l) || /^[{}[\]()]+,?$/.test(l) || /^\w+: .*,$/.test(l) || /^\^+$/.test(l);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (!noise(lines[i]) && /(error|exception|skd:|killed|out of memory|fatal)/i.test(lines[i])) return lines[i];
+  }
+  for (let i = lines.length - 1; i >= 0; i--) if (!noise(lines[i])) return lines[i];
+  return '';
 }
 
 function splitLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {

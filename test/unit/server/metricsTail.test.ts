@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { MetricEvent } from '../../../src/protocol/runDir';
 import { MetricsTail } from '../../../src/trainer/server/metricsTail';
 import { readMetricsFrom, readRunInfo, runDirName } from '../../../src/trainer/server/runDirectory';
+import { reasonLine } from '../../../src/trainer/server/runProcess';
 
 const line = (i: number) => JSON.stringify({ time: 't', type: 'log', level: 'info', message: `m${i}` }) + '\n';
 
@@ -76,5 +77,24 @@ describe('run directories', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the reason a child died', () => {
+  it('is the error line of a Node crash, not its trailer', () => {
+    const stderr = [
+      'teacher epoch 1/4',
+      "Error: Cannot find module '/x/Abs_grad'",
+      '    at Module._load (node:internal/modules/cjs/loader:1091:12)',
+      'at node:internal/main/run_main_module:28:49 {',
+      "code: 'ERR_MODULE_NOT_FOUND',",
+      "url: 'file:///x'",
+      '}',
+      'Node.js v20.20.2',
+    ];
+    assert.equal(reasonLine(stderr), "Error: Cannot find module '/x/Abs_grad'");
+    assert.equal(reasonLine(['skd: a.skd.json: method.name: unknown method "x"']), 'skd: a.skd.json: method.name: unknown method "x"');
+    assert.equal(reasonLine(['student epoch 2/8', 'Node.js v20.20.2']), 'student epoch 2/8');
+    assert.equal(reasonLine([]), '');
   });
 });

@@ -16,6 +16,8 @@ export interface Recorded {
   progress: ProgressParams[];
 }
 
+const FINAL = ['done', 'failed', 'stopped'];
+
 export class NotificationRecorder {
   readonly seen: Recorded = { statuses: [], metrics: [], logs: [], progress: [] };
   private waiters: (() => void)[] = [];
@@ -32,7 +34,14 @@ export class NotificationRecorder {
   waitFor<T>(what: string, check: (seen: Recorded) => T | undefined | false, ms = 20_000): Promise<T> {
     return new Promise((resolve, reject) => {
       const attempt = (): boolean => {
-        const v = check(this.seen);
+        let v: T | undefined | false;
+        try {
+          v = check(this.seen);
+        } catch (e) {
+          clearTimeout(timer);
+          reject(e);
+          return true;
+        }
         if (v) {
           clearTimeout(timer);
           resolve(v);
@@ -57,11 +66,18 @@ export class NotificationRecorder {
     return undefined;
   }
 
-  /** Waits until the run's latest status is `state`. */
+  /**
+   * Waits until the run's latest status is `state`; fails at once if, after the wait began,
+   * the run ends in another final state (so a run that finished too early reads as such).
+   */
   state(dir: string, state: string, ms?: number): Promise<RunInfo> {
+    const since = this.seen.statuses.length;
     return this.waitFor(`${dir} to be ${state}`, () => {
       const s = this.statusOf(dir);
-      return s?.status.state === state ? s : undefined;
+      if (s?.status.state === state) return s;
+      const ended = this.seen.statuses.slice(since).find((x) => x.dir === dir && FINAL.includes(x.status.state) && x.status.state !== state);
+      if (ended) throw new Error(`${dir} ended ${ended.status.state}${ended.status.error ? ` (${ended.status.error})` : ''} while waiting for ${state}`);
+      return undefined;
     }, ms);
   }
 

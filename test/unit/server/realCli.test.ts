@@ -14,10 +14,10 @@ import { type TestConnection, connectServer } from './testConnection';
 const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
 const missing = fs.existsSync(CLI) ? false : `dist/cli.js is missing: run "npm run build" first`;
 
-const tiny = (name: string, teacherEpochs: number) => ({
+const tiny = (name: string, teacherEpochs: number, train = 200) => ({
   name,
   seed: 1,
-  data: { format: 'builtin', name: 'fashion-mnist-mini', limit: { train: 200, test: 100 } },
+  data: { format: 'builtin', name: 'fashion-mnist-mini', limit: { train, test: 100 } },
   teacher: { model: 'cnn', width: 4, epochs: teacherEpochs },
   student: { model: 'cnn', width: 4, epochs: 1 },
   method: { name: 'kd', stages: 1 },
@@ -59,8 +59,13 @@ describe('run manager with the real trainer command line', { skip: missing }, ()
   });
 
   it('stops a run, which ends as stopped, and resumes it to done', async () => {
-    const run = await start(write('paused', tiny('paused', 3)));
-    await rec.waitFor('the first teacher epoch', () => rec.eventsOf(run.dir).some((e) => e.type === 'epoch' || e.type === 'batch'), 180_000);
+    // Long enough (some seconds) that the stop lands while it trains.
+    const run = await start(write('paused', tiny('paused', 4, 1500)));
+    await rec.waitFor('the first training batch', () => {
+      const ended = rec.statusOf(run.dir)?.status;
+      if (ended && ['done', 'failed', 'stopped'].includes(ended.state)) throw new Error(`ended ${ended.state} before it could be stopped: ${ended.error ?? ''}`);
+      return rec.eventsOf(run.dir).some((e) => e.type === 'epoch' || e.type === 'batch');
+    }, 180_000);
     await c.client.sendRequest(StopRunRequest.type, { dir: run.dir });
     const stopped = await rec.state(run.dir, 'stopped', 120_000);
     assert.notEqual(stopped.status.state, 'failed');
