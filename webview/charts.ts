@@ -96,7 +96,7 @@ export class LineChart {
         interaction: { mode: 'nearest', intersect: false },
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
         scales: {
-          x: { type: 'linear', title: { display: true, text: xTitle } },
+          x: { type: 'linear', title: { display: true, text: xTitle }, ticks: { precision: 0 } },
           ...scales,
         } as never,
       },

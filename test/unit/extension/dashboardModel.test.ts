@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type { MetricEvent } from '../../../src/protocol/runDir';
+import { DashboardModel } from '../../../webview/dashboardModel';
+import { planIncrement } from '../../../src/extension/dashboard/increments';
+import { compareRunFromEvents } from '../../../src/extension/compare/compareModel';
+
+const t = '2026-01-01T00:00:00Z';
+const epoch = (network: 'teacher' | 'student', e: number, valAcc: number): MetricEvent => ({
+  type: 'epoch', time: t, network, epoch: e, stage: Math.ceil(e / 2), lr: 0.05, loss: 2 / e,
+  terms: network === 'student' ? { ce: 1 / e, behaviour: 0.5 / e, experience: 0.2 / e } : { ce: 1 / e },
+  trainAcc: valAcc + 0.05, valAcc, seconds: 1, imagesPerSec: 500,
+});
+
+const history: MetricEvent[] = [
+  { type: 'run', time: t, name: 'fm', method: 'skd', backend: 'wasm', resumed: false, data: { name: 'fashion-mnist-mini', train: 900, validation: 100, test: 200, shape: [28, 28, 1], classes: 10 } },
+  { type: 'phase', time: t, phase: 'teacher' },
+  { type: 'batch', time: t, network: 'teacher', epoch: 1, step: 0.5, loss: 2.1, terms: { ce: 2.1 } },
+  { type: 'batch', time: t, network: 'teacher', epoch: 1, step: 1, loss: 1.9, terms: { ce: 1.9 } },
+  epoch('teacher', 1, 0.6),
+  epoch('teacher', 2, 0.7),
+  { type: 'stage', time: t, network: 'teacher', stage: 1, firstEpoch: 1, lastEpoch: 2, bestEpoch: 2, bestValAcc: 0.7 },
+  { type: 'phase', time: t, phase: 'tbt' },
+  { type: 'tbt', time: t, stage: 1, layers: [{ layer: 'block1', nmse: 0.4, cosine: 0.8, baselineNmse: 1 }, { layer: 'block2', nmse: 0.5, cosine: 0.7, baselineNmse: 1 }] },
+  { type: 'tet', time: t, stage: 1, accuracy: 0.62, ece: 0.05, entropy: 0.9, klToTeacher: 0.3, teacherAccuracy: 0.7, teacherEce: 0.04 },
+  { type: 'phase', time: t, phase: 'student' },
+  epoch('student', 1, 0.5),
+  epoch('student', 2, 0.65),
+  { type: 'stage', time: t, network: 'student', stage: 1, firstEpoch: 1, lastEpoch: 2, bestEpoch: 2, bestValAcc: 0.65 },
+  { type: 'log', time: t, level: 'info', message: 'hello' },
+  { type: 'final', time: t, teacherTestAcc: 0.71, studentTestAcc: 0.66, teacherParams: 120000, studentParams: 9000, seconds: 42 },
+];
+
+test('dashboard model: events become series, timeline and summary', () => {
+  const m = new DashboardModel();
+  const changed = m.apply(history);
+  assert.equal(m.count, history.length);
+  for (const s of ['loss', 'accuracy', 'terms', 'tbt', 'tet', 'timeline', 'summary', 'log']) assert.ok(changed.has(s as never), s);
+  assert.equal(m.points('loss'), 2 + 2 + 2); // teacher batches, teacher epochs, student epochs
+  assert.equal(m.points('accuracy'), 8);
+  assert.equal(m.points('terms'), 2 + 6); // teacher ce, student ce/behaviour/experience
+  assert.equal(m.points('tbt'), 4);
+  assert.equal(m.points('tet'), 5);
+  assert.deepEqual(m.timeline().map((i) => i.kind), ['teacher', 'teacher', 'meta', 'student', 'student']);
+  assert.equal(m.timeline()[1]?.detail, 'epochs 1–2, best 2 (70.0% val)');
+  assert.equal(m.final?.studentTestAcc, 0.66);
+  assert.equal(m.currentPhase(), 'student');
+});
+
+test('dashboard model: incremental events extend the series; a resumed epoch replaces its point', () => {
+  const m = new DashboardModel();
+  m.apply(history.slice(0, 6));
+  assert.equal(m.points('accuracy'), 4);
+  const changed = m.apply([epoch('teacher', 2, 0.72), { type: 'batch', time: t, network: 'teacher', epoch: 1, step: 0.75, loss: 2, terms: {} }]);
+  assert.deepEqual([...changed].sort(), ['accuracy', 'loss', 'terms']);
+  assert.deepEqual(m.valAcc.teacher.map((p) => p.y), [0.6, 0.72]);
+  assert.deepEqual(m.batchLoss.teacher.map((p) => p.x), [0.5, 0.75], 'replayed batches replace the later ones');
+});
+
+test('dashboard model: unknown event types are counted, not drawn', () => {
+  const m = new DashboardModel();
+  const changed = m.apply([{ type: 'future', time: t } as unknown as MetricEvent]);
+  assert.equal(m.count, 1);
+  assert.equal(changed.size, 0);
+});
+
+test('increments: forward only what is new; stale and gaps are told apart', () => {
+  assert.deepEqual(planIncrement(10, 10, 3), { kind: 'forward', skip: 0, next: 13 });
+  assert.deepEqual(planIncrement(10, 8, 5), { kind: 'forward', skip: 2, next: 13 });
+  assert.deepEqual(planIncrement(10, 5, 5), { kind: 'stale' });
+  assert.deepEqual(planIncrement(10, 12, 2), { kind: 'gap' });
+});
+
+test('compare: a row and a student curve from a run', () => {
+  const info = { id: 'x', dir: '/w/runs/fm-1', name: 'fm', method: 'skd', status: { state: 'done' as const, updated: t } };
+  const row = compareRunFromEvents(info, info.dir, history);
+  assert.equal(row.name, 'fm-1');
+  assert.equal(row.method, 'skd');
+  assert.equal(row.studentAcc, 0.66);
+  assert.equal(row.teacherAcc, 0.71);
+  assert.equal(row.studentParams, 9000);
+  assert.equal(row.seconds, 42);
+  assert.equal(row.backend, 'wasm');
+  assert.deepEqual(row.curve, [{ epoch: 1, valAcc: 0.5 }, { epoch: 2, valAcc: 0.65 }]);
+  const empty = compareRunFromEvents(undefined, '/w/runs/gone', []);
+  assert.equal(empty.name, 'gone');
+  assert.deepEqual(empty.curve, []);
+});
