@@ -47,6 +47,7 @@ export class TrainerClient implements vscode.Disposable {
   private starting: Promise<LanguageClient> | undefined;
   private readonly disposer = new Disposer();
   private readonly crashes: number[] = [];
+  private readonly watcher = this.disposer.track(vscode.workspace.createFileSystemWatcher(EXPERIMENT_GLOB));
 
   private readonly metricsEmitter = this.disposer.track(new vscode.EventEmitter<MetricsParams>());
   private readonly statusEmitter = this.disposer.track(new vscode.EventEmitter<RunInfo>());
@@ -93,7 +94,7 @@ export class TrainerClient implements vscode.Disposable {
       documentSelector: selector,
       initializationOptions: settings,
       outputChannel: this.log,
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher(EXPERIMENT_GLOB) },
+      synchronize: { fileEvents: this.watcher },
       errorHandler: {
         error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
         closed: () => this.onServerClosed(),
