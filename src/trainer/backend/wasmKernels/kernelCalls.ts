@@ -43,6 +43,22 @@ export class KernelCalls {
     return this.run(tf.Fill, {}, { shape, value, dtype });
   }
 
+  /** A new, uninitialised tensor in the wasm heap and a view of its values. */
+  output(shape: number[], dtype: DataType = 'float32'): { info: TensorInfo; values: tf.TypedArray } {
+    const backend = this.backend as tf.KernelBackend & {
+      makeOutput(shape: number[], dtype: DataType): TensorInfo;
+      typedArrayFromHeap(info: TensorInfo): tf.TypedArray;
+    };
+    const info = backend.makeOutput(shape, dtype);
+    this.made.push(info);
+    return { info, values: backend.typedArrayFromHeap(info) };
+  }
+
+  /** The values of a tensor in the wasm heap (valid until the next allocation grows the heap). */
+  values(info: TensorInfo): tf.TypedArray {
+    return (this.backend as tf.KernelBackend & { typedArrayFromHeap(info: TensorInfo): tf.TypedArray }).typedArrayFromHeap(info);
+  }
+
   /** Frees every intermediate except `result`, which the caller (the engine) then owns. */
   keep(result: TensorInfo): TensorInfo {
     for (const info of this.made) if (info !== result) this.backend.disposeData(info.dataId);
