@@ -1,6 +1,7 @@
 /**
  * How the extension asks the trainer's command line to send an export to a device
- * (`node dist/cli.js device ...`, built from src/trainer/export/device.ts). Pure, unit-tested.
+ * (`node dist/cli.js device <export dir> --copy <dir> | --adb [<remote path>] | --serve [--host <h>] [--port <p>]`,
+ * built from src/trainer/export/device.ts; the serve mode prints its URL). Pure, unit-tested.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,7 +17,7 @@ export function deviceArgs(cliPath: string, exportDir: string, target: DeviceTar
     case 'copy':
       return [...args, '--copy', target.folder];
     case 'adb':
-      return [...args, '--adb', ...(target.remoteDir ? ['--remote', target.remoteDir] : [])];
+      return [...args, '--adb', ...(target.remoteDir ? [target.remoteDir] : [])];
     case 'serve':
       return [...args, '--serve', '--host', target.host, ...(target.port !== undefined ? ['--port', String(target.port)] : [])];
   }
