@@ -42,9 +42,13 @@ export function schemaIssues(value: unknown): SchemaIssue[] {
  * object clearly describes a network and vice versa.
  */
 function prefer(errors: ErrorObject[]): ErrorObject[] {
-  const teacherIsNetwork = errors.some((e) => e.instancePath.startsWith('/teacher/') && e.keyword !== 'additionalProperties');
+  // A bad "run" value means the object is a run reference: the network branch's complaints
+  // (missing model and epochs, "run" as an unknown key) are noise then.
+  const teacherIsRun = errors.some((e) => e.instancePath === '/teacher/run');
+  const teacherIsNetwork = !teacherIsRun && errors.some((e) => e.instancePath.startsWith('/teacher/') && e.keyword !== 'additionalProperties');
   return errors.filter((e) => {
     if (!e.instancePath.startsWith('/teacher') || e.instancePath === '/teacher/run') return true;
+    if (teacherIsRun && e.instancePath === '/teacher' && (e.keyword === 'required' || (e.params as { additionalProperty?: string }).additionalProperty === 'run')) return false;
     if (e.keyword === 'required' && (e.params as { missingProperty?: string }).missingProperty === 'run') return false;
     if (e.keyword === 'additionalProperties' && e.instancePath === '/teacher') {
       const extra = (e.params as { additionalProperty?: string }).additionalProperty;

@@ -140,6 +140,28 @@ export function stripJsonComments(text: string): string {
       i++;
     } else out += c;
   }
-  // Trailing commas, allowed by JSON with comments.
-  return out.replace(/,(\s*[}\]])/g, '$1');
+  return stripTrailingCommas(out);
+}
+
+/** Trailing commas, allowed by JSON with comments; commas inside strings are kept. */
+function stripTrailingCommas(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c === ',') {
+      let j = i + 1;
+      while (j < text.length && /\s/.test(text[j])) j++;
+      // A comma followed only by whitespace and a closing bracket is dropped.
+      if (text[j] !== '}' && text[j] !== ']') out += c;
+    } else out += c;
+  }
+  return out;
 }
