@@ -1,0 +1,96 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { TrainingSpec } from '../../../src/protocol/experiment';
+import { learningRate, stageBounds, stageOf } from '../../../src/trainer/engine/schedule';
+
+const base: TrainingSpec = { batchSize: 32, optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 };
+const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
+
+describe('learningRate', () => {
+  it('cosine: lr/2 (1 + cos(pi e / E)), the default schedule', () => {
+    const spec: TrainingSpec = { ...base, schedule: 'cosine' };
+    // E = 4: cos(0) = 1, cos(pi/4) = sqrt(2)/2, cos(pi/2) = 0, cos(3pi/4) = -sqrt(2)/2.
+    const want = [0.1, 0.05 * (1 + Math.SQRT1_2), 0.05, 0.05 * (1 - Math.SQRT1_2)];
+    want.forEach((w, e) => close(learningRate(spec, e, 4), w));
+    want.forEach((w, e) => close(learningRate(base, e, 4), w));
+    // Strictly decreasing, never zero within the run.
+    for (let e = 1; e < 10; e++) assert.ok(learningRate(spec, e, 10) < learningRate(spec, e - 1, 10));
+    assert.ok(learningRate(spec, 9, 10) > 0);
+  });
+
+  it('cosine with a single epoch keeps the initial rate', () => {
+    close(learningRate({ ...base, schedule: 'cosine' }, 0, 1), 0.1);
+  });
+
+  it('step: multiplies by gamma at each milestone (default 0.5, 0.75 of the epochs, gamma 0.1)', () => {
+    const spec: TrainingSpec = { ...base, schedule: 'step' };
+    // E = 8: milestones at epochs 4 and 6.
+    const want = [0.1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.001, 0.001];
+    want.forEach((w, e) => close(learningRate(spec, e, 8), w));
+  });
+
+  it('step: custom milestones and gamma, milestones rounded to the nearest epoch', () => {
+    const spec: TrainingSpec = { ...base, lr: 0.2, schedule: 'step', milestones: [0.25, 0.9], gamma: 0.5 };
+    // E = 10: round(2.5) = 3, round(9) = 9.
+    const want = [0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05];
+    want.forEach((w, e) => close(learningRate(spec, e, 10), w));
+  });
+
+  it('constant: the same rate every epoch', () => {
+    const spec: TrainingSpec = { ...base, lr: 0.03, schedule: 'constant' };
+    for (let e = 0; e < 7; e++) close(learningRate(spec, e, 7), 0.03);
+  });
+});
+
+describe('stages', () => {
+  it('cuts 10 epochs into 4 near-equal stages', () => {
+    assert.deepEqual(stageBounds(10, 4), [
+      [0, 2],
+      [3, 4],
+      [5, 7],
+      [8, 9],
+    ]);
+    assert.deepEqual(
+      Array.from({ length: 10 }, (_, e) => stageOf(e, 10, 4)),
+      [0, 0, 0, 1, 1, 2, 2, 2, 3, 3],
+    );
+  });
+
+  it('covers every epoch with K contiguous, non-empty segments of near-equal length', () => {
+    for (let epochs = 1; epochs <= 30; epochs++) {
+      for (let stages = 1; stages <= 8; stages++) {
+        const bounds = stageBounds(epochs, stages);
+        const k = Math.min(stages, epochs);
+        const where = `epochs ${epochs}, stages ${stages}`;
+        assert.equal(bounds.length, k, where);
+        assert.equal(bounds[0][0], 0, where);
+        assert.equal(bounds[k - 1][1], epochs - 1, where);
+        for (let s = 0; s < k; s++) {
+          assert.ok(bounds[s][0] <= bounds[s][1], `${where}: stage ${s} empty`);
+          if (s > 0) assert.equal(bounds[s][0], bounds[s - 1][1] + 1, `${where}: gap or overlap before stage ${s}`);
+        }
+        const lengths = bounds.map(([a, b]) => b - a + 1);
+        assert.ok(Math.max(...lengths) - Math.min(...lengths) <= 1, `${where}: lengths ${lengths}`);
+        // stageOf agrees with the bounds and never decreases.
+        for (let e = 0; e < epochs; e++) {
+          const s = stageOf(e, epochs, stages);
+          assert.ok(bounds[s][0] <= e && e <= bounds[s][1], `${where}: epoch ${e} in stage ${s}`);
+          if (e > 0) assert.ok(s >= stageOf(e - 1, epochs, stages));
+        }
+      }
+    }
+  });
+
+  it('more stages than epochs: one stage per epoch', () => {
+    assert.deepEqual(stageBounds(3, 5), [
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ]);
+    assert.equal(stageOf(2, 3, 5), 2);
+  });
+
+  it('one stage: the whole schedule', () => {
+    assert.deepEqual(stageBounds(7, 1), [[0, 6]]);
+  });
+});
