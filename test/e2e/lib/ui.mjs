@@ -223,7 +223,8 @@ export async function expandTreeRow(page, label) {
   const row = experimentsPane(page).locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
   await row.waitFor({ state: 'visible', timeout: 15_000 });
   if ((await row.getAttribute('aria-expanded')) === 'false') {
-    await row.click();
+    // Click the twistie: a click on the label runs the item's command (opens the file).
+    await row.locator('.monaco-tl-twistie').click();
     await waitFor(async () => (await row.getAttribute('aria-expanded')) === 'true', { timeout: 5000, what: `tree row "${label}" to expand` });
   }
   return row;
