@@ -11,6 +11,7 @@ ceil_mode=True. Keras batch-norm momentum 0.9 is PyTorch's momentum 0.1.
 
 usage: pytorch_peer.py --teacher '{"model":"resnet","depth":8,"width":16}' \
                        --student '{"model":"cnn","width":8}' [--batch 64] [--seconds 5] [--threads 2]
+       pytorch_peer.py --params '[{"model":"cnn","width":8}, ...]'   (trainable parameter counts only)
 """
 import argparse
 import json
@@ -101,6 +102,10 @@ def mobilenet(spec, cin, classes):
 FAMILIES = {"resnet": resnet, "cnn": cnn, "mobilenet": mobilenet}
 
 
+def trainable_params(model):
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
 def measure(spec, batch, seconds, shape=(1, 28, 28), classes=10, warmup=3):
     torch.manual_seed(1)
     model = FAMILIES[spec["model"]](spec, shape[0], classes)
@@ -125,17 +130,24 @@ def measure(spec, batch, seconds, shape=(1, 28, 28), classes=10, warmup=3):
         if elapsed >= seconds:
             break
     return {"imagesPerSec": steps * batch / elapsed, "steps": steps, "msPerStep": 1000 * elapsed / steps,
-            "params": sum(p.numel() for p in model.parameters() if p.requires_grad)}
+            "params": trainable_params(model)}
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--teacher", required=True)
-    p.add_argument("--student", required=True)
+    p.add_argument("--teacher")
+    p.add_argument("--student")
+    p.add_argument("--params", help="JSON list of specs: print their trainable parameter counts")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
+    if a.params:
+        specs = json.loads(a.params)
+        print(json.dumps([trainable_params(FAMILIES[s["model"]](s, s.get("channels", 1), s.get("classes", 10))) for s in specs]))
+        return
+    if not a.teacher or not a.student:
+        p.error("--teacher and --student are required")
     torch.set_num_threads(a.threads)
     student = measure(json.loads(a.student), a.batch, a.seconds)
     teacher = measure(json.loads(a.teacher), a.batch, a.seconds)
