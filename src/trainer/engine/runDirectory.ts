@@ -16,6 +16,8 @@ export type NewEvent = MetricEvent extends infer E ? (E extends MetricEvent ? Om
 export class RunDirectory {
   readonly metricsFile: string;
   private listeners: ((e: MetricEvent) => void)[] = [];
+  /** Whether this process has made sure the log ends with a newline (see `append`). */
+  private tailChecked = false;
 
   constructor(readonly dir: string) {
     this.metricsFile = path.join(dir, RUN_FILES.metrics);
@@ -53,8 +55,12 @@ export class RunDirectory {
 
   append(event: NewEvent): void {
     const full = { time: new Date().toISOString(), ...event } as MetricEvent;
+    // A crash mid-write may have left a torn last line without its newline: end it first, so the
+    // torn line stays one bad line and this event is not glued onto it.
+    const lead = this.tailChecked ? '' : tornTail(this.metricsFile) ? '\n' : '';
+    this.tailChecked = true;
     // One write call per line: appends of whole lines never interleave within a line.
-    fs.appendFileSync(this.metricsFile, JSON.stringify(full) + '\n');
+    fs.appendFileSync(this.metricsFile, lead + JSON.stringify(full) + '\n');
     for (const l of this.listeners) l(full);
   }
 
@@ -87,6 +93,25 @@ export class RunDirectory {
 
   events(): MetricEvent[] {
     return readEvents(this.metricsFile);
+  }
+}
+
+/** Whether a log exists and its last byte is not a newline (a write cut short by a crash). */
+function tornTail(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
