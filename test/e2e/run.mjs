@@ -118,6 +118,9 @@ try {
       /** @param {string} name @param {import('playwright-core').Locator} [target] */
       async shot(name, target) {
         const file = path.join(ARTIFACTS, `${name}.png`);
+        // Park the pointer on the empty title bar so no hover tooltip lands in the picture.
+        const vp = page.viewportSize();
+        if (vp) await page.mouse.move(Math.round(vp.width * 0.8), 12);
         if (target) await target.screenshot({ path: file, timeout: 10_000 });
         else await page.screenshot({ path: file, timeout: 10_000 });
         return file;
@@ -164,7 +167,8 @@ if (flag('--docs-images')) {
   const docs = path.join(REPO_ROOT, 'docs', 'images');
   fs.mkdirSync(docs, { recursive: true });
   for (const name of ['dashboard', 'tree', 'compare']) {
-    const src = path.join(ARTIFACTS, `${name}.png`);
+    let src = path.join(ARTIFACTS, `${name}.png`);
+    if (name === 'dashboard' && fs.existsSync(path.join(ARTIFACTS, 'dashboard-long.png'))) src = path.join(ARTIFACTS, 'dashboard-long.png');
     const ok = results.some((r) => r.status === 'pass' && r.name.includes(name === 'tree' ? 'tree screenshot' : name === 'compare' ? 'comparison' : 'dashboard'));
     if (ok && fs.existsSync(src)) {
       fs.copyFileSync(src, path.join(docs, `${name}.png`));

@@ -99,6 +99,22 @@ export async function waitForRunRow(ctx, expLabel, re, timeout, seen = new Set()
   return { row, seen };
 }
 
+/**
+ * Drags the side bar's sash so the tree shows run descriptions in full.
+ * @param {import('playwright-core').Page} page
+ * @param {number} width
+ */
+async function widenSidebar(page, width) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || box.width >= width) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width + 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 5 });
+  await page.mouse.up();
+  await sleep(300);
+}
+
 /** @type {Test[]} */
 export const tests = [
   {
@@ -280,15 +296,41 @@ export const tests = [
   {
     name: 'tree screenshot with the finished runs',
     needs: ['SKD Lab activates (activity bar, palette, Experiments tree)'],
-    timeout: 30_000,
+    timeout: 60_000,
     async fn(ctx) {
       const { page } = ctx;
       await dismissQuickInput(page);
       await showSkdSidebar(page);
       for (const label of ['tiny', 'long']) await expandTreeRow(page, label).catch(() => {});
-      await sleep(500);
-      ctx.log(`  tree: ${(await treeRows(page)).map((r) => `${'  '.repeat(Math.max(0, r.level - 1))}${r.label} ${r.description}`).join(' / ')}`);
-      await ctx.shot('tree', experimentsPane(page).locator('xpath=ancestor::div[contains(@class,"part") and contains(@class,"sidebar")]'));
+      await widenSidebar(page, 420);
+      const rows = await treeRows(page);
+      ctx.log(`  tree: ${rows.map((r) => `${'  '.repeat(Math.max(0, r.level - 1))}${r.label} ${r.description}`).join(' / ')}`);
+      // The long run's dashboard (three stages) in a taller window, for the README.
+      if (runDirs(ctx.workspace, 'long').some((d) => runState(d).state === 'done')) {
+        await runCommand(page, 'SKD: Open Dashboard');
+        await answerQuickPick(page, { match: 'long-skd', timeout: 2000 });
+        const frame = await webviewFrame(page, 'canvas#chart-loss', 30_000);
+        await waitFor(async () => Number(await frame.locator('#chart-tet').getAttribute('data-points')) > 0, { timeout: 15_000, what: 'the long run\'s dashboard charts' });
+        const size = page.viewportSize() ?? { width: 1440, height: 900 };
+        await page.setViewportSize({ width: size.width, height: 1500 });
+        await page.mouse.move(Math.round(size.width * 0.8), 12);
+        await sleep(1200);
+        await ctx.shot('dashboard-long');
+        await page.setViewportSize(size);
+        await sleep(500);
+      }
+      await page.mouse.move(700, 880);
+      const bottom = await experimentsPane(page).evaluate((pane) => {
+        const rows = [...pane.querySelectorAll('.monaco-list-row')];
+        return Math.max(...rows.map((r) => r.getBoundingClientRect().bottom), 0);
+      });
+      const sidebar = await page.locator('.part.sidebar').boundingBox();
+      if (sidebar) {
+        const clip = { x: sidebar.x, y: sidebar.y, width: sidebar.width, height: Math.min(sidebar.height, Math.max(160, bottom - sidebar.y + 24)) };
+        await page.screenshot({ path: path.join(ctx.artifacts, 'tree.png'), clip });
+      } else {
+        await ctx.shot('tree', page.locator('.part.sidebar'));
+      }
       await ctx.shot('workbench');
     },
   },
