@@ -31,8 +31,10 @@ export interface TetResult {
   weights: { name: string; shape: number[]; data: Float32Array }[];
 }
 
-/** softplus(x + ln(e - 1)) = 1 at x = 0. */
-const TAU_SHIFT = Math.log(Math.E - 1);
+/** The smallest temperature TET may use (keeps the division safe). */
+const TAU_MIN = 0.05;
+/** softplus(x + ln(e^(1 - TAU_MIN) - 1)) + TAU_MIN = 1 at x = 0: TET starts as the identity. */
+const TAU_SHIFT = Math.log(Math.expm1(1 - TAU_MIN));
 
 export class ExperienceRefiner {
   private readonly w1: tf.Variable;
@@ -75,7 +77,7 @@ export class ExperienceRefiner {
     const hidden = tf.relu(tf.add(tf.matMul(features, this.w1), this.b1));
     const out = tf.add(tf.matMul(hidden, this.w2), this.b2);
     const delta = tf.slice(out, [0, 0], [n, this.classes]);
-    const tau = tf.add(tf.softplus(tf.add(tf.slice(out, [0, this.classes], [n, 1]), TAU_SHIFT)), 0.05);
+    const tau = tf.add(tf.softplus(tf.add(tf.slice(out, [0, this.classes], [n, 1]), TAU_SHIFT)), TAU_MIN);
     return tf.div(tf.add(logits, delta), tau) as tf.Tensor2D;
   }
 
