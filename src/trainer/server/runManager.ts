@@ -21,7 +21,7 @@ import {
   writeStatus,
   findRunDirs,
 } from './runDirectory';
-import { type RunExit, RunProcess } from './runProcess';
+import { AdoptedProcess, type RunExit, RunProcess, type TrainingProcess } from './runProcess';
 
 /** A request the run manager refuses: untrusted workspace, unknown run, bad parameters. */
 export class RunRequestError extends Error {
@@ -74,7 +74,7 @@ interface ManagedRun {
   backend?: string;
   mode: 'run' | 'resume';
   status: RunStatus;
-  process?: RunProcess;
+  process?: TrainingProcess;
   tail?: MetricsTail;
   progress?: ProgressReporter;
   token?: string | number;
@@ -148,13 +148,10 @@ export class RunManager {
    */
   async stop(dirParam: string): Promise<RunInfo> {
     const dir = path.resolve(dirParam);
-    const run = this.runs.get(dir);
+    const run = this.runs.get(dir) ?? this.adoptIfAlive(dir);
     if (!run) {
-      // Not ours (e.g. started before the server restarted): ask its process directly.
       const info = readRunInfo(dir);
       if (!info) throw new RunRequestError(`not a run directory: ${dir}`);
-      const raw = readStatus(dir);
-      if (raw?.state === 'running' && isPidAlive(raw.pid)) process.kill(raw.pid as number, 'SIGTERM');
       return info;
     }
     if (run.status.state === 'queued') {
@@ -177,7 +174,7 @@ export class RunManager {
     const out: RunInfo[] = [];
     const seen = new Set<string>();
     for (const dir of findRunDirs(folders)) {
-      const own = this.runs.get(dir);
+      const own = this.runs.get(dir) ?? this.adoptIfAlive(dir);
       const info = own ? this.info(own) : readRunInfo(dir);
       if (info) out.push(info);
       seen.add(dir);
@@ -271,6 +268,38 @@ export class RunManager {
     let n = 0;
     for (const run of this.runs.values()) if (run.process?.running) n++;
     return n;
+  }
+
+  /**
+   * A run still training under an earlier server (which crashed or was restarted) becomes
+   * ours: its metrics and status stream again, it can be stopped, and its end is recorded.
+   */
+  private adoptIfAlive(dir: string): ManagedRun | undefined {
+    if (this.disposed) return undefined;
+    const status = readStatus(dir);
+    if (status?.state !== 'running' || !isPidAlive(status.pid)) return undefined;
+    const info = readRunInfo(dir);
+    const run: ManagedRun = {
+      dir,
+      name: info?.name ?? path.basename(dir),
+      method: info?.method ?? '',
+      mode: 'resume',
+      status,
+      stopRequested: false,
+    };
+    this.runs.set(dir, run);
+    const pollMs = this.options.pollMs ?? 500;
+    run.process = new AdoptedProcess(status.pid as number, pollMs, this.graceMs, isPidAlive);
+    // The client reads the history with skd/readMetrics; only new lines are news.
+    run.tail = new MetricsTail(
+      dir,
+      (from, events) => this.options.events.metrics(dir, from, events),
+      () => this.pollStatus(run),
+      { pollMs, fromLine: metricsLineCount(dir) },
+    );
+    this.options.events.log('info', `following ${run.name}, still training (pid ${status.pid}) from before the trainer restarted`, dir);
+    void run.process.exited.then((exit) => this.onExit(run, exit));
+    return run;
   }
 
   private launch(run: ManagedRun): void {
@@ -407,6 +436,9 @@ export function exportResultFromCard(outDir: string): ExportResult {
 }
 
 function exitReason(exit: RunExit): string {
+  if (exit.adoptedPid !== undefined) {
+    return exit.killed ? 'killed after the stop grace period' : `its process (pid ${exit.adoptedPid}) ended without a final status`;
+  }
   const how = exit.spawnError
     ? `could not start: ${exit.spawnError}`
     : exit.killed

@@ -14,6 +14,15 @@ export interface RunExit {
   killed: boolean;
   /** Set when the process could not be started at all. */
   spawnError?: string;
+  /** Set for a process this server adopted (started by an earlier server): its exit code is unknown. */
+  adoptedPid?: number;
+}
+
+/** What the run manager needs of a training process, whether it started it or adopted it. */
+export interface TrainingProcess {
+  readonly exited: Promise<RunExit>;
+  readonly running: boolean;
+  stop(graceMs?: number): void;
 }
 
 export interface RunProcessOptions {
@@ -25,7 +34,7 @@ export interface RunProcessOptions {
   onStdoutLine?: (line: string) => void;
 }
 
-export class RunProcess {
+export class RunProcess implements TrainingProcess {
   readonly exited: Promise<RunExit>;
   private readonly child: ChildProcess;
   private readonly tail: string[] = [];
@@ -101,6 +110,59 @@ export function reasonLine(lines: string[]): string {
   }
   for (let i = lines.length - 1; i >= 0; i--) if (!noise(lines[i])) return lines[i];
   return '';
+}
+
+/**
+ * A training process that an earlier trainer server started and that outlived it (the server
+ * crashed or was restarted). It is not our child, so its exit is noticed by polling its pid,
+ * and its stderr is gone; its run directory still tells everything else.
+ */
+export class AdoptedProcess implements TrainingProcess {
+  readonly exited: Promise<RunExit>;
+  private killTimer: NodeJS.Timeout | undefined;
+  private killed = false;
+  private done = false;
+
+  constructor(
+    private readonly pid: number,
+    pollMs: number,
+    private readonly graceMs: number,
+    isAlive: (pid: number) => boolean,
+  ) {
+    this.exited = new Promise((resolve) => {
+      const timer = setInterval(() => {
+        if (isAlive(pid)) return;
+        clearInterval(timer);
+        if (this.killTimer) clearTimeout(this.killTimer);
+        this.done = true;
+        resolve({ code: null, signal: null, lastStderr: '', killed: this.killed, adoptedPid: pid });
+      }, pollMs);
+    });
+  }
+
+  get running(): boolean {
+    return !this.done;
+  }
+
+  stop(graceMs = this.graceMs): void {
+    if (this.done) return;
+    signal(this.pid, 'SIGTERM');
+    if (!this.killTimer) {
+      this.killTimer = setTimeout(() => {
+        this.killed = true;
+        signal(this.pid, 'SIGKILL');
+      }, graceMs);
+      this.killTimer.unref();
+    }
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
 }
 
 function splitLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {

@@ -4,6 +4,7 @@
  * work-done progress and its cancel. realCli.test.ts runs the real trainer.
  */
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -139,6 +140,26 @@ describe('run manager (stand-in command line)', () => {
     assert.equal(g?.status.state, 'stopped');
     assert.equal(g?.status.error, 'interrupted');
     assert.equal(g?.method, 'skd');
+  });
+
+  it('follows and stops a run that outlived an earlier server', async () => {
+    await connect();
+    // A trainer started by a server that since crashed: not this server's child.
+    const file = experiment('orphan', { epochs: 1000, epochMs: 40 });
+    const dir = path.join(tmp, 'runs', 'orphan-20240101-000000');
+    const orphan = spawn(process.execPath, [FAKE_CLI, 'run', file, '--run-dir', dir], { stdio: 'ignore' });
+    try {
+      await new Promise<void>((resolve) => {
+        const t = setInterval(() => fs.existsSync(path.join(dir, 'status.json')) && (clearInterval(t), resolve()), 20);
+      });
+      const listed = await c.client.sendRequest(ListRunsRequest.type, { folders: [tmp] });
+      assert.equal(listed.find((r) => r.dir === dir)?.status.state, 'running');
+      await rec.waitFor('new metrics of the adopted run', () => rec.eventsOf(dir).some((e) => e.type === 'epoch'));
+      await c.client.sendRequest(StopRunRequest.type, { dir });
+      await rec.state(dir, 'stopped');
+    } finally {
+      orphan.kill('SIGKILL');
+    }
   });
 
   it('reports work-done progress and stops the run when the client cancels it', async () => {
