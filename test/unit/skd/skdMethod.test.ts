@@ -1,0 +1,296 @@
+/**
+ * SKD's loss (methods/skd.ts) on tiny tensors, against values computed here in plain JS:
+ *   ce         = (1 - alpha) CE(y, s)
+ *   experience = alpha T^2 mean_b KL(softmax(q/T) || softmax(s/T))   (q: TET's, or final logits)
+ *   behaviour  = beta / L sum_l mean_b || n(GAP(F_l) W_l + b_l) - n(TBT_l) ||^2
+ */
+import * as assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../../src/trainer/backend/select';
+import { skd, skdNoTbt, skdNoTet } from '../../../src/trainer/methods/skd';
+import type { BatchContext, DistillMethod, MethodFactory, MethodSetup, TeacherSignals } from '../../../src/trainer/methods/types';
+
+type Mat = number[][];
+
+const LABELS = [1, 2];
+const STUDENT: Mat = [
+  [1, 2, 0.5],
+  [0, -1, 3],
+];
+const EXPERIENCE: Mat = [
+  [2, 1, 0],
+  [0, 0.5, 4],
+];
+const FINAL: Mat = [
+  [-1, 3, 0],
+  [1, 1, 1],
+];
+/** Student taps, NHWC: [2, 2, 2, 2] and [2, 1, 1, 3]. */
+const FEATURES: number[][][][][] = [
+  [
+    [
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [0, 1],
+        [-1, 2],
+      ],
+    ],
+    [
+      [
+        [0.5, 0],
+        [0, 0.5],
+      ],
+      [
+        [2, -2],
+        [1, 1],
+      ],
+    ],
+  ],
+  [[[[1, 0, -1]]], [[[0.5, 0.5, 2]]]],
+];
+const STUDENT_CHANNELS = [2, 3];
+const BEHAVIOUR_SIZES = [3, 2];
+/** TBT's predicted behaviour per tap: [batch, descriptor size]. */
+const PREDICTED: Mat[] = [
+  [
+    [1, 0, 1],
+    [0.2, -0.3, 0.9],
+  ],
+  [
+    [3, 4],
+    [-1, 0.5],
+  ],
+];
+
+const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+const mean = (a: number[]) => sum(a) / a.length;
+const softmax = (z: number[], t = 1) => {
+  const m = Math.max(...z.map((v) => v / t));
+  const e = z.map((v) => Math.exp(v / t - m));
+  return e.map((v) => v / sum(e));
+};
+const kl = (p: number[], q: number[]) => sum(p.map((pi, i) => pi * Math.log(pi / q[i])));
+const normalize = (v: number[]) => {
+  const n = Math.sqrt(sum(v.map((x) => x * x)));
+  return v.map((x) => x / n);
+};
+const ce = (s: Mat) => mean(s.map((z, b) => -Math.log(softmax(z)[LABELS[b]])));
+const kdTerm = (t: Mat, s: Mat, T: number) => T * T * mean(t.map((z, b) => kl(softmax(z, T), softmax(s[b], T))));
+/** Global average pool of one sample's [h][w][c] map. */
+const gap = (map: number[][][]) => {
+  const c = map[0][0].length;
+  const cells = map.flat();
+  return Array.from({ length: c }, (_, j) => mean(cells.map((px) => px[j])));
+};
+/** The behaviour term with the adapters' current weights (kernel [in, out] row-major, bias). */
+function behaviourTerm(weights: { w: number[]; b: number[] }[], beta: number): number {
+  const perTap = weights.map(({ w, b }, l) => {
+    const cin = STUDENT_CHANNELS[l];
+    const cout = BEHAVIOUR_SIZES[l];
+    return mean(
+      FEATURES[l].map((sample, i) => {
+        const pooled = gap(sample);
+        const projected = Array.from({ length: cout }, (_, o) => b[o] + sum(Array.from({ length: cin }, (_, k) => pooled[k] * w[k * cout + o])));
+        const d = normalize(projected).map((v, j) => v - normalize(PREDICTED[l][i])[j]);
+        return sum(d.map((x) => x * x));
+      }),
+    );
+  });
+  return (beta / weights.length) * sum(perTap);
+}
+
+function setup(spec: Partial<MethodSetup['spec']> = {}): MethodSetup {
+  return {
+    spec: { name: 'skd', stages: 2, temperature: 4, ...spec },
+    numClasses: 3,
+    studentTapChannels: STUDENT_CHANNELS,
+    teacherTapChannels: [5, 6],
+    behaviourSizes: BEHAVIOUR_SIZES,
+    seed: 7,
+  };
+}
+
+/** The tiny batch; `signals` picks which teacher signals are present. */
+function batch(signals: (keyof TeacherSignals)[]): BatchContext {
+  const teacher: TeacherSignals = {};
+  if (signals.includes('experience')) teacher.experience = tf.tensor2d(EXPERIENCE);
+  if (signals.includes('finalLogits')) teacher.finalLogits = tf.tensor2d(FINAL);
+  if (signals.includes('behaviour')) teacher.behaviour = PREDICTED.map((p) => tf.tensor2d(p));
+  const labels = tf.tensor1d(LABELS, 'int32');
+  return {
+    labels,
+    oneHot: tf.tidy(() => tf.cast(tf.oneHot(labels, 3), 'float32') as tf.Tensor2D),
+    studentLogits: tf.tensor2d(STUDENT),
+    studentFeatures: FEATURES.map((f) => tf.tensor4d(f)),
+    teacher,
+    epoch: 0,
+    epochs: 2,
+    stage: 0,
+    stages: 2,
+  };
+}
+
+function disposeBatch(b: BatchContext): void {
+  tf.dispose([b.labels, b.oneHot, b.studentLogits, ...b.studentFeatures]);
+  tf.dispose([b.teacher.experience, b.teacher.finalLogits, ...(b.teacher.behaviour ?? [])].filter((t): t is tf.Tensor => t !== undefined));
+}
+
+/** Every loss term as a number. */
+function terms(method: DistillMethod, b: BatchContext): Record<string, number> {
+  const out: Record<string, number> = {};
+  tf.tidy(() => {
+    for (const [k, v] of Object.entries(method.losses(b))) {
+      assert.equal(v.rank, 0, `${k} is a scalar`);
+      out[k] = v.dataSync()[0];
+    }
+  });
+  return out;
+}
+
+function adapterWeights(method: DistillMethod): { w: number[]; b: number[] }[] {
+  const vars = method.extraVariables();
+  const out: { w: number[]; b: number[] }[] = [];
+  for (let i = 0; i < vars.length; i += 2) out.push({ w: Array.from(vars[i].dataSync()), b: Array.from(vars[i + 1].dataSync()) });
+  return out;
+}
+
+const close = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want)), `${what}: ${got} != ${want}`);
+
+function check(factory: MethodFactory, signals: (keyof TeacherSignals)[], spec: Partial<MethodSetup['spec']>, want: (m: DistillMethod) => Record<string, number>): void {
+  const method = factory(setup(spec));
+  const b = batch(signals);
+  try {
+    const got = terms(method, b);
+    const expected = want(method);
+    assert.deepEqual(Object.keys(got).sort(), Object.keys(expected).sort());
+    for (const [k, v] of Object.entries(got)) {
+      assert.ok(Number.isFinite(v), `${k} is finite`);
+      close(v, expected[k], k);
+    }
+  } finally {
+    disposeBatch(b);
+    method.dispose();
+  }
+}
+
+function needsOf(factory: MethodFactory): DistillMethod['needs'] {
+  const m = factory(setup());
+  m.dispose();
+  return m.needs;
+}
+
+before(async () => {
+  await selectBackend('cpu');
+});
+
+describe('skd method', () => {
+  it('skd: ce, experience and behaviour terms, defaults alpha 0.9, beta 2, T 4', () => {
+    assert.deepEqual(needsOf(skd), { experience: true, behaviour: true });
+    check(skd, ['experience', 'behaviour'], {}, (m) => ({
+      ce: 0.1 * ce(STUDENT),
+      experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
+      behaviour: behaviourTerm(adapterWeights(m), 2),
+    }));
+  });
+
+  it('skd: alpha, beta and T from the method spec', () => {
+    check(skd, ['experience', 'behaviour'], { alpha: 0.5, beta: 3, temperature: 2 }, (m) => ({
+      ce: 0.5 * ce(STUDENT),
+      experience: 0.5 * kdTerm(EXPERIENCE, STUDENT, 2),
+      behaviour: behaviourTerm(adapterWeights(m), 3),
+    }));
+  });
+
+  it('the adapters map each student tap to the teacher descriptor size', () => {
+    const m = skd(setup());
+    assert.deepEqual(
+      m.extraVariables().map((v) => v.shape),
+      [[2, 3], [3], [3, 2], [2]],
+    );
+    // Same seed, same initial adapters.
+    const again = skd(setup());
+    assert.deepEqual(adapterWeights(again), adapterWeights(m));
+    m.dispose();
+    again.dispose();
+  });
+
+  it('skd-no-tbt: no behaviour term, no adapters, and no behaviour needed', () => {
+    assert.deepEqual(needsOf(skdNoTbt), { experience: true });
+    check(skdNoTbt, ['experience'], {}, () => ({ ce: 0.1 * ce(STUDENT), experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4) }));
+    const m = skdNoTbt(setup());
+    assert.equal(m.extraVariables().length, 0);
+    m.dispose();
+  });
+
+  it('skd-no-tet: the output term distils the final teacher logits', () => {
+    assert.deepEqual(needsOf(skdNoTet), { finalLogits: true, behaviour: true });
+    check(skdNoTet, ['finalLogits', 'behaviour'], {}, (m) => ({
+      ce: 0.1 * ce(STUDENT),
+      experience: 0.9 * kdTerm(FINAL, STUDENT, 4),
+      behaviour: behaviourTerm(adapterWeights(m), 2),
+    }));
+  });
+
+  it('a missing teacher signal is a clear error', () => {
+    const cases: [MethodFactory, (keyof TeacherSignals)[], RegExp][] = [
+      [skdNoTet, ['experience', 'behaviour'], /"skd-no-tet" needs the teacher's final logits/],
+      [skd, ['finalLogits', 'behaviour'], /"skd" needs the teacher's TET's refined experience/],
+      [skd, ['experience'], /"skd" needs the teacher's TBT's predicted behaviour/],
+    ];
+    for (const [factory, signals, message] of cases) {
+      const m = factory(setup());
+      const b = batch(signals);
+      assert.throws(() => tf.tidy(() => m.losses(b)), message);
+      disposeBatch(b);
+      m.dispose();
+    }
+  });
+
+  it('bad weights are refused, naming the field', () => {
+    assert.throws(() => skd(setup({ alpha: 2 })), /method\.alpha: must be a number in \[0, 1\], got 2/);
+    assert.throws(() => skd(setup({ beta: -1 })), /method\.beta/);
+  });
+
+  it('gradients reach the adapters and the student logits', () => {
+    const m = skd(setup());
+    const b = batch(['experience', 'behaviour']);
+    const logits = tf.variable(b.studentLogits);
+    const vars = [...m.extraVariables(), logits];
+    const { value, grads } = tf.variableGrads(() => tf.addN(Object.values(m.losses({ ...b, studentLogits: logits }))) as tf.Scalar, vars);
+    for (const v of vars) {
+      const g = grads[v.name];
+      assert.ok(g, `a gradient for ${v.name}`);
+      const data = Array.from(g.dataSync());
+      assert.ok(data.every(Number.isFinite), `${v.name}: finite gradient`);
+      assert.ok(data.some((x) => Math.abs(x) > 1e-6), `${v.name}: non-zero gradient`);
+    }
+    tf.dispose([value, ...Object.values(grads), logits]);
+    disposeBatch(b);
+    m.dispose();
+  });
+
+  it('leaves no tensors behind: losses inside a tidy, adapters freed by dispose', () => {
+    for (const [factory, signals] of [
+      [skd, ['experience', 'behaviour']],
+      [skdNoTbt, ['experience']],
+      [skdNoTet, ['finalLogits', 'behaviour']],
+    ] as [MethodFactory, (keyof TeacherSignals)[]][]) {
+      const start = tf.memory().numTensors;
+      const m = factory(setup());
+      const vars = m.extraVariables();
+      const b = batch(signals);
+      const afterSetup = tf.memory().numTensors;
+      terms(m, b);
+      terms(m, b);
+      assert.equal(tf.memory().numTensors, afterSetup, 'losses leave nothing once their tidy ends');
+      disposeBatch(b);
+      m.dispose();
+      assert.ok(vars.every((v) => v.isDisposed));
+      assert.equal(tf.memory().numTensors, start);
+    }
+  });
+});
