@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CompletionRequest, type CompletionItem, type CompletionList, HoverRequest, type MarkupContent } from 'vscode-languageserver-protocol';
-import { StartRunRequest } from '../../../src/protocol/lsp';
+import { CompletionRequest, DidChangeConfigurationNotification, type CompletionItem, type CompletionList, HoverRequest, type MarkupContent } from 'vscode-languageserver-protocol';
+import { ExportStudentRequest, ResumeRunRequest, StartRunRequest } from '../../../src/protocol/lsp';
 import { type TestConnection, connectServer } from './testConnection';
 
 const EXPERIMENT = `{
@@ -126,6 +126,14 @@ describe('an untrusted workspace', () => {
         c.client.sendRequest(StartRunRequest.type, { experimentFile: '/tmp/skd-test/untrusted.skd.json', outDir: '/tmp/skd-test/runs' }),
         /untrusted workspace/,
       );
+      await assert.rejects(c.client.sendRequest(ResumeRunRequest.type, { dir: '/tmp/skd-test/runs/x' }), /untrusted workspace/);
+      await assert.rejects(
+        c.client.sendRequest(ExportStudentRequest.type, { dir: '/tmp/skd-test/runs/x', format: 'tfjs', quantize: 'none' }),
+        /untrusted workspace/,
+      );
+      // Trusting the workspace (a configuration change) lifts the refusal.
+      await c.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { skdLab: { trusted: true } } });
+      await assert.rejects(c.client.sendRequest(ResumeRunRequest.type, { dir: '/tmp/skd-test/runs/x' }), /not a run directory/);
     } finally {
       await c.dispose();
     }

@@ -3,16 +3,24 @@
  * experiment: a run to done with live metrics, and a run stopped and resumed to done.
  */
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ListRunsRequest, ReadMetricsRequest, ResumeRunRequest, StartRunRequest, StopRunRequest } from '../../../src/protocol/lsp';
+import { ExportStudentRequest, ListRunsRequest, ReadMetricsRequest, ResumeRunRequest, StartRunRequest, StopRunRequest } from '../../../src/protocol/lsp';
 import { NotificationRecorder } from './notifications';
 import { type TestConnection, connectServer } from './testConnection';
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
 const missing = fs.existsSync(CLI) ? false : `dist/cli.js is missing: run "npm run build" first`;
+
+/** Whether this build of the command line has `skd export` yet. */
+function cliExports(): boolean {
+  if (!fs.existsSync(CLI)) return false;
+  const r = spawnSync(process.execPath, [CLI, 'export'], { encoding: 'utf8' });
+  return !/unknown command "export"/.test(r.stderr ?? '');
+}
 
 const tiny = (name: string, teacherEpochs: number, train = 200) => ({
   name,
@@ -46,8 +54,11 @@ describe('run manager with the real trainer command line', { skip: missing }, ()
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  let doneDir = '';
+
   it('runs a tiny experiment to done, streaming its metrics', async () => {
     const run = await start(write('tiny', tiny('tiny', 1)));
+    doneDir = run.dir;
     const done = await rec.state(run.dir, 'done', 180_000);
     const types = new Set(rec.eventsOf(run.dir).map((e) => e.type));
     for (const t of ['run', 'epoch', 'final']) assert.ok(types.has(t as never), `no ${t} event among ${[...types].join(', ')}`);
@@ -56,6 +67,16 @@ describe('run manager with the real trainer command line', { skip: missing }, ()
     // What was streamed is what the run directory holds.
     const read = await c.client.sendRequest(ReadMetricsRequest.type, { dir: run.dir, from: 0 });
     assert.equal(read.events.length, rec.eventsOf(run.dir).length);
+  });
+
+  it('exports the student of the done run in a child process', { skip: cliExports() ? false : 'this dist/cli.js has no export command yet' }, async () => {
+    assert.ok(doneDir, 'the run of the first test');
+    const result = await c.client.sendRequest(ExportStudentRequest.type, { dir: doneDir, format: 'tfjs', quantize: 'uint8' });
+    assert.equal(result.outDir, path.join(doneDir, 'exports', 'tfjs-uint8'));
+    assert.ok(result.files.includes('model.json'), result.files.join(', '));
+    for (const f of result.files) assert.ok(fs.existsSync(path.join(result.outDir, f)), `${f} was written`);
+    assert.ok(result.bytes > 0 && Number.isFinite(result.maxAbsLogitDiff) && result.accuracy >= 0);
+    assert.ok(fs.existsSync(result.card));
   });
 
   it('stops a run, which ends as stopped, and resumes it to done', async () => {
