@@ -136,7 +136,8 @@ function batch(signals: (keyof TeacherSignals)[]): BatchContext {
 
 function disposeBatch(b: BatchContext): void {
   tf.dispose([b.labels, b.oneHot, b.studentLogits, ...b.studentFeatures]);
-  tf.dispose([b.teacher.experience, b.teacher.finalLogits, ...(b.teacher.behaviour ?? [])].filter((t): t is tf.Tensor => t !== undefined));
+  const teacher: (tf.Tensor | undefined)[] = [b.teacher.experience, b.teacher.finalLogits, ...(b.teacher.behaviour ?? [])];
+  tf.dispose(teacher.filter((t): t is tf.Tensor => t !== undefined));
 }
 
 /** Every loss term as a number. */
