@@ -19,8 +19,9 @@ export const tfjsFormat: ExportFormat = {
   description: 'tf.js layers model: model.json + weights.bin',
 
   async write(student: Student, quantize: Quantize, dir: string): Promise<string[]> {
-    // tf.js stores one uint8 range per tensor; folded kernels have a different scale per output
-    // channel (gamma / std), which one range rounds badly, so uint8 keeps the batch norms.
+    // tf.js stores one uint8 range per tensor; folded kernels differ in scale per output channel
+    // (gamma / std), which one range rounds too coarsely (3 points of accuracy lost on a test
+    // student), so uint8 keeps the batch norms, at some size (see bench/export.ts).
     const model = graphToLayers(quantize === 'uint8' ? student.graph : student.folded);
     try {
       const artifacts = await modelArtifacts(model);
@@ -137,11 +138,20 @@ function writeCompact(dir: string, artifacts: tf.io.ModelArtifacts & { weightDat
     format: 'layers-model',
     generatedBy: 'SKD Lab',
     convertedBy: null,
-    modelTopology: artifacts.modelTopology,
+    modelTopology: withoutTrainingConfig(artifacts.modelTopology),
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
     userDefinedMetadata: metadata,
   };
   writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(json));
+}
+
+/**
+ * The topology without what only training reads (initializers, regularizers, constraints):
+ * tf.js fills in its defaults when loading, and on a small student they are a good part of
+ * the download.
+ */
+function withoutTrainingConfig(topology: unknown): unknown {
+  return JSON.parse(JSON.stringify(topology), (key, value) => (/_(initializer|regularizer|constraint)$/.test(key) ? undefined : value));
 }
 
 /** Float32 weights re-encoded entry by entry, with the manifest entries that describe them. */

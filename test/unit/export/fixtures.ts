@@ -51,31 +51,45 @@ export function shapesData(n: number, seed: number, shape: [number, number, numb
 export const MEAN = [0.2];
 export const STD = [0.3];
 
-export function normalise(set: TestSet, shape: [number, number, number] = SHAPE): tf.Tensor4D {
-  const [h, w, c] = shape;
+/** What a student is made for: the fixtures' shapes by default, or a real data set. */
+export interface StudentData {
+  shape: [number, number, number];
+  classes: number;
+  labels: string[];
+  mean: number[];
+  std: number[];
+  /** Images the batch norms and the dense head are fitted on. */
+  calibration: TestSet;
+}
+
+export const SHAPES_DATA: StudentData = { shape: SHAPE, classes: CLASSES, labels: LABELS, mean: MEAN, std: STD, calibration: shapesData(128, 8) };
+
+export function normalise(set: TestSet, data: Pick<StudentData, 'shape' | 'mean' | 'std'> = SHAPES_DATA): tf.Tensor4D {
+  const [h, w, c] = data.shape;
   const f = new Float32Array(set.x.length);
-  for (let i = 0; i < f.length; i++) f[i] = (set.x[i] / 255 - MEAN[i % c]) / STD[i % c];
+  for (let i = 0; i < f.length; i++) f[i] = (set.x[i] / 255 - data.mean[i % c]) / data.std[i % c];
   return tf.tensor4d(f, [set.n, h, w, c]);
 }
 
-/** A family's student (logits only), made useful on shapesData without gradient training. */
-export function makeStudent(family: string, width = 4, seed = 1): tfl.LayersModel {
+/** A family's student (logits only), made useful on the data without gradient training. */
+export function makeStudent(family: string, width = 4, data: StudentData = SHAPES_DATA, seed = 1): tfl.LayersModel {
   const built = buildModel({ model: family, width, depth: family === 'resnet' ? 8 : undefined, epochs: 1 }, {
-    inputShape: SHAPE,
-    numClasses: CLASSES,
+    inputShape: data.shape,
+    numClasses: data.classes,
     seed,
     experimentFile: 'test.skd.json',
     field: 'student',
   });
   const model = tfl.model({ inputs: built.model.inputs, outputs: built.model.outputs[0], name: 'student' });
-  calibrate(model, shapesData(128, seed + 7));
+  calibrate(model, data);
   return model;
 }
 
 /** Batch norms to the batch statistics of the data, in order; then the dense head by ridge regression. */
-function calibrate(model: tfl.LayersModel, data: TestSet): void {
+function calibrate(model: tfl.LayersModel, cal: StudentData): void {
   const rng = Rng.derive(7, 'calibrate');
-  const x = normalise(data);
+  const data = cal.calibration;
+  const x = normalise(data, cal);
   for (const layer of model.layers) {
     if (layer.getClassName() !== 'BatchNormalization') continue;
     const probe = tfl.model({ inputs: model.inputs, outputs: layer.input as tfl.SymbolicTensor });
@@ -91,7 +105,7 @@ function calibrate(model: tfl.LayersModel, data: TestSet): void {
   const dense = model.layers[model.layers.length - 1];
   const probe = tfl.model({ inputs: model.inputs, outputs: dense.input as tfl.SymbolicTensor });
   const feats = probe.predict(x) as tf.Tensor2D;
-  const onehot = tf.cast(tf.oneHot(tf.tensor1d(data.y, 'int32'), CLASSES), 'float32');
+  const onehot = tf.cast(tf.oneHot(tf.tensor1d(data.y, 'int32'), cal.classes), 'float32');
   const [, d] = feats.shape;
   const ones = tf.ones([data.n, 1]);
   const a = tf.concat([feats, ones], 1);
@@ -123,13 +137,13 @@ function solve(a: number[][], b: number[][]): number[][] {
 }
 
 /** A run directory with the student written as the trainer writes it. */
-export async function makeRunDir(model: tfl.LayersModel, family: string): Promise<string> {
+export async function makeRunDir(model: tfl.LayersModel, family: string, data: StudentData = SHAPES_DATA): Promise<string> {
   const dir = tmpDir(`run-${family}`);
   await saveModelDir(path.join(dir, RUN_FILES.student), model, {
-    inputShape: SHAPE,
-    mean: MEAN,
-    std: STD,
-    labels: LABELS,
+    inputShape: data.shape,
+    mean: data.mean,
+    std: data.std,
+    labels: data.labels,
     family,
   });
   fs.writeFileSync(path.join(dir, RUN_FILES.summary), JSON.stringify({ name: `test-${family}`, student: { model: family, testAcc: 0, params: 0 } }));
