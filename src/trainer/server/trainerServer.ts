@@ -87,7 +87,7 @@ export class TrainerServer {
       return {
         capabilities: {
           textDocumentSync: TextDocumentSyncKind.Incremental,
-          completionProvider: { triggerCharacters: ['"', ':', ' '] },
+          completionProvider: { triggerCharacters: ['"', ':'] },
           hoverProvider: true,
         },
         serverInfo: { name: 'SKD Lab trainer' },
