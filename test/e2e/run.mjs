@@ -1,9 +1,10 @@
 // @ts-check
 // SKD Lab end-to-end tests inside a real VS Code (code-server) driven by Debian Chromium.
-// Usage: node test/e2e/run.mjs [--only <substring>] [--keep] [--no-build] [--vsix]
+// Usage: node test/e2e/run.mjs [--only <substring>] [--keep] [--no-build] [--no-vsix | --vsix-only] [--docs-images]
 //   --only   run only tests whose name contains the substring (and the steps they need)
 //   --keep   keep the sandbox (test/e2e/.work/...) after a successful run
-//   --vsix   also pack the extension with vsce and check the installed .vsix (slower)
+//   --no-vsix    skip the .vsix test (pack with vsce, --install-extension, run an experiment)
+//   --vsix-only  only the .vsix test
 //   --docs-images  copy the dashboard and tree screenshots to docs/images/ (for the README)
 // Exit 0 when every test passes. Screenshots and logs: test-artifacts/e2e/.
 import * as fs from 'node:fs';
@@ -79,12 +80,15 @@ pruneOldSandboxes();
 const sb = makeSandbox('user');
 copyFixture(path.join(E2E_DIR, 'fixtures', 'workspace'), sb.workspace);
 
-const { tests } = await import('./tests/user.mjs');
+const { tests: allTests } = await import('./tests/user.mjs');
+const tests = flag('--vsix-only') ? [] : allTests;
 /** @type {{ name: string, status: 'pass' | 'fail' | 'skip', ms: number, error?: string }[]} */
 const results = [];
 let context;
 let server;
+const NO_SESSION = new Error('no user tests selected');
 try {
+  if (tests.length === 0) throw NO_SESSION;
   let ts = Date.now();
   server = await startCodeServer(sb, { logFile: path.join(ARTIFACTS, 'code-server.log') });
   log(`e2e: code-server listening on ${server.port} after ${secs(ts)} s`);
@@ -139,24 +143,27 @@ try {
     }
   }
 } catch (e) {
-  results.push({ name: 'harness', status: 'fail', ms: 0, error: e instanceof Error ? e.message : String(e) });
-  log(`FAIL harness: ${e instanceof Error ? e.message : e}`);
+  if (e !== NO_SESSION) results.push({ name: 'harness', status: 'fail', ms: 0, error: e instanceof Error ? e.message : String(e) });
+  if (e !== NO_SESSION) log(`FAIL harness: ${e instanceof Error ? e.message : e}`);
 } finally {
   await context?.close().catch(() => {});
   server?.stop();
   collectLogs(sb, ARTIFACTS);
 }
 
-let vsixOk = true;
-if (flag('--vsix') || process.env.SKD_E2E_VSIX === '1') {
+// 3. The packaged extension (on by default; --no-vsix or SKD_E2E_VSIX=0 skips it).
+if (flag('--vsix-only') || (!flag('--no-vsix') && process.env.SKD_E2E_VSIX !== '0' && !only)) {
   const { vsixTest } = await import('./tests/vsix.mjs');
   const tv = Date.now();
+  const name = 'vsix: packed with vsce, installed with --install-extension, runs the tiny experiment';
   try {
     await vsixTest(log);
-    log(`PASS vsix: packaged, installed with --install-extension, activates (${secs(tv)} s)`);
+    results.push({ name, status: 'pass', ms: Date.now() - tv });
+    log(`PASS ${name} (${secs(tv)} s)`);
   } catch (e) {
-    vsixOk = false;
-    log(`FAIL vsix (${secs(tv)} s)\n     ${e instanceof Error ? e.message : e}`);
+    const msg = e instanceof Error ? e.message : String(e);
+    results.push({ name, status: 'fail', ms: Date.now() - tv, error: msg });
+    log(`FAIL ${name} (${secs(tv)} s)\n     ${msg}`);
   }
 }
 
@@ -177,10 +184,10 @@ if (flag('--docs-images')) {
   }
 }
 fs.writeFileSync(path.join(ARTIFACTS, 'results.json'), JSON.stringify({ seconds: (Date.now() - t0) / 1000, results }, null, 2));
-if (failed.length === 0 && vsixOk && !flag('--keep')) fs.rmSync(sb.root, { recursive: true, force: true });
+if (failed.length === 0 && !flag('--keep')) fs.rmSync(sb.root, { recursive: true, force: true });
 else log(`e2e: sandbox kept at ${path.relative(REPO_ROOT, sb.root)}`);
 clearTimeout(watchdog);
-process.exit(failed.length === 0 && vsixOk ? 0 : 1);
+process.exit(failed.length === 0 ? 0 : 1);
 
 /**
  * @template T

@@ -31,7 +31,13 @@ export async function vsixTest(log) {
   let t = Date.now();
   const vsix = path.join(sb.root, 'skd-lab.vsix');
   const vsce = path.join(E2E_DIR, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const pack = spawnSync(process.execPath, [vsce, 'package', '--out', vsix, '--skip-license', '--allow-missing-repository', '--allow-star-activation'], {
+  const args = ['package', '--out', vsix, '--skip-license', '--allow-missing-repository', '--allow-star-activation', '--no-rewrite-relative-links'];
+  if (!fs.existsSync(path.join(REPO_ROOT, '.vscodeignore'))) {
+    // Without one, vsce would pack test/e2e/node_modules (code-server) too.
+    log('  vsix: note: no .vscodeignore at the repository root; using test/e2e/fixtures/vsix.vscodeignore');
+    args.push('--ignoreFile', path.join(E2E_DIR, 'fixtures', 'vsix.vscodeignore'));
+  }
+  const pack = spawnSync(process.execPath, [vsce, ...args], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
