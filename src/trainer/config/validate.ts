@@ -39,6 +39,12 @@ export function validateExperimentObject(value: unknown, file: string, opts: { c
     if (!issues.some((i) => i.path.join('.') === p.join('.'))) issues.push({ path: p, message, severity });
   };
 
+  // JSON number literals beyond float range (1e400) parse as Infinity, which JSON Schema's
+  // "number" accepts; no setting means that, and experiment.json could not even store it.
+  for (const [p, v] of numbersIn(value)) {
+    if (!Number.isFinite(v)) err(p, `must be a finite number, got ${v} (a number literal beyond the float range)`);
+  }
+
   const method = exp.method;
   if (method && typeof method.name === 'string' && !METHOD_NAMES.includes(method.name) && !method.module) {
     err(['method', 'name'], `unknown method "${method.name}" (known: ${METHOD_NAMES.join(', ')}; or give a plugin "module")`);
@@ -85,6 +91,15 @@ export function validateExperimentObject(value: unknown, file: string, opts: { c
     }
   }
   return issues;
+}
+
+/** Every number in a parsed JSON value, with its path. */
+function numbersIn(value: unknown, at: (string | number)[] = [], out: [(string | number)[], number][] = [], depth = 0): [(string | number)[], number][] {
+  if (typeof value === 'number') out.push([at, value]);
+  else if (value && typeof value === 'object' && depth < 64) {
+    for (const [k, v] of Object.entries(value)) numbersIn(v, [...at, Array.isArray(value) ? Number(k) : k], out, depth + 1);
+  }
+  return out;
 }
 
 /** Reads, validates and resolves an experiment file; the first problem is thrown as one line. */
