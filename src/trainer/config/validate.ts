@@ -112,7 +112,8 @@ export function loadExperiment(file: string): Experiment {
   }
   let value: unknown;
   try {
-    value = JSON.parse(stripJsonComments(text));
+    // Editors on Windows may save a byte order mark; it is not part of the JSON.
+    value = JSON.parse(stripJsonComments(text.replace(/^\uFEFF/, '')));
   } catch (e) {
     throw new InputError(file, undefined, `not valid JSON: ${(e as Error).message}`);
   }
