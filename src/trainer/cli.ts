@@ -6,6 +6,7 @@ import { isInputError } from './errors';
 import { compareCommand } from './commands/compare';
 import { benchCommand } from './commands/bench';
 import { resumeCommand, runCommand } from './commands/run';
+import { exportCommands } from './commands/export';
 
 const USAGE = `usage:
   skd run <experiment.skd.json> [--out <dir>] [--run-dir <dir>] [--backend <name>] [--quiet]
@@ -27,6 +28,9 @@ async function main(argv: string[]): Promise<number> {
       return compareCommand(rest);
     case 'bench':
       return benchCommand(rest);
+    case 'export':
+    case 'device':
+      return exportCommands(command, rest);
     case undefined:
     case '-h':
     case '--help':
