@@ -1,0 +1,77 @@
+/**
+ * Every built-in method distils a tiny student from one recorded teacher, reused through
+ * `"teacher": {"run": ...}` (no teacher is trained again), and finishes done with the loss terms
+ * and meta-network metrics that method has.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { RUN_FILES, type RunStatus, type Summary } from '../../src/protocol/runDir';
+import { runExperiment } from '../../src/trainer/engine/run';
+import { eventsOf, readJsonFile, readMetrics, tempDir, tinyExperiment, writeExperiment } from '../helpers/experiment';
+
+const tmp = tempDir('skd-methods-');
+after(tmp.cleanup);
+let teacherDir: string;
+let teacherSummary: Summary;
+
+/** Loss terms each method streams, and whether it trains TBT / TET. */
+const METHODS: Record<string, { terms: string[]; tbt: boolean; tet: boolean }> = {
+  none: { terms: ['ce'], tbt: false, tet: false },
+  kd: { terms: ['ce', 'kd'], tbt: false, tet: false },
+  fitnet: { terms: ['ce', 'hint'], tbt: false, tet: false },
+  at: { terms: ['at', 'ce'], tbt: false, tet: false },
+  rco: { terms: ['ce', 'kd'], tbt: false, tet: false },
+  dkd: { terms: ['ce', 'nckd', 'tckd'], tbt: false, tet: false },
+  skd: { terms: ['behaviour', 'ce', 'experience'], tbt: true, tet: true },
+  'skd-no-tbt': { terms: ['ce', 'experience'], tbt: false, tet: true },
+  'skd-no-tet': { terms: ['behaviour', 'ce', 'experience'], tbt: true, tet: false },
+};
+
+before(async () => {
+  const file = writeExperiment(tmp.dir, 'teacher', tinyExperiment({ name: 'teacher', method: { name: 'none', stages: 2 }, student: { model: 'cnn', width: 4, epochs: 1 } }));
+  const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
+  assert.equal(outcome.state, 'done');
+  teacherDir = outcome.dir;
+  teacherSummary = outcome.summary!;
+});
+
+describe('every method with one shared, recorded teacher', () => {
+  for (const [method, want] of Object.entries(METHODS)) {
+    it(`${method}: one student epoch, done`, async () => {
+      const name = `student-${method}`;
+      const file = writeExperiment(
+        tmp.dir,
+        name,
+        tinyExperiment({
+          name,
+          // Relative to the experiment file, as a user would write it.
+          teacher: { run: path.relative(tmp.dir, teacherDir) },
+          student: { model: 'cnn', width: 4, epochs: 1 },
+          method: { name: method, stages: 1, tbt: { epochs: 2 }, tet: { epochs: 2 } },
+        }),
+      );
+      const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
+      assert.equal(outcome.state, 'done');
+      assert.equal(readJsonFile<RunStatus>(path.join(outcome.dir, RUN_FILES.status)).state, 'done');
+      const events = readMetrics(outcome.dir);
+      const epochs = eventsOf(events, 'epoch');
+      assert.deepEqual(epochs.map((e) => `${e.network} ${e.epoch}`), ['student 0'], 'the teacher is not trained again');
+      assert.deepEqual(Object.keys(epochs[0].terms).sort(), want.terms);
+      for (const [term, v] of Object.entries(epochs[0].terms)) assert.ok(Number.isFinite(v), `${term} = ${v}`);
+      assert.equal(eventsOf(events, 'tbt').length > 0, want.tbt, 'TBT events');
+      assert.equal(eventsOf(events, 'tet').length > 0, want.tet, 'TET events');
+
+      const summary = outcome.summary!;
+      assert.equal(summary.method, method);
+      assert.equal(summary.teacher.model, 'reused');
+      assert.equal(summary.teacher.fromRun, teacherDir);
+      assert.equal(summary.teacher.testAcc, teacherSummary.teacher.testAcc);
+      assert.ok(summary.student.testAcc >= 0 && summary.student.testAcc <= 1);
+      assert.ok(fs.existsSync(path.join(outcome.dir, RUN_FILES.student, 'model.json')));
+      // The teacher stays where it was recorded.
+      assert.ok(!fs.existsSync(path.join(outcome.dir, RUN_FILES.trajectory)));
+    });
+  }
+});
