@@ -97,8 +97,8 @@ try {
   context = await launchBrowser(sb);
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleLog = fs.createWriteStream(path.join(ARTIFACTS, 'browser-console.log'));
-  page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
-  page.on('pageerror', (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
+  page.on('console', (/** @type {import('playwright-core').ConsoleMessage} */ m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
+  page.on('pageerror', (/** @type {Error} */ e) => consoleLog.write(`[pageerror] ${e.message}\n`));
   await page.goto(workbenchUrl(server, { folder: sb.workspace, extensionDevelopmentPath: REPO_ROOT }));
   await waitForWorkbench(page);
   log(`e2e: workbench visible after ${secs(ts)} s`);
@@ -207,7 +207,7 @@ function withTimeout(p, ms, name) {
 }
 
 /** Selected test names: those matching --only plus what they need, transitively. */
-function selectTests(/** @type {{ name: string, needs?: string[] }[]} */ all, filter) {
+function selectTests(/** @type {{ name: string, needs?: string[] }[]} */ all, /** @type {string | undefined} */ filter) {
   const sel = new Set(all.filter((t) => !filter || t.name.includes(filter)).map((t) => t.name));
   let grew = true;
   while (grew) {

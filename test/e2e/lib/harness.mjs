@@ -33,6 +33,8 @@ export function playwright() {
   return require('playwright-core');
 }
 
+/** @typedef {ReturnType<typeof makeSandbox>} Sandbox */
+
 /** A fresh sandbox directory tree for one run. */
 export function makeSandbox(name = 'run') {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -78,12 +80,19 @@ export function makeSandbox(name = 'run') {
   return dirs;
 }
 
-/** Copies a fixture folder (recursively) into the sandbox workspace. */
+/**
+ * Copies a fixture folder (recursively) into the sandbox workspace.
+ * @param {string} fixtureDir
+ * @param {string} dest
+ */
 export function copyFixture(fixtureDir, dest) {
   fs.cpSync(fixtureDir, dest, { recursive: true });
 }
 
-/** The environment code-server (and the extension host it starts) runs with. */
+/**
+ * The environment code-server (and the extension host it starts) runs with.
+ * @param {Sandbox} sb
+ */
 function serverEnv(sb) {
   /** @type {Record<string, string>} */
   const env = {};
@@ -109,7 +118,7 @@ const COMMON_FLAGS = ['--disable-telemetry', '--disable-update-check', '--disabl
 
 /**
  * Runs the code-server command line synchronously (e.g. --install-extension) in the sandbox.
- * @param {ReturnType<typeof makeSandbox>} sb
+ * @param {Sandbox} sb
  * @param {string[]} args
  */
 export function codeServerCli(sb, args, timeoutMs = 120_000) {
@@ -123,7 +132,7 @@ export function codeServerCli(sb, args, timeoutMs = 120_000) {
 
 /**
  * Starts code-server detached (own process group) and resolves once it listens.
- * @param {ReturnType<typeof makeSandbox>} sb
+ * @param {Sandbox} sb
  * @param {{ logFile: string, timeoutMs?: number }} opts
  */
 export async function startCodeServer(sb, opts) {
@@ -182,10 +191,13 @@ export async function startCodeServer(sb, opts) {
   return server;
 }
 
-/** Process groups started by this harness that are still to be killed. */
+/** Process groups started by this harness that are still to be killed. @type {Set<number>} */
 const liveGroups = new Set();
 
-/** Kills a process group: SIGTERM, then SIGKILL for whatever is left. Synchronous. */
+/**
+ * Kills a process group: SIGTERM, then SIGKILL for whatever is left. Synchronous.
+ * @param {number} pgid
+ */
 export function killGroup(pgid) {
   if (!liveGroups.has(pgid)) return;
   liveGroups.delete(pgid);
@@ -233,7 +245,7 @@ export function workbenchUrl(server, o) {
 
 /**
  * Debian Chromium through playwright-core, in a fresh profile.
- * @param {ReturnType<typeof makeSandbox>} sb
+ * @param {Sandbox} sb
  */
 export async function launchBrowser(sb, viewport = { width: 1440, height: 900 }) {
   const { chromium } = playwright();
@@ -255,7 +267,11 @@ export async function launchBrowser(sb, viewport = { width: 1440, height: 900 })
   return context;
 }
 
-/** Copies the server's logs (extension host, output channels) next to the screenshots. */
+/**
+ * Copies the server's logs (extension host, output channels) next to the screenshots.
+ * @param {Sandbox} sb
+ * @param {string} destDir
+ */
 export function collectLogs(sb, destDir) {
   const logs = path.join(sb.userData, 'logs');
   if (!fs.existsSync(logs)) return;

@@ -12,7 +12,7 @@ export const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout
  * @template T
  * @param {() => Promise<T> | T} fn
  * @param {{ timeout?: number, interval?: number, what?: string }} [o]
- * @returns {Promise<T>}
+ * @returns {Promise<NonNullable<T>>}
  */
 export async function waitFor(fn, o = {}) {
   const timeout = o.timeout ?? 10_000;
@@ -25,7 +25,7 @@ export async function waitFor(fn, o = {}) {
     try {
       const v = await fn();
       last = v;
-      if (v) return v;
+      if (v) return /** @type {NonNullable<T>} */ (v);
     } catch (e) {
       lastErr = e;
     }

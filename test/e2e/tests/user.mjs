@@ -32,7 +32,11 @@ import {
  * @typedef {{ name: string, needs?: string[], timeout: number, fn: (ctx: Ctx) => Promise<void> }} Test
  */
 
-/** Run directories of the workspace whose name starts with `prefix`, newest last. */
+/**
+ * Run directories of the workspace whose name starts with `prefix`, oldest first.
+ * @param {string} workspace
+ * @param {string} prefix
+ */
 export function runDirs(workspace, prefix) {
   const roots = [path.join(workspace, 'runs'), path.join(workspace, '.skd', 'runs'), workspace];
   /** @type {string[]} */
@@ -49,7 +53,11 @@ export function runDirs(workspace, prefix) {
   return found.sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs);
 }
 
-/** The `state` of a run directory's status.json (running | done | failed | stopped). */
+/**
+ * The `state` of a run directory's status.json (running | done | failed | stopped).
+ * @param {string} dir
+ * @returns {{ state: string, error?: string }}
+ */
 export function runState(dir) {
   try {
     const s = JSON.parse(fs.readFileSync(path.join(dir, 'status.json'), 'utf8'));
