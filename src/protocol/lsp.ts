@@ -118,3 +118,9 @@ export interface TrainerSettings {
   /** Extra module paths of plugins (methods, models, data formats, exports) to load. */
   pluginModules: string[];
 }
+
+/**
+ * Environment variable through which the server hands plugin module paths to each run
+ * (joined by the platform's path delimiter); the command line reads it too.
+ */
+export const PLUGINS_ENV = 'SKD_PLUGINS';

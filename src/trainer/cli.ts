@@ -3,6 +3,7 @@
  * language server, so an experiment runs the same headless, in CI or on a remote box.
  */
 import { isInputError } from './errors';
+import { loadPluginsFromEnv } from './plugins';
 import { compareCommand } from './commands/compare';
 import { benchCommand } from './commands/bench';
 import { resumeCommand, runCommand } from './commands/run';
@@ -19,6 +20,7 @@ const USAGE = `usage:
 /** Exit codes: 0 done, 1 failed, 2 bad input or usage, 3 stopped (resumable). */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  loadPluginsFromEnv();
   switch (command) {
     case 'run':
       return runCommand(rest);

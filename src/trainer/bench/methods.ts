@@ -29,6 +29,8 @@ export interface MethodsBenchOptions {
   teacherEpochs?: number;
   studentEpochs?: number;
   methods?: string[];
+  /** Optional limit on training images (a quicker, smaller table). */
+  limitTrain?: number;
   log: (line: string) => void;
 }
 
@@ -91,6 +93,7 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
   const base = readJson<Experiment>(path.join(packageRoot(), 'examples', 'default.skd.json'));
   const full = opts.data === 'full' || (opts.data === 'auto' && fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte.gz')));
   const data: Experiment['data'] = full ? { format: 'idx', dir: FULL_FASHION_MNIST, validation: 0.1, seed: 1 } : { ...base.data, seed: 1 };
+  if (opts.limitTrain) data.limit = { ...data.limit, train: opts.limitTrain };
   const teacherSpec = { ...(base.teacher as Experiment['student']), ...(opts.teacherEpochs ? { epochs: opts.teacherEpochs } : {}) };
   const studentSpec = { ...base.student, ...(opts.studentEpochs ? { epochs: opts.studentEpochs } : {}) };
   const methods = opts.methods ?? [...BENCH_METHODS];
@@ -152,7 +155,7 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
     };
   });
   const report: MethodsBenchReport = {
-    data: full ? 'fashion-mnist (full, 60k/10k)' : `${base.data.name}`,
+    data: `${full ? 'fashion-mnist (full, 60k/10k)' : base.data.name}${opts.limitTrain ? `, ${opts.limitTrain} training images` : ''}`,
     teacher: { dir: teacherDir, testAcc: teacherSummary.teacher.testAcc, params: teacherSummary.teacher.params, seconds: teacherSummary.seconds },
     student: `${studentSpec.model} width ${studentSpec.width ?? ''} (${teacherSummary.student.params} parameters), ${studentSpec.epochs} epochs`,
     seeds,

@@ -19,7 +19,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
 }
 
 async function methodsBench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods'], ['json']);
+  const args = parseArgs(argv, ['seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit'], ['json']);
   const data = args.options.get('data') ?? 'auto';
   if (!['auto', 'full', 'builtin'].includes(data)) throw new InputError('command line', '--data', 'must be auto, full or builtin');
   const report = await runMethodsBench({
@@ -30,6 +30,7 @@ async function methodsBench(argv: string[]): Promise<number> {
     teacherEpochs: args.options.has('teacher-epochs') ? intOption(args, 'teacher-epochs', 1, 1, 1000) : undefined,
     studentEpochs: args.options.has('student-epochs') ? intOption(args, 'student-epochs', 1, 1, 1000) : undefined,
     methods: args.options.get('methods')?.split(','),
+    limitTrain: args.options.has('limit') ? intOption(args, 'limit', 0, 100, 10000000) : undefined,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(args.switches.has('json') ? JSON.stringify(report, null, 2) + '\n' : formatMethodsTable(report));

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ExportParams, ExportResult, RunInfo, StartRunParams, TrainerSettings } from '../../protocol/lsp';
+import { PLUGINS_ENV, type ExportParams, type ExportResult, type RunInfo, type StartRunParams, type TrainerSettings } from '../../protocol/lsp';
 import { type MetricEvent, RUN_FILES, type RunState, type RunStatus } from '../../protocol/runDir';
 import { MetricsTail } from './metricsTail';
 import {
@@ -318,6 +318,9 @@ export class RunManager {
       nodePath: settings.nodePath,
       args,
       cwd: run.experimentFile ? path.dirname(run.experimentFile) : run.dir,
+      // Plugin modules registered through the extension's API (never in untrusted workspaces:
+      // the server refuses to start runs there at all).
+      env: settings.pluginModules.length ? { [PLUGINS_ENV]: settings.pluginModules.join(path.delimiter) } : undefined,
       graceMs: this.graceMs,
       onStderrLine: (line) => {
         if (line.trim()) this.options.events.log(/error|fail/i.test(line) ? 'error' : 'info', line, run.dir);

@@ -29,6 +29,8 @@ export interface RunProcessOptions {
   nodePath: string;
   args: string[];
   cwd?: string;
+  /** Extra environment of the child (e.g. SKD_PLUGINS). */
+  env?: Record<string, string>;
   graceMs: number;
   onStderrLine: (line: string) => void;
   onStdoutLine?: (line: string) => void;
@@ -46,7 +48,7 @@ export class RunProcess implements TrainingProcess {
     this.child = spawn(options.nodePath, options.args, {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...options.env },
       windowsHide: true,
     });
     splitLines(this.child.stderr, (line) => {
