@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { InputError } from '../errors';
 
 /**
  * Replace a file so that a crash at any moment leaves either the old or the new content,
@@ -22,6 +23,12 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
+/** Reads a JSON file; a file that does not parse (emptied, torn, edited) is an InputError naming it. */
 export function readJson<T>(file: string): T {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new InputError(file, undefined, `not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
 }
