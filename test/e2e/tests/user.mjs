@@ -18,6 +18,7 @@ import {
   treeRows,
   waitFor,
   webviewFrame,
+  waitForWorkbench,
   sleep,
 } from '../lib/ui.mjs';
 
@@ -340,6 +341,31 @@ export const tests = [
         await ctx.shot('tree', page.locator('.part.sidebar'));
       }
       await ctx.shot('workbench');
+    },
+  },
+  {
+    name: 'a reloaded window restores the dashboard from the run directory',
+    needs: ['the dashboard charts hold data points'],
+    timeout: 60_000,
+    async fn(ctx) {
+      const { page } = ctx;
+      await dismissQuickInput(page);
+      await page.reload();
+      await waitForWorkbench(page);
+      const tab = page.locator('.tabs-container .tab', { hasText: /SKD: tiny-skd/ }).first();
+      await tab.waitFor({ state: 'visible', timeout: 20_000 }).catch(() => {
+        throw new Error('after a reload there is no "SKD: tiny-skd" editor tab (the dashboard panel was not restored)');
+      });
+      await tab.click();
+      const frame = await webviewFrame(page, 'canvas#chart-loss', 30_000);
+      const points = await waitFor(
+        async () => {
+          const n = Number(await frame.locator('#chart-loss').getAttribute('data-points'));
+          return n > 0 ? n : null;
+        },
+        { timeout: 20_000, what: 'the restored dashboard to show data points on #chart-loss' },
+      );
+      ctx.log(`  restored dashboard: chart-loss has ${points} data points`);
     },
   },
 ];
