@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { InputError } from '../errors';
 import type { NamedArray } from './checkpoint';
 
 /**
@@ -42,8 +43,11 @@ export function restoreSlots(slots: WeightSlot[], arrays: NamedArray[], source: 
   const byName = new Map(arrays.map((a) => [a.name, a]));
   for (const s of slots) {
     const a = byName.get(s.name);
-    if (!a) throw new Error(`${source}: no saved values for ${s.name}`);
-    if (a.shape.join('x') !== s.shape.join('x')) throw new Error(`${source}: ${s.name} has shape ${a.shape} but the model needs ${s.shape}`);
+    // A checkpoint of another network (an edited experiment.json, a copied file) is bad input.
+    if (!a) throw new InputError(source, undefined, `no saved values for ${s.name}: the checkpoint is of another network`);
+    if (a.shape.join('x') !== s.shape.join('x')) {
+      throw new InputError(source, undefined, `${s.name} has shape ${a.shape.join('x')} but the model needs ${s.shape.join('x')}: the checkpoint is of another network`);
+    }
     tf.tidy(() => s.set(a.data));
   }
 }
