@@ -27,7 +27,14 @@ export class RunDirectory {
     if (fs.existsSync(path.join(dir, RUN_FILES.status))) {
       throw new InputError(dir, undefined, 'already holds a run; use "skd resume" to continue it');
     }
-    fs.mkdirSync(dir, { recursive: true });
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      // --out or --run-dir under a file, in a read-only place, ...: the user's path is at fault.
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === 'ENOTDIR' ? 'a file is in the way' : err.code === 'EACCES' || err.code === 'EROFS' ? 'not writable' : err.code;
+      throw new InputError(dir, undefined, `cannot create the run directory (${why ?? err.message})`);
+    }
     const run = new RunDirectory(dir);
     writeJsonAtomic(run.file(RUN_FILES.experiment), experiment);
     run.writeStatus({ state: 'running', phase: 'setup', progress: 0, started: new Date().toISOString() });
