@@ -63,6 +63,10 @@ export async function resumeRun(dir: string, opts: RunOptions = {}): Promise<Run
   const run = RunDirectory.open(path.resolve(dir));
   const status = run.status();
   if (status?.state === 'done') throw new InputError(run.dir, 'status', 'this run has already finished');
+  // Two trainers writing one run directory would interleave checkpoints and logs.
+  if (status?.state === 'running' && status.pid !== undefined && status.pid !== process.pid && trainerAlive(status.pid)) {
+    throw new InputError(run.dir, 'status', `this run is still training in process ${status.pid}; stop it first (or wait for it to end)`);
+  }
   const file = run.file(RUN_FILES.experiment);
   const experiment = checkedExperiment(readJson<Experiment>(file), file);
   const prepared = await prepare(experiment, file, opts);
@@ -198,6 +202,21 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
     throw e;
   } finally {
     fs.appendFileSync(logFile, `${new Date().toISOString()} tensors alive: ${tf.memory().numTensors}\n`);
+  }
+}
+
+/** Whether `pid` is a live process that could be a trainer (on Linux: a node process). */
+function trainerAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    // A pid reused by an unrelated program after a crash or reboot does not block the resume.
+    return /node|skd/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
