@@ -67,6 +67,7 @@ export async function resumeRun(dir: string, opts: RunOptions = {}): Promise<Run
   if (status?.state === 'running' && status.pid !== undefined && status.pid !== process.pid && trainerAlive(status.pid)) {
     throw new InputError(run.dir, 'status', `this run is still training in process ${status.pid}; stop it first (or wait for it to end)`);
   }
+  run.sweepTemporaries();
   const file = run.file(RUN_FILES.experiment);
   const experiment = checkedExperiment(readJson<Experiment>(file), file);
   const prepared = await prepare(experiment, file, opts);

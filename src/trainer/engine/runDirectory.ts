@@ -71,6 +71,34 @@ export class RunDirectory {
     for (const l of this.listeners) l(full);
   }
 
+  /**
+   * Removes what writers that died mid-write left behind: `<file>.tmp-<pid>-<time>` of atomic
+   * writes and `student.tmp-<pid>/`, when that process is gone. Called before a resume.
+   */
+  sweepTemporaries(): string[] {
+    const removed: string[] = [];
+    const walk = (dir: string, depth: number) => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = path.join(dir, e.name);
+        const m = /\.tmp-(\d+)(?:-\d+)?$/.exec(e.name);
+        if (m && !processAlive(Number(m[1]))) {
+          fs.rmSync(p, { recursive: true, force: true });
+          removed.push(p);
+        } else if (e.isDirectory() && depth < 3 && e.name !== RUN_FILES.exports) {
+          walk(p, depth + 1);
+        }
+      }
+    };
+    walk(this.dir, 0);
+    return removed;
+  }
+
   status(): RunStatus | undefined {
     const f = this.file(RUN_FILES.status);
     if (!fs.existsSync(f)) return undefined;
@@ -100,6 +128,16 @@ export class RunDirectory {
 
   events(): MetricEvent[] {
     return readEvents(this.metricsFile);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
