@@ -16,6 +16,7 @@ import {
   compareStudents,
   ensureCli,
   eventKey,
+  listTree,
   readLog,
   readStatus,
   runSkd,
@@ -186,6 +187,9 @@ describe('SKD Lab crash safety: kills and stops of the real command line', { tim
     const diff = compareStudents(refDir, dir);
     console.log(`# final student vs uninterrupted: ${diff.identical ? 'byte-identical' : `max |diff| ${diff.maxAbsDiff} (first at float ${diff.firstDiff} of ${diff.floats}), model.json ${diff.modelJsonSame ? 'same' : 'differs'}`}`);
     assert.ok(diff.identical, `the resumed student differs: max |diff| ${diff.maxAbsDiff}, model.json ${diff.modelJsonSame ? 'same' : 'differs'}`);
+    // Temporaries of writes cut short by the kills were swept by the resumes.
+    const temporaries = listTree(dir).filter((f) => /\.tmp-\d+/.test(f));
+    assert.deepEqual(temporaries, [], 'temporary files left behind');
     const teacherSame = fs.readFileSync(path.join(refDir, 'teacher', 'model', 'weights.bin')).equals(fs.readFileSync(path.join(dir, 'teacher', 'model', 'weights.bin')));
     assert.ok(teacherSame, 'the resumed teacher differs from the uninterrupted one');
 
@@ -206,6 +210,11 @@ describe('SKD Lab crash safety: kills and stops of the real command line', { tim
     const metrics = path.join(dir, 'metrics.jsonl');
     const c = startSkd(['run', file, '--run-dir', dir, '--quiet'], { env: { SKD_CHECKPOINT_SECONDS: '' } });
     const follower = new MetricsFollower(metrics);
+    // While it trains, a second trainer on the same run directory is refused.
+    await waitUntil('the first teacher batch', () => fs.existsSync(metrics) && readLog(metrics).events.some((e) => e.type === 'batch'), 240_000);
+    const twice = await runSkd(['resume', dir, '--quiet']);
+    assert.equal(twice.code, 2, `a second trainer on a running run: exit ${twice.code}: ${twice.stderr}`);
+    assert.match(twice.stderr, /this run is still training in process \d+/);
     let at: LogLine | undefined;
     await waitUntil(
       'a student batch in its second epoch',
