@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Training needs the gradient functions, which tfjs-core registers only on request.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { BackendName } from '../../protocol/experiment';
+import { registerFastGradients } from './fastGradients';
 import { registerWasmTrainingKernels } from './wasmKernels';
 
 /**
@@ -51,6 +52,7 @@ async function useWasm(): Promise<SelectedBackend> {
   const wasm = optionalRequire('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
   await activate('wasm');
   registerWasmTrainingKernels();
+  registerFastGradients();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = typeof wasm.getThreadsCount === 'function' ? wasm.getThreadsCount() : 1;
   return { name: 'wasm', detail: `wasm (XNNPACK${simd ? ', SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'})` };

@@ -4,12 +4,18 @@ import { conv2DBackpropFilterConfig } from './conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwiseConv2dNativeBackpropInput';
+import { maxPoolGradConfig } from './maxPoolGrad';
+import { rememberOriginal } from './originals';
+import { meanConfig, sumConfig } from './reduceLeading';
+import { castConfig, identityConfig } from './shareData';
 import { tileConfig } from './tile';
 
 /**
  * Kernels SKD Lab supplies to the wasm backend: the three it lacks for training convolutional
  * networks, and replacements for two it has that are far too slow for training
- * (Conv2DBackpropInput, a scalar loop; Tile, an index per element).
+ * (Conv2DBackpropInput, a scalar loop; Tile, an index per element; MaxPoolGrad; Sum and Mean over
+ * leading axes, which transpose first; Identity and same-dtype Cast, which copy). The last five
+ * fall back to the original kernel for the cases they do not cover.
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -17,6 +23,11 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   tileConfig,
+  maxPoolGradConfig,
+  sumConfig,
+  meanConfig,
+  identityConfig,
+  castConfig,
 ];
 
 /**
@@ -25,6 +36,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  */
 export function registerWasmTrainingKernels(): void {
   for (const config of WASM_TRAINING_KERNELS) {
+    rememberOriginal(config.kernelName);
     if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
