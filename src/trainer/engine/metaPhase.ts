@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_FILES } from '../../protocol/runDir';
 import type { MethodNeeds } from '../methods/types';
-import { BehaviourPredictor } from '../skd/tbt';
+import { BehaviourPredictor, TBT_DEFAULT_EPOCHS } from '../skd/tbt';
 import { ExperienceRefiner } from '../skd/tet';
 import type { Trajectory } from '../skd/trajectory';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
@@ -34,7 +34,7 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
     } else {
       ctx.progress('tbt', 0);
       const tbt = new BehaviourPredictor(trajectory, exp.method, exp.seed);
-      const epochs = exp.method.tbt?.epochs ?? 60;
+      const epochs = exp.method.tbt?.epochs ?? TBT_DEFAULT_EPOCHS;
       tbt.train(ctx.splits.probe, exp.method, exp.seed, (e) => ctx.progress('tbt', (e + 1) / epochs));
       const result = tbt.evaluate(ctx.splits.val);
       tbt.dispose();

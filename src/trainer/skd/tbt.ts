@@ -41,6 +41,9 @@ interface Cell {
 
 const GATES = { gru: 3, lstm: 4 } as const;
 
+/** Enough for the held-out NMSE to settle far below the no-change baseline (see docs/method.md). */
+export const TBT_DEFAULT_EPOCHS = 20;
+
 export class BehaviourPredictor {
   private readonly cells: Cell[];
   private readonly mean: Float32Array[];
@@ -137,10 +140,10 @@ export class BehaviourPredictor {
   train(probe: Int32Array, spec: MethodSpec, seed: number, onEpoch?: (epoch: number, loss: number) => void): void {
     const stages = this.trajectory.meta.stages;
     if (stages < 2) return;
-    const epochs = spec.tbt?.epochs ?? 60;
+    const epochs = spec.tbt?.epochs ?? TBT_DEFAULT_EPOCHS;
     const optimizer = tf.train.adam(spec.tbt?.lr ?? 0.01);
     const vars = this.variables();
-    const batch = 256;
+    const batch = 512;
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = Rng.derive(seed, 'tbt-order', epoch).shuffle(Int32Array.from(probe)) as Int32Array;
       let total = 0;
