@@ -11,7 +11,7 @@ import { buildModel } from '../../../src/trainer/models';
 import { randomHost, relativeError, runOn, wasmVsCpu, type HostTensor } from './compareBackends';
 
 const TOLERANCE = 1e-4;
-const FAST_KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'Identity', 'Cast'];
+const FAST_KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm'];
 
 /** Runs `fn` on the cpu backend with tfjs-core's gradients or with SKD Lab's. */
 async function onCpuWith(gradients: 'original' | 'fast', inputs: HostTensor[], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
@@ -134,6 +134,32 @@ test('sum and mean on wasm match cpu (leading axes as a matrix product, the rest
   // int32 goes to the original kernel and stays exact.
   const ints = await wasmVsCpu([randomHost([4, 3, 2], 14)], (x) => [tf.cast(tf.sum(tf.cast(tf.mul(x, 100), 'int32'), [0, 1]), 'float32')]);
   assert.equal(ints, 0);
+});
+
+test('batch norm (forward) on wasm matches cpu: per-channel statistics, with and without scale and offset, offset means', async () => {
+  const shapes: number[][] = [[64, 28, 28, 16], [1, 1, 1, 3], [3, 5, 7, 2], [5, 4], [7]];
+  for (const shape of shapes) {
+    const c = shape[shape.length - 1];
+    for (const shift of [0, 10]) {
+      const err = await wasmVsCpu([randomHost(shape, 20), randomHost([c], 21), randomHost([c], 22), randomHost([c], 23), randomHost([c], 24)], (x, m, v, g, b) => {
+        // Inputs shifted by 10 standard deviations from zero, with their mean: the usual case.
+        const xs = tf.add(x, shift);
+        const mean = tf.add(m, shift);
+        const variance = tf.add(tf.abs(v), 0.1);
+        return [
+          tf.batchNorm(xs, mean, variance, b, g, 1e-5),
+          tf.batchNorm(xs, mean, variance, undefined, undefined, 1e-3),
+          tf.batchNorm(xs, mean, variance, b, undefined, 1e-3),
+        ];
+      });
+      assert.ok(err <= TOLERANCE, `${shape} shift ${shift}: relative error ${err}`);
+    }
+  }
+  // Statistics shaped like x (no broadcast) go to the original kernel.
+  const same = await wasmVsCpu([randomHost([2, 3, 4], 25), randomHost([2, 3, 4], 26), randomHost([2, 3, 4], 27)], (x, m, v) => [
+    tf.batchNorm(x, m, tf.add(tf.abs(v), 0.1)),
+  ]);
+  assert.ok(same <= TOLERANCE, `same-shape statistics: relative error ${same}`);
 });
 
 test('max pool gradient on wasm matches cpu: 2x2 and 3x3, same and valid, odd sizes, batch 1, ties', async () => {

@@ -4,6 +4,7 @@ import { conv2DBackpropFilterConfig } from './conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwiseConv2dNativeBackpropInput';
+import { fusedBatchNormConfig } from './fusedBatchNorm';
 import { maxPoolGradConfig } from './maxPoolGrad';
 import { rememberOriginal } from './originals';
 import { meanConfig, sumConfig } from './reduceLeading';
@@ -14,8 +15,8 @@ import { tileConfig } from './tile';
  * Kernels SKD Lab supplies to the wasm backend: the three it lacks for training convolutional
  * networks, and replacements for two it has that are far too slow for training
  * (Conv2DBackpropInput, a scalar loop; Tile, an index per element; MaxPoolGrad; Sum and Mean over
- * leading axes, which transpose first; Identity and same-dtype Cast, which copy). The last five
- * fall back to the original kernel for the cases they do not cover.
+ * leading axes, which transpose first; Identity and same-dtype Cast, which copy; FusedBatchNorm,
+ * a scalar loop). The last six fall back to the original kernel for the cases they do not cover.
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -28,6 +29,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   meanConfig,
   identityConfig,
   castConfig,
+  fusedBatchNormConfig,
 ];
 
 /**
