@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { METHOD_NAMES, isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
 import { InputError } from '../errors';
@@ -112,8 +113,7 @@ export function loadExperiment(file: string): Experiment {
   }
   let value: unknown;
   try {
-    // Editors on Windows may save a byte order mark; it is not part of the JSON.
-    value = JSON.parse(stripJsonComments(text.replace(/^\uFEFF/, '')));
+    value = parseJsonWithComments(text);
   } catch (e) {
     throw new InputError(file, undefined, `not valid JSON: ${(e as Error).message}`);
   }
@@ -132,52 +132,19 @@ export function checkedExperiment(value: unknown, file: string): Experiment {
 }
 
 /**
- * Experiment files may carry // and /* *\/ comments (VS Code opens *.skd.json as JSON with
- * comments); strip them outside strings before JSON.parse.
+ * Parses an experiment file as VS Code does (JSON with comments and trailing commas, the same
+ * parser as the language server), throwing one line with the position of the first error.
  */
-export function stripJsonComments(text: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      out += c;
-      if (c === '\\') out += text[++i] ?? '';
-      else if (c === '"') inString = false;
-    } else if (c === '"') {
-      inString = true;
-      out += c;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (c === '/' && text[i + 1] === '*') {
-      i += 2;
-      while (i < text.length && !(text[i] === '*' && text[i + 1] === '/')) i++;
-      i++;
-    } else out += c;
+export function parseJsonWithComments(text: string): unknown {
+  const errors: ParseError[] = [];
+  // Editors on Windows may save a byte order mark; it is not part of the JSON.
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') throw new Error('the file is empty');
+  const value: unknown = parseJsonc(body, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) {
+    const { error, offset } = errors[0];
+    const before = body.slice(0, offset).split('\n');
+    throw new Error(`${printParseErrorCode(error)} at line ${before.length}, column ${before[before.length - 1].length + 1}`);
   }
-  return stripTrailingCommas(out);
-}
-
-/** Trailing commas, allowed by JSON with comments; commas inside strings are kept. */
-function stripTrailingCommas(text: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      out += c;
-      if (c === '\\') out += text[++i] ?? '';
-      else if (c === '"') inString = false;
-    } else if (c === '"') {
-      inString = true;
-      out += c;
-    } else if (c === ',') {
-      let j = i + 1;
-      while (j < text.length && /\s/.test(text[j])) j++;
-      // A comma followed only by whitespace and a closing bracket is dropped.
-      if (text[j] !== '}' && text[j] !== ']') out += c;
-    } else out += c;
-  }
-  return out;
+  return value;
 }

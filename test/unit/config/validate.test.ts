@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { TRAINING_DEFAULTS } from '../../../src/trainer/config/defaults';
-import { loadExperiment, resolveFrom, stripJsonComments, validateExperimentObject } from '../../../src/trainer/config/validate';
+import { loadExperiment, parseJsonWithComments, resolveFrom, validateExperimentObject } from '../../../src/trainer/config/validate';
 import { InputError } from '../../../src/trainer/errors';
 import { tempDir, tinyExperiment, writeExperiment, type ExperimentObject } from '../../helpers/experiment';
 
@@ -186,12 +186,16 @@ describe('loadExperiment', () => {
   });
 });
 
-describe('stripJsonComments and resolveFrom', () => {
+describe('parseJsonWithComments and resolveFrom', () => {
   it('leaves comment markers and commas inside strings alone', () => {
     const text = '{"a": "x//y", "b": "/*not*/", "c": "q\\"//", /* c */ "d": [1, 2,], }';
-    assert.deepEqual(JSON.parse(stripJsonComments(text)), { a: 'x//y', b: '/*not*/', c: 'q"//', d: [1, 2] });
+    assert.deepEqual(parseJsonWithComments(text), { a: 'x//y', b: '/*not*/', c: 'q"//', d: [1, 2] });
     // A comma before a bracket inside a string is text, not a trailing comma.
-    assert.deepEqual(JSON.parse(stripJsonComments('{"dir": "runs, ]old", "e": "a,}", "x": [1, /* c */ ], }')), { dir: 'runs, ]old', e: 'a,}', x: [1] });
+    assert.deepEqual(parseJsonWithComments('{"dir": "runs, ]old", "e": "a,}", "x": [1, /* c */ ], }'), { dir: 'runs, ]old', e: 'a,}', x: [1] });
+  });
+  it('names the position of a syntax error', () => {
+    assert.throws(() => parseJsonWithComments('{\n  "a": 1\n  "b": 2\n}'), /CommaExpected at line 3, column 3/);
+    assert.throws(() => parseJsonWithComments('  '), /empty/);
   });
   it('resolves relative paths against the experiment file', () => {
     assert.equal(resolveFrom('/a/b/x.skd.json', 'data'), '/a/b/data');
