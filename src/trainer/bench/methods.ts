@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Experiment } from '../../protocol/experiment';
 import { RUN_FILES, type EpochEvent, type Summary } from '../../protocol/runDir';
-import { readEvents } from '../engine/runDirectory';
+import { readMetricsFrom } from '../runFiles';
 import { readJson } from '../util/atomicFile';
 
 /**
@@ -85,7 +85,7 @@ export function meanStd(values: number[]): { mean: number; std: number } {
 }
 
 function studentEpochSeconds(runDir: string): number {
-  const epochs = readEvents(path.join(runDir, RUN_FILES.metrics)).filter((e): e is EpochEvent => e.type === 'epoch' && e.network === 'student');
+  const epochs = readMetricsFrom(runDir).events.filter((e): e is EpochEvent => e.type === 'epoch' && e.network === 'student');
   return epochs.length ? epochs.reduce((a, e) => a + e.seconds, 0) / epochs.length : 0;
 }
 

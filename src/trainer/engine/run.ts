@@ -14,6 +14,7 @@ import { readJson } from '../util/atomicFile';
 import type { RunContext } from './context';
 import { metaPhase } from './metaPhase';
 import { RunDirectory } from './runDirectory';
+import { createRunDir } from '../runFiles';
 import { makeSplits } from './splits';
 import { studentPhase } from './studentPhase';
 import { teacherPhase } from './teacherPhase';
@@ -53,7 +54,7 @@ const PHASE_SPAN: Record<Phase, [number, number]> = {
 export async function runExperiment(file: string, opts: RunOptions = {}): Promise<RunOutcome> {
   const experiment = absolutePaths(loadExperiment(file), file);
   const prepared = await prepare(experiment, file, opts);
-  const dir = opts.runDir ? path.resolve(opts.runDir) : uniqueRunDir(path.resolve(opts.outDir ?? 'runs'), experiment.name);
+  const dir = opts.runDir ? path.resolve(opts.runDir) : createRunDir(path.resolve(opts.outDir ?? 'runs'), experiment.name);
   const run = RunDirectory.create(dir, experiment);
   return execute(run, experiment, file, prepared, opts, false);
 }
@@ -233,13 +234,4 @@ function absolutePaths(exp: Experiment, file: string): Experiment {
   if (isTeacherRun(out.teacher)) out.teacher.run = resolveFrom(file, out.teacher.run);
   if (out.method.module) out.method.module = resolveFrom(file, out.method.module);
   return out;
-}
-
-function uniqueRunDir(outDir: string, name: string): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-  let dir = path.join(outDir, `${name}-${stamp}`);
-  for (let i = 2; fs.existsSync(dir); i++) dir = path.join(outDir, `${name}-${stamp}-${i}`);
-  return dir;
 }

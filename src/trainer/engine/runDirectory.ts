@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Experiment } from '../../protocol/experiment';
 import { RUN_FILES, type MetricEvent, type RunStatus, type Summary } from '../../protocol/runDir';
 import { InputError } from '../errors';
+import { isPidAlive, readMetricsFrom, readStatus, readSummary } from '../runFiles';
 import { readJson, writeJsonAtomic } from '../util/atomicFile';
 
 /** Distributes `Omit` over the event union, so each event keeps its own fields. */
@@ -87,7 +88,7 @@ export class RunDirectory {
       for (const e of entries) {
         const p = path.join(dir, e.name);
         const m = /\.tmp-(\d+)(?:-\d+)?$/.exec(e.name);
-        if (m && !processAlive(Number(m[1]))) {
+        if (m && !isPidAlive(Number(m[1]))) {
           fs.rmSync(p, { recursive: true, force: true });
           removed.push(p);
         } else if (e.isDirectory() && depth < 3 && e.name !== RUN_FILES.exports) {
@@ -100,13 +101,7 @@ export class RunDirectory {
   }
 
   status(): RunStatus | undefined {
-    const f = this.file(RUN_FILES.status);
-    if (!fs.existsSync(f)) return undefined;
-    try {
-      return readJson<RunStatus>(f);
-    } catch {
-      return undefined;
-    }
+    return readStatus(this.dir);
   }
 
   writeStatus(patch: Partial<RunStatus> & Pick<RunStatus, 'state'>): RunStatus {
@@ -122,22 +117,11 @@ export class RunDirectory {
   }
 
   summary(): Summary | undefined {
-    const f = this.file(RUN_FILES.summary);
-    return fs.existsSync(f) ? readJson<Summary>(f) : undefined;
+    return readSummary(this.dir);
   }
 
   events(): MetricEvent[] {
-    return readEvents(this.metricsFile);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return readMetricsFrom(this.dir).events;
   }
 }
 
@@ -158,19 +142,4 @@ function tornTail(file: string): boolean {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/** Reads a metrics log, skipping a torn or corrupt line instead of failing. */
-export function readEvents(file: string): MetricEvent[] {
-  if (!fs.existsSync(file)) return [];
-  const out: MetricEvent[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as MetricEvent);
-    } catch {
-      // A line cut short by a crash: the event is lost, the rest of the log is intact.
-    }
-  }
-  return out;
 }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MetricEvent } from '../../protocol/runDir';
 import { RUN_FILES } from '../../protocol/runDir';
-import { parseEventLine } from './runDirectory';
+import { parseEventLine } from '../runFiles';
 
 export interface MetricsTailOptions {
   /** Polling interval; the fallback when fs.watch says nothing. */

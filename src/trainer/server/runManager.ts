@@ -20,7 +20,7 @@ import {
   readSummary,
   writeStatus,
   findRunDirs,
-} from './runDirectory';
+} from '../runFiles';
 import { AdoptedProcess, type RunExit, RunProcess, type TrainingProcess } from './runProcess';
 
 /** A request the run manager refuses: untrusted workspace, unknown run, bad parameters. */

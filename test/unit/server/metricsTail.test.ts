@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { MetricEvent } from '../../../src/protocol/runDir';
 import { MetricsTail } from '../../../src/trainer/server/metricsTail';
-import { readMetricsFrom, readRunInfo, runDirName } from '../../../src/trainer/server/runDirectory';
+import { readMetricsFrom, readRunInfo, runDirName } from '../../../src/trainer/runFiles';
 import { reasonLine } from '../../../src/trainer/server/runProcess';
 
 const line = (i: number) => JSON.stringify({ time: 't', type: 'log', level: 'info', message: `m${i}` }) + '\n';

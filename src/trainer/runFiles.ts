@@ -1,14 +1,14 @@
 /**
- * Run directories as the server sees them: naming new ones, reading their status, summary
- * and metrics tolerantly (a run may be writing them right now, or may have died mid-line),
- * and finding them under the runs folders.
+ * Run directories as the engine, the language server and the command line read them: naming
+ * new ones, reading their status, summary and metrics tolerantly (a run may be writing them
+ * right now, or may have died mid-line), and finding them under the runs folders.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
-import type { RunInfo } from '../../protocol/lsp';
-import { type MetricEvent, RUN_FILES, type RunStatus, type Summary } from '../../protocol/runDir';
-import { writeJsonAtomic } from '../util/atomicFile';
+import type { RunInfo } from '../protocol/lsp';
+import { type MetricEvent, RUN_FILES, type RunStatus, type Summary } from '../protocol/runDir';
+import { writeJsonAtomic } from './util/atomicFile';
 
 /** `<name>-<yyyymmdd-hhmmss>` in local time, the name made safe for a folder. */
 export function runDirName(name: string, when: Date): string {
