@@ -162,7 +162,7 @@ test('batch norm (forward) on wasm matches cpu: per-channel statistics, with and
   assert.ok(same <= TOLERANCE, `same-shape statistics: relative error ${same}`);
 });
 
-test('max pool gradient on wasm matches cpu: 2x2 and 3x3, same and valid, odd sizes, batch 1, ties', async () => {
+test('max pool gradient on wasm matches cpu: 2x2 and 3x3, same and valid, odd sizes, batch 1, ties, -Infinity and NaN', async () => {
   const cases: { x: [number, number, number, number]; f: number; s: number; pad: 'same' | 'valid' }[] = [
     { x: [2, 28, 28, 8], f: 2, s: 2, pad: 'same' },
     { x: [1, 7, 9, 3], f: 2, s: 2, pad: 'same' },
@@ -172,14 +172,16 @@ test('max pool gradient on wasm matches cpu: 2x2 and 3x3, same and valid, odd si
     { x: [1, 5, 6, 4], f: 3, s: 2, pad: 'same' },
   ];
   for (const c of cases) {
-    for (const ties of [false, true]) {
+    for (const kind of ['random', 'ties', 'infinite and NaN'] as const) {
       const shape = tf.tidy(() => tf.maxPool(tf.zeros(c.x) as tf.Tensor4D, c.f, c.s, c.pad).shape);
       const err = await wasmVsCpu([randomHost(c.x, 15), randomHost(shape, 16)], (x, r) => {
         // Rounded inputs put equal values in many windows: the first maximum takes the gradient.
-        const input = ties ? tf.round(tf.mul(x, 2)) : x;
+        // -Infinity and NaN taps never take it (the cpu backend starts from -Infinity, compares with >).
+        const special = () => tf.where(tf.less(x, -0.8), tf.fill(x.shape, NaN), tf.where(tf.less(x, -0.3), tf.fill(x.shape, -Infinity), x));
+        const input = kind === 'ties' ? tf.round(tf.mul(x, 2)) : kind === 'random' ? x : special();
         return tf.grads((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.f, c.s, c.pad), r)))([input]);
       });
-      assert.ok(err <= TOLERANCE, `${JSON.stringify(c)} ties ${ties}: relative error ${err}`);
+      assert.ok(err <= TOLERANCE, `${JSON.stringify(c)} ${kind}: relative error ${err}`);
     }
   }
 });

@@ -51,7 +51,7 @@ function maxPoolGrad(args: WasmKernelArgs): TensorInfo | null {
             let best = x[t0 + ch];
             let at = t0 + ch;
             // As the cpu backend (which starts from -Infinity): a NaN or -Infinity first tap is skipped.
-            if (false) {
+            if (!(best > -Infinity)) {
               best = -Infinity;
               at = -1;
             }
