@@ -106,9 +106,10 @@ test('sum and mean: fast gradients match tfjs-core\'s for every axis pattern', a
   }
 });
 
-test('sum and mean on wasm match cpu (leading axes as a matrix product, the rest as before)', async () => {
+test('sum and mean on wasm match cpu (a block of axes as one average pool, the rest as before)', async () => {
   const cases: [number[], number[] | undefined][] = [
     [[64, 28, 28, 16], [0, 1, 2]],
+    [[256, 28, 28, 2], [0, 1, 2]],
     [[1, 1, 1, 3], [0, 1, 2]],
     [[3, 5, 7, 2], [0, 1, 2]],
     [[3, 5, 7, 2], [2, 0, 1]],
@@ -116,6 +117,11 @@ test('sum and mean on wasm match cpu (leading axes as a matrix product, the rest
     [[3, 5, 7, 2], [0, 1]],
     [[3, 5, 7, 2], undefined],
     [[3, 5, 7, 2], [1, 2]],
+    [[64, 7, 7, 64], [1, 2]],
+    [[3, 5, 7, 2], [1]],
+    [[1, 5, 7, 2], [2]],
+    [[3, 5, 7, 2], [0, 2]],
+    [[3, 5, 7, 2], [2, 3]],
     [[3, 5, 7, 2], [3]],
     [[9, 13], [0]],
     [[7], [0]],

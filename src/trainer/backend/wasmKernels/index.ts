@@ -7,7 +7,7 @@ import { depthwiseConv2dNativeBackpropInputConfig } from './depthwiseConv2dNativ
 import { fusedBatchNormConfig } from './fusedBatchNorm';
 import { maxPoolGradConfig } from './maxPoolGrad';
 import { rememberOriginal } from './originals';
-import { meanConfig, sumConfig } from './reduceLeading';
+import { meanConfig, sumConfig } from './reduceBlock';
 import { castConfig, identityConfig } from './shareData';
 import { tileConfig } from './tile';
 
