@@ -1,0 +1,172 @@
+/**
+ * The Experiments tree as pure data: experiment files of the workspace with their runs under
+ * them. The tree provider turns these nodes into `TreeItem`s; everything worth testing is here.
+ */
+import * as path from 'node:path';
+import type { RunInfo } from '../../protocol/lsp';
+import { formatAccuracy, formatProgress, isResumable, runFolderName, truncate } from './format';
+
+export interface ExperimentFile {
+  /** Absolute path. */
+  file: string;
+  /** The experiment's `name` key, when it could be read (matches runs started elsewhere). */
+  name?: string;
+}
+
+export interface RunNode {
+  kind: 'run';
+  id: string;
+  run: RunInfo;
+  label: string;
+  description: string;
+  tooltip: string;
+  /** A codicon id and an optional theme color id. */
+  icon: { id: string; color?: string };
+  contextValue: string;
+}
+
+export interface ExperimentNode {
+  kind: 'experiment';
+  id: string;
+  file: string;
+  label: string;
+  description: string;
+  tooltip: string;
+  contextValue: 'skdExperiment';
+  runs: RunNode[];
+}
+
+/** Runs whose experiment file is not in the workspace (or unknown). */
+export interface OtherRunsNode {
+  kind: 'otherRuns';
+  id: 'skd-other-runs';
+  label: string;
+  description: string;
+  contextValue: 'skdOtherRuns';
+  runs: RunNode[];
+}
+
+export type RootNode = ExperimentNode | OtherRunsNode;
+export type TreeNode = RootNode | RunNode;
+
+const ICONS: Record<RunInfo['status']['state'], { id: string; color?: string }> = {
+  queued: { id: 'clock' },
+  running: { id: 'sync~spin', color: 'charts.blue' },
+  done: { id: 'pass', color: 'testing.iconPassed' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  stopped: { id: 'debug-pause', color: 'charts.yellow' },
+};
+
+export function runDescription(run: RunInfo): string {
+  const s = run.status;
+  switch (s.state) {
+    case 'queued':
+      return 'queued';
+    case 'running':
+      return ['running', s.phase, formatProgress(s.progress)].filter(Boolean).join(' · ');
+    case 'done':
+      return `done · student ${formatAccuracy(run.summary?.student.testAcc)}`;
+    case 'failed':
+      return `failed${s.error ? `: ${truncate(s.error, 60)}` : ''} · resumable`;
+    case 'stopped':
+      return `stopped at ${formatProgress(s.progress)} · resumable`;
+  }
+}
+
+export function runTooltip(run: RunInfo): string {
+  const lines = [`${run.name} (${run.method})`, run.dir, `status: ${run.status.state}`];
+  if (run.status.backend) lines.push(`backend: ${run.status.backend}`);
+  if (run.status.error) lines.push(`error: ${run.status.error}`);
+  if (run.summary) {
+    lines.push(`teacher test accuracy: ${formatAccuracy(run.summary.teacher.testAcc)}`);
+    lines.push(`student test accuracy: ${formatAccuracy(run.summary.student.testAcc)}`);
+  }
+  return lines.join('\n');
+}
+
+/** `skdRun.<state>` plus `.resumable`, for the context menu's `viewItem` clauses. */
+export function runContextValue(run: RunInfo): string {
+  return `skdRun.${run.status.state}${isResumable(run) ? '.resumable' : ''}`;
+}
+
+export function runNode(run: RunInfo): RunNode {
+  return {
+    kind: 'run',
+    id: `run:${run.dir}`,
+    run,
+    label: runFolderName(run.dir),
+    description: runDescription(run),
+    tooltip: runTooltip(run),
+    icon: ICONS[run.status.state] ?? { id: 'circle-outline' },
+    contextValue: runContextValue(run),
+  };
+}
+
+function startedKey(run: RunInfo): string {
+  return run.status.started ?? runFolderName(run.dir);
+}
+
+/** Newest first. */
+export function sortRuns(runs: RunInfo[]): RunInfo[] {
+  return [...runs].sort((a, b) => startedKey(b).localeCompare(startedKey(a)));
+}
+
+function samePath(a: string, b: string): boolean {
+  return path.resolve(a) === path.resolve(b);
+}
+
+/**
+ * Groups runs under their experiment files: by `experimentFile` when the server knows it, else
+ * by the experiment's `name` when exactly one workspace file has that name; the rest go under
+ * "Other runs". Files are sorted by relative path.
+ */
+export function buildTree(experiments: ExperimentFile[], runs: RunInfo[], workspaceRoot?: string): RootNode[] {
+  const groups = new Map<string, RunInfo[]>();
+  for (const e of experiments) groups.set(e.file, []);
+  const other: RunInfo[] = [];
+  for (const run of runs) {
+    let owner = run.experimentFile ? experiments.find((e) => samePath(e.file, run.experimentFile as string)) : undefined;
+    if (!owner) {
+      const byName = experiments.filter((e) => e.name !== undefined && e.name === run.name);
+      if (byName.length === 1) owner = byName[0];
+    }
+    if (owner) groups.get(owner.file)?.push(run);
+    else other.push(run);
+  }
+  const rel = (f: string): string => (workspaceRoot ? path.relative(workspaceRoot, f) : f);
+  const roots: RootNode[] = [...experiments]
+    .sort((a, b) => rel(a.file).localeCompare(rel(b.file)))
+    .map((e) => {
+      const rs = sortRuns(groups.get(e.file) ?? []).map(runNode);
+      const dir = path.dirname(rel(e.file));
+      return {
+        kind: 'experiment',
+        id: `experiment:${e.file}`,
+        file: e.file,
+        label: path.basename(e.file),
+        description: [dir === '.' ? '' : dir, rs.length ? `${rs.length} run${rs.length > 1 ? 's' : ''}` : 'no runs']
+          .filter(Boolean)
+          .join(' · '),
+        tooltip: e.file,
+        contextValue: 'skdExperiment',
+        runs: rs,
+      } satisfies ExperimentNode;
+    });
+  if (other.length > 0) {
+    roots.push({
+      kind: 'otherRuns',
+      id: 'skd-other-runs',
+      label: 'Other runs',
+      description: `${other.length} in the runs folder`,
+      contextValue: 'skdOtherRuns',
+      runs: sortRuns(other).map(runNode),
+    });
+  }
+  return roots;
+}
+
+export function childrenOf(node: TreeNode | undefined, roots: RootNode[]): TreeNode[] {
+  if (!node) return roots;
+  if (node.kind === 'run') return [];
+  return node.runs;
+}
