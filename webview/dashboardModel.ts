@@ -53,18 +53,22 @@ export class DashboardModel {
           this.batchLoss[e.network].push({ x: e.step, y: e.loss });
           changed.add('loss');
           break;
-        case 'epoch':
-          upsert(this.epochLoss[e.network], e.epoch, e.loss);
-          upsert(this.trainAcc[e.network], e.epoch, fraction(e.trainAcc));
-          upsert(this.valAcc[e.network], e.epoch, fraction(e.valAcc));
+        case 'epoch': {
+          // Events count epochs and stages from 0; people count from 1, and epoch n ends at
+          // x = n on the same axis as the batches' fractional steps.
+          const x = e.epoch + 1;
+          upsert(this.epochLoss[e.network], x, e.loss);
+          upsert(this.trainAcc[e.network], x, fraction(e.trainAcc));
+          upsert(this.valAcc[e.network], x, fraction(e.valAcc));
           for (const [term, value] of Object.entries(e.terms ?? {})) {
             const key = `${e.network} · ${term}`;
             let series = this.terms.get(key);
             if (!series) this.terms.set(key, (series = []));
-            upsert(series, e.epoch, value);
+            upsert(series, x, value);
           }
           changed.add('loss').add('accuracy').add('terms');
           break;
+        }
         case 'stage':
           this.timelineEvents.push(e);
           changed.add('timeline');
@@ -77,17 +81,18 @@ export class DashboardModel {
           for (const l of e.layers) {
             let series = this.tbt.get(l.layer);
             if (!series) this.tbt.set(l.layer, (series = { nmse: [], cosine: [] }));
-            upsert(series.nmse, e.stage, l.nmse);
-            upsert(series.cosine, e.stage, l.cosine);
+            // Stage j's prediction is of stage j + 2 from stages 1..j + 1: plotted at the target.
+            upsert(series.nmse, e.stage + 2, l.nmse);
+            upsert(series.cosine, e.stage + 2, l.cosine);
           }
           changed.add('tbt');
           break;
         case 'tet':
-          upsert(this.tet.accuracy, e.stage, fraction(e.accuracy));
-          upsert(this.tet.ece, e.stage, e.ece);
-          upsert(this.tet.entropy, e.stage, e.entropy);
-          upsert(this.tet.kl, e.stage, e.klToTeacher);
-          upsert(this.tet.teacherAccuracy, e.stage, fraction(e.teacherAccuracy));
+          upsert(this.tet.accuracy, e.stage + 1, fraction(e.accuracy));
+          upsert(this.tet.ece, e.stage + 1, e.ece);
+          upsert(this.tet.entropy, e.stage + 1, e.entropy);
+          upsert(this.tet.kl, e.stage + 1, e.klToTeacher);
+          upsert(this.tet.teacherAccuracy, e.stage + 1, fraction(e.teacherAccuracy));
           changed.add('tet');
           break;
         case 'log':
@@ -131,8 +136,8 @@ export class DashboardModel {
       if (e.type === 'stage') {
         items.push({
           kind: e.network,
-          what: `${e.network === 'teacher' ? 'Teacher' : 'Student'} stage ${e.stage}`,
-          detail: `epochs ${e.firstEpoch}–${e.lastEpoch}, best ${e.bestEpoch} (${(fraction(e.bestValAcc) * 100).toFixed(1)}% val)`,
+          what: `${e.network === 'teacher' ? 'Teacher' : 'Student'} stage ${e.stage + 1}`,
+          detail: `epochs ${e.firstEpoch + 1}–${e.lastEpoch + 1}, best ${e.bestEpoch + 1} (${(fraction(e.bestValAcc) * 100).toFixed(1)}% val)`,
         });
         continue;
       }

@@ -32,6 +32,7 @@ export interface RunStatus {
   backend?: string;
 }
 
+/** In every event, `epoch` and `stage` count from 0 (views show them from 1). */
 export type Phase = 'setup' | 'teacher' | 'trajectory' | 'tbt' | 'tet' | 'student' | 'final';
 
 export type Network = 'teacher' | 'student';

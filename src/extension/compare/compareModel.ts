@@ -19,7 +19,7 @@ export function compareRunFromEvents(info: RunInfo | undefined, dir: string, eve
       row.method = row.method || e.method;
       row.backend = e.backend;
     } else if (e.type === 'epoch' && e.network === 'student') {
-      byEpoch.set(e.epoch, e.valAcc);
+      byEpoch.set(e.epoch + 1, e.valAcc); // shown from 1
     } else if (e.type === 'final') {
       row.teacherAcc = e.teacherTestAcc;
       row.studentAcc = e.studentTestAcc;

@@ -6,8 +6,9 @@ import { planIncrement } from '../../../src/extension/dashboard/increments';
 import { compareRunFromEvents } from '../../../src/extension/compare/compareModel';
 
 const t = '2026-01-01T00:00:00Z';
+// `e` counts from 1 here; events count epochs and stages from 0, as the engine writes them.
 const epoch = (network: 'teacher' | 'student', e: number, valAcc: number): MetricEvent => ({
-  type: 'epoch', time: t, network, epoch: e, stage: Math.ceil(e / 2), lr: 0.05, loss: 2 / e,
+  type: 'epoch', time: t, network, epoch: e - 1, stage: 0, lr: 0.05, loss: 2 / e,
   terms: network === 'student' ? { ce: 1 / e, behaviour: 0.5 / e, experience: 0.2 / e } : { ce: 1 / e },
   trainAcc: valAcc + 0.05, valAcc, seconds: 1, imagesPerSec: 500,
 });
@@ -19,14 +20,14 @@ const history: MetricEvent[] = [
   { type: 'batch', time: t, network: 'teacher', epoch: 1, step: 1, loss: 1.9, terms: { ce: 1.9 } },
   epoch('teacher', 1, 0.6),
   epoch('teacher', 2, 0.7),
-  { type: 'stage', time: t, network: 'teacher', stage: 1, firstEpoch: 1, lastEpoch: 2, bestEpoch: 2, bestValAcc: 0.7 },
+  { type: 'stage', time: t, network: 'teacher', stage: 0, firstEpoch: 0, lastEpoch: 1, bestEpoch: 1, bestValAcc: 0.7 },
   { type: 'phase', time: t, phase: 'tbt' },
-  { type: 'tbt', time: t, stage: 1, layers: [{ layer: 'block1', nmse: 0.4, cosine: 0.8, baselineNmse: 1 }, { layer: 'block2', nmse: 0.5, cosine: 0.7, baselineNmse: 1 }] },
-  { type: 'tet', time: t, stage: 1, accuracy: 0.62, ece: 0.05, entropy: 0.9, klToTeacher: 0.3, teacherAccuracy: 0.7, teacherEce: 0.04 },
+  { type: 'tbt', time: t, stage: 0, layers: [{ layer: 'block1', nmse: 0.4, cosine: 0.8, baselineNmse: 1 }, { layer: 'block2', nmse: 0.5, cosine: 0.7, baselineNmse: 1 }] },
+  { type: 'tet', time: t, stage: 0, accuracy: 0.62, ece: 0.05, entropy: 0.9, klToTeacher: 0.3, teacherAccuracy: 0.7, teacherEce: 0.04 },
   { type: 'phase', time: t, phase: 'student' },
   epoch('student', 1, 0.5),
   epoch('student', 2, 0.65),
-  { type: 'stage', time: t, network: 'student', stage: 1, firstEpoch: 1, lastEpoch: 2, bestEpoch: 2, bestValAcc: 0.65 },
+  { type: 'stage', time: t, network: 'student', stage: 0, firstEpoch: 0, lastEpoch: 1, bestEpoch: 1, bestValAcc: 0.65 },
   { type: 'log', time: t, level: 'info', message: 'hello' },
   { type: 'final', time: t, teacherTestAcc: 0.71, studentTestAcc: 0.66, teacherParams: 120000, studentParams: 9000, seconds: 42 },
 ];
@@ -43,6 +44,9 @@ test('dashboard model: events become series, timeline and summary', () => {
   assert.equal(m.points('tet'), 5);
   assert.deepEqual(m.timeline().map((i) => i.kind), ['teacher', 'teacher', 'meta', 'student', 'student']);
   assert.equal(m.timeline()[1]?.detail, 'epochs 1–2, best 2 (70.0% val)');
+  assert.equal(m.timeline()[1]?.what, 'Teacher stage 1');
+  assert.deepEqual(m.valAcc.teacher.map((p) => p.x), [1, 2], 'epoch n ends at x = n');
+  assert.deepEqual([...m.tbt.values()][0]?.nmse.map((p) => p.x), [2], 'a prediction of stage 2 is drawn at stage 2');
   assert.equal(m.final?.studentTestAcc, 0.66);
   assert.equal(m.currentPhase(), 'student');
 });
