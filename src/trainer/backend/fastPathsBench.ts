@@ -12,7 +12,7 @@ import { restoreOriginalKernels } from './wasmKernels/originals';
  *   node --import tsx src/trainer/backend/fastPathsBench.ts [rounds] [secondsPerMeasure]
  * Prints the median ms per step and img/s of each network with and without them.
  */
-export const FAST_PATH_KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm'] as const;
+export const FAST_PATH_KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub'] as const;
 
 function useFastPaths(on: boolean): void {
   if (on) {

@@ -6,12 +6,13 @@ import { registerFastGradients, restoreOriginalGradients } from '../../../src/tr
 import { selectBackend } from '../../../src/trainer/backend/select';
 import { lossAndGrads } from '../../../src/trainer/backend/trainingStep';
 import { registerWasmTrainingKernels } from '../../../src/trainer/backend/wasmKernels';
+import { MIN_BROADCAST_ELEMENTS } from '../../../src/trainer/backend/wasmKernels/channelAffine';
 import { restoreOriginalKernels } from '../../../src/trainer/backend/wasmKernels/originals';
 import { buildModel } from '../../../src/trainer/models';
 import { randomHost, relativeError, runOn, wasmVsCpu, type HostTensor } from './compareBackends';
 
 const TOLERANCE = 1e-4;
-const FAST_KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm'];
+const FAST_KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub'];
 
 /** Runs `fn` on the cpu backend with tfjs-core's gradients or with SKD Lab's. */
 async function onCpuWith(gradients: 'original' | 'fast', inputs: HostTensor[], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
@@ -166,6 +167,41 @@ test('batch norm (forward) on wasm matches cpu: per-channel statistics, with and
     tf.batchNorm(x, m, tf.add(tf.abs(v), 0.1)),
   ]);
   assert.ok(same <= TOLERANCE, `same-shape statistics: relative error ${same}`);
+});
+
+test('multiply, add and sub with a per-channel vector on wasm match cpu, either operand order; other shapes as before', async () => {
+  // Per-channel vectors of tensors of at least MIN_BROADCAST_ELEMENTS: the fast path.
+  const cases: [number[], number[]][] = [
+    [[64, 28, 28, 16], [16]],
+    [[75, 41, 13, 8], [1, 1, 1, 8]],
+    [[1, 1, 300001, 3], [3]],
+    [[100003, 5], [1, 5]],
+    [[1, 300007, 1], [1]],
+    [[3, 5, 7, 4], [4]],
+    // Not a per-channel vector: the original kernels.
+    [[3, 5, 7, 4], [3, 5, 7, 4]],
+    [[3, 5, 7, 4], [1, 5, 1, 4]],
+    [[3, 5, 7, 4], []],
+    [[4], [4]],
+    [[2, 4], [1, 1, 4]],
+  ];
+  assert.ok(75 * 41 * 13 * 8 >= MIN_BROADCAST_ELEMENTS && 100003 * 5 >= MIN_BROADCAST_ELEMENTS);
+  for (const [xs, vs] of cases) {
+    const err = await wasmVsCpu([randomHost(xs, 30), randomHost(vs, 31)], (x, v) => [
+      tf.mul(x, v),
+      tf.mul(v, x),
+      tf.add(x, v),
+      tf.add(v, x),
+      tf.sub(x, v),
+      tf.sub(v, x),
+    ]);
+    assert.ok(err <= TOLERANCE, `${xs} with ${vs}: relative error ${err}`);
+  }
+  const ints = await wasmVsCpu([randomHost([3, 4], 32), randomHost([4], 33)], (x, v) => {
+    const [a, b] = [tf.cast(tf.mul(x, 10), 'int32'), tf.cast(tf.mul(v, 10), 'int32')];
+    return [tf.cast(tf.mul(a, b), 'float32'), tf.cast(tf.sub(a, b), 'float32'), tf.cast(tf.add(b, a), 'float32')];
+  });
+  assert.equal(ints, 0);
 });
 
 test('max pool gradient on wasm matches cpu: 2x2 and 3x3, same and valid, odd sizes, batch 1, ties, -Infinity and NaN', async () => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { addConfig, multiplyConfig, subConfig } from './channelAffine';
 import { conv2DBackpropFilterConfig } from './conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwiseConv2dNativeBackpropFilter';
@@ -16,7 +17,8 @@ import { tileConfig } from './tile';
  * networks, and replacements for two it has that are far too slow for training
  * (Conv2DBackpropInput, a scalar loop; Tile, an index per element; MaxPoolGrad; Sum and Mean over
  * leading axes, which transpose first; Identity and same-dtype Cast, which copy; FusedBatchNorm,
- * a scalar loop). The last six fall back to the original kernel for the cases they do not cover.
+ * a scalar loop; Multiply, Add and Sub of a tensor and a per-channel vector, two passes where one
+ * per-channel multiply-add does). All but the first five fall back to the original kernel for the cases they do not cover.
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -30,6 +32,9 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   identityConfig,
   castConfig,
   fusedBatchNormConfig,
+  multiplyConfig,
+  addConfig,
+  subConfig,
 ];
 
 /**
