@@ -14,11 +14,12 @@ import { tileConfig } from './tile';
 
 /**
  * Kernels SKD Lab supplies to the wasm backend: the three it lacks for training convolutional
- * networks, and replacements for two it has that are far too slow for training
- * (Conv2DBackpropInput, a scalar loop; Tile, an index per element; MaxPoolGrad; Sum and Mean over
- * leading axes, which transpose first; Identity and same-dtype Cast, which copy; FusedBatchNorm,
- * a scalar loop; Multiply, Add and Sub of a tensor and a per-channel vector, two passes where one
- * per-channel multiply-add does). All but the first five fall back to the original kernel for the cases they do not cover.
+ * networks, and replacements for ones it has that are too slow for training: Conv2DBackpropInput
+ * (a scalar loop); Tile (an index per element); MaxPoolGrad; Sum and Mean over a block of axes
+ * (they transpose first); Identity and same-dtype Cast (they copy); FusedBatchNorm (a scalar
+ * loop); Multiply, Add and Sub of a large tensor and a per-channel vector (two passes where one
+ * per-channel multiply-add does). From MaxPoolGrad on, each falls back to the original kernel for
+ * the cases it does not cover (see originals.ts).
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
