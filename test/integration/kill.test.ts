@@ -158,6 +158,12 @@ describe('SKD Lab crash safety: kills and stops of the real command line', { tim
         await new Promise((r) => setTimeout(r, 5));
       }
       const exit = await c.exit;
+      if (killed && exit.signal === 'SIGKILL' && readStatus(dir)?.state === 'done') {
+        // The kill landed after the run had finished (while the process was exiting): the
+        // run is complete, and resuming it is rightly refused.
+        kills.push({ target: target.label, lastEvent: describeEvent(last), statusPhase: 'done, the kill came after the end', tornInjected: false });
+        break;
+      }
       if (killed && exit.signal === 'SIGKILL') {
         // Every third kill also leaves a torn last line, as a crash in the middle of a write would.
         const tear = kills.length % 3 === 1;

@@ -13,7 +13,7 @@ import { buildModel } from '../models';
 import { readJson } from '../util/atomicFile';
 import type { RunContext } from './context';
 import { metaPhase } from './metaPhase';
-import { RunDirectory } from './runDirectory';
+import { cannotCreate, RunDirectory } from './runDirectory';
 import { createRunDir } from '../runFiles';
 import { makeSplits } from './splits';
 import { studentPhase } from './studentPhase';
@@ -54,7 +54,13 @@ const PHASE_SPAN: Record<Phase, [number, number]> = {
 export async function runExperiment(file: string, opts: RunOptions = {}): Promise<RunOutcome> {
   const experiment = absolutePaths(loadExperiment(file), file);
   const prepared = await prepare(experiment, file, opts);
-  const dir = opts.runDir ? path.resolve(opts.runDir) : createRunDir(path.resolve(opts.outDir ?? 'runs'), experiment.name);
+  const outDir = path.resolve(opts.outDir ?? 'runs');
+  let dir: string;
+  try {
+    dir = opts.runDir ? path.resolve(opts.runDir) : createRunDir(outDir, experiment.name);
+  } catch (e) {
+    throw cannotCreate(outDir, e);
+  }
   const run = RunDirectory.create(dir, experiment);
   return execute(run, experiment, file, prepared, opts, false);
 }

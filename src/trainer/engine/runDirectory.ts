@@ -31,10 +31,7 @@ export class RunDirectory {
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (e) {
-      // --out or --run-dir under a file, in a read-only place, ...: the user's path is at fault.
-      const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'ENOTDIR' ? 'a file is in the way' : err.code === 'EACCES' || err.code === 'EROFS' ? 'not writable' : err.code;
-      throw new InputError(dir, undefined, `cannot create the run directory (${why ?? err.message})`);
+      throw cannotCreate(dir, e);
     }
     const run = new RunDirectory(dir);
     writeJsonAtomic(run.file(RUN_FILES.experiment), experiment);
@@ -142,4 +139,12 @@ function tornTail(file: string): boolean {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** --out or --run-dir under a file, in a read-only place, ...: the user's path is at fault. */
+export function cannotCreate(dir: string, e: unknown): InputError {
+  const err = e as NodeJS.ErrnoException;
+  const why =
+    err.code === 'ENOTDIR' || err.code === 'EEXIST' ? 'a file is in the way' : err.code === 'EACCES' || err.code === 'EROFS' ? 'not writable' : err.code;
+  return new InputError(dir, undefined, `cannot create the run directory (${why ?? err.message})`);
 }

@@ -57,6 +57,19 @@ export class MetricsTail {
     this.onTick();
   }
 
+  /**
+   * Reads what is new now without ticking: for the owner that saw the run end, so the last
+   * events go out before the final status.
+   */
+  drain(): void {
+    if (this.disposed) return;
+    try {
+      this.readNew(false);
+    } catch {
+      // As in read().
+    }
+  }
+
   dispose(): void {
     this.disposed = true;
     this.closeWatcher();

@@ -339,6 +339,8 @@ export class RunManager {
   private pollStatus(run: ManagedRun): void {
     if (run.status.state !== 'running') return;
     const disk = this.childStatus(run);
+    // The engine logs its last events before it writes the final status; send them first.
+    if (disk && FINAL.includes(disk.state)) run.tail?.drain();
     if (disk && disk.state !== 'queued') this.setStatus(run, disk);
   }
 
