@@ -92,6 +92,7 @@ export interface StageEvent extends EventBase {
 export interface TbtEvent extends EventBase {
   type: 'tbt';
   stage: number;
+  /** Per tapped layer: normalised MSE and cosine in standardised units; `baselineNmse` is the NMSE of predicting "no change" (B_{k+1} = B_k). */
   layers: { layer: string; nmse: number; cosine: number; baselineNmse: number }[];
 }
 

@@ -3,7 +3,8 @@ import type { Phase } from '../../protocol/runDir';
 import type { LoadedDataset } from '../data/types';
 import type { RunDirectory } from './runDirectory';
 import type { Splits } from './splits';
-import type { StopToken } from './trainLoop';
+import type { LoopSpec, StopToken } from './trainLoop';
+import type { Network } from '../../protocol/runDir';
 
 /** What every phase of a run works with. */
 export interface RunContext {
@@ -17,4 +18,24 @@ export interface RunContext {
   /** Reports progress of a phase (0..1) to the run's status. */
   progress(phase: Phase, fraction: number): void;
   log(message: string): void;
+}
+
+/** What the teacher's and the student's training loops share: data, splits, schedule, stop. */
+export function sharedLoopSpec(
+  ctx: RunContext,
+  network: Network,
+): Pick<LoopSpec, 'network' | 'training' | 'augment' | 'seed' | 'dataset' | 'fit' | 'val' | 'run' | 'stop' | 'checkpointSeconds' | 'onProgress'> {
+  return {
+    network,
+    training: ctx.experiment.training,
+    augment: ctx.experiment.data.augment,
+    seed: ctx.experiment.seed,
+    dataset: ctx.dataset,
+    fit: ctx.splits.fit,
+    val: ctx.splits.val,
+    run: ctx.run,
+    stop: ctx.stop,
+    checkpointSeconds: 30,
+    onProgress: (f) => ctx.progress(network, f),
+  };
 }

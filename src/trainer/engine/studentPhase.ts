@@ -8,7 +8,7 @@ import type { BuiltModel } from '../models/types';
 import { loadModelDir, saveModelDir } from '../models/modelIO';
 import { gatherRows } from '../skd/metrics';
 import { readJson, writeJsonAtomic } from '../util/atomicFile';
-import type { RunContext } from './context';
+import { sharedLoopSpec, type RunContext } from './context';
 import { allIndices, runModel } from './evaluate';
 import type { MetaTargets } from './metaPhase';
 import type { TeacherResult } from './teacherPhase';
@@ -38,22 +38,12 @@ export async function studentPhase(ctx: RunContext, teacher: TeacherResult, buil
   const rows = (a: Float32Array, width: number, idx: Int32Array) => tf.tensor2d(gatherRows(a, width, idx), [idx.length, width]);
   const finalLogits = needs.finalLogits ? traj.stage(traj.bestStage()).logits : undefined;
   const loop = new TrainLoop({
-    network: 'student',
+    ...sharedLoopSpec(ctx, 'student'),
     built,
     extraVars: method.extraVariables(),
     epochs: exp.student.epochs,
     stages: traj.meta.stages,
-    training: exp.training,
-    augment: exp.data.augment,
-    seed: exp.seed,
-    dataset,
-    fit: ctx.splits.fit,
-    val: ctx.splits.val,
-    run: ctx.run,
     checkpointFile: ctx.run.file('student-checkpoint.bin'),
-    stop: ctx.stop,
-    checkpointSeconds: 30,
-    onProgress: (f) => ctx.progress('student', f),
     losses: (b) => {
       const signals: TeacherSignals = {};
       if (finalLogits) signals.finalLogits = rows(finalLogits, classes, b.indices);

@@ -9,7 +9,7 @@ import { loadModelDir, saveModelDir } from '../models/modelIO';
 import type { BuiltModel } from '../models/types';
 import { Trajectory } from '../skd/trajectory';
 import { readJson, writeJsonAtomic } from '../util/atomicFile';
-import type { RunContext } from './context';
+import { sharedLoopSpec, type RunContext } from './context';
 import { allIndices, runModel } from './evaluate';
 import { TrainLoop } from './trainLoop';
 import { dataSeed } from './run';
@@ -64,23 +64,13 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
   });
   const all = allIndices(dataset.train.n);
   const loop = new TrainLoop({
-    network: 'teacher',
+    ...sharedLoopSpec(ctx, 'teacher'),
     built,
     extraVars: [],
     epochs: (spec as ModelSpec).epochs,
     stages: trajectory.meta.stages,
-    training: exp.training,
-    augment: exp.data.augment,
-    seed: exp.seed,
-    dataset,
-    fit: ctx.splits.fit,
-    val: ctx.splits.val,
-    run: ctx.run,
     checkpointFile: path.join(teacherDir, 'checkpoint.bin'),
     losses: (b) => ({ ce: crossEntropy(b.outputs[0] as tf.Tensor2D, b.oneHot) }),
-    stop: ctx.stop,
-    checkpointSeconds: 30,
-    onProgress: (f) => ctx.progress('teacher', f),
     afterEpoch: (info, l) => {
       if (!info.stageEnd) return;
       // Behaviour at the end of the stage; experience from the stage's best checkpoint.

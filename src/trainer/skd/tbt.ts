@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodSpec } from '../../protocol/experiment';
+import type { TbtEvent } from '../../protocol/runDir';
 import { Rng } from '../util/rng';
 import { gatherRows, meanCosine, nmse } from './metrics';
 import type { Trajectory } from './trajectory';
@@ -12,13 +13,8 @@ import type { Trajectory } from './trajectory';
  * the network learns to correct.
  */
 
-export interface TbtLayerMetrics {
-  layer: string;
-  nmse: number;
-  cosine: number;
-  /** NMSE of predicting "no change" (B_{k+1} = B_k), for reference. */
-  baselineNmse: number;
-}
+/** One tapped layer's behaviour-prediction metrics, as the `tbt` event carries them. */
+export type TbtLayerMetrics = TbtEvent['layers'][number];
 
 export interface TbtResult {
   /** metrics[j] = prediction of stage j+2 from stages 1..j+1 (0-based j), per layer. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodSpec } from '../../protocol/experiment';
+import type { TetEvent } from '../../protocol/runDir';
 import { Rng } from '../util/rng';
 import { calibration, gatherRows, meanKl, softmaxRows } from './metrics';
 import type { Trajectory } from './trajectory';
@@ -14,15 +15,8 @@ import type { Trajectory } from './trajectory';
  * TET starts as the identity (tau = 1, delta = 0).
  */
 
-export interface TetStageMetrics {
-  stage: number;
-  accuracy: number;
-  ece: number;
-  entropy: number;
-  klToTeacher: number;
-  teacherAccuracy: number;
-  teacherEce: number;
-}
+/** A stage's experience metrics, as the `tet` event of the run's log carries them. */
+export type TetStageMetrics = Omit<TetEvent, 'type' | 'time'>;
 
 export interface TetResult {
   metrics: TetStageMetrics[];
