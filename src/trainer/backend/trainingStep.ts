@@ -26,10 +26,13 @@ export function lossAndGrads(model: LayersModel, x: tf.Tensor4D, oneHot: tf.Tens
 
 /** One SGD step (no momentum: the benchmark times the network, not the optimizer). */
 export function sgdStep(model: LayersModel, x: tf.Tensor4D, oneHot: tf.Tensor2D, lr: number): number {
-  return tf.tidy(() => {
+  const loss = tf.tidy(() => {
     const { loss, grads } = lossAndGrads(model, x, oneHot);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     vars.forEach((v, i) => v.assign(tf.sub(v, tf.mul(grads[i], lr))));
     return loss;
-  }).dataSync()[0];
+  });
+  const value = loss.dataSync()[0];
+  loss.dispose();
+  return value;
 }
