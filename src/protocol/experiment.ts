@@ -65,7 +65,7 @@ export interface MethodSpec {
   dkd?: { alpha?: number; beta?: number; warmup?: number };
   /** SKD meta-network settings. */
   tbt?: { hidden?: number; epochs?: number; lr?: number; cell?: 'gru' | 'lstm' };
-  tet?: { hidden?: number; epochs?: number; lr?: number; kl?: number };
+  tet?: { hidden?: number; epochs?: number; lr?: number; kl?: number; ramp?: boolean };
   /** Path of a user's method module (when `name` is not a builtin). */
   module?: string;
 }

@@ -24,6 +24,7 @@ interface SkdParts {
 function skdFactory(name: string, parts: SkdParts): MethodFactory {
   return (setup: MethodSetup): DistillMethod => {
     const alpha = option(setup.spec.alpha, 0.9, 'method.alpha', 0, 1);
+    const ramp = parts.experience && (setup.spec.tet?.ramp ?? true);
     const beta = option(setup.spec.beta, 2, 'method.beta', 0);
     const temperature = temperatureOf(setup);
     const pairs = parts.behaviour ? tapPairs(setup) : 0;
@@ -47,9 +48,12 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
           ? required(batch.teacher.experience, name, "TET's refined experience")
           : required(batch.teacher.finalLogits, name, 'final logits');
         return tf.tidy(() => {
+          // With `tet.ramp` (the default), an early stage's experience counts for less:
+          // a = alpha * (k+1)/K, the rest of the weight going to the labels.
+          const a = ramp ? (alpha * (batch.stage + 1)) / batch.stages : alpha;
           const terms: Record<string, tf.Scalar> = {
-            ce: tf.mul(crossEntropy(batch.studentLogits, batch.oneHot), 1 - alpha) as tf.Scalar,
-            experience: tf.mul(klDivWithTemperature(target, batch.studentLogits, temperature), alpha) as tf.Scalar,
+            ce: tf.mul(crossEntropy(batch.studentLogits, batch.oneHot), 1 - a) as tf.Scalar,
+            experience: tf.mul(klDivWithTemperature(target, batch.studentLogits, temperature), a) as tf.Scalar,
           };
           if (pairs > 0) {
             const predicted = required(batch.teacher.behaviour, name, "TBT's predicted behaviour");

@@ -189,9 +189,9 @@ before(async () => {
 });
 
 describe('skd method', () => {
-  it('skd: ce, experience and behaviour terms, defaults alpha 0.9, beta 2, T 4', () => {
+  it('skd: ce, experience and behaviour terms, defaults alpha 0.9, beta 2, T 4 (no ramp)', () => {
     assert.deepEqual(needsOf(skd), { experience: true, behaviour: true });
-    check(skd, ['experience', 'behaviour'], {}, (m) => ({
+    check(skd, ['experience', 'behaviour'], { tet: { ramp: false } }, (m) => ({
       ce: 0.1 * ce(STUDENT),
       experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
       behaviour: behaviourTerm(adapterWeights(m), 2),
@@ -199,10 +199,19 @@ describe('skd method', () => {
   });
 
   it('skd: alpha, beta and T from the method spec', () => {
-    check(skd, ['experience', 'behaviour'], { alpha: 0.5, beta: 3, temperature: 2 }, (m) => ({
+    check(skd, ['experience', 'behaviour'], { alpha: 0.5, beta: 3, temperature: 2, tet: { ramp: false } }, (m) => ({
       ce: 0.5 * ce(STUDENT),
       experience: 0.5 * kdTerm(EXPERIENCE, STUDENT, 2),
       behaviour: behaviourTerm(adapterWeights(m), 3),
+    }));
+  });
+
+  it('skd with tet.ramp (the default): stage k of K weighs the experience alpha * k / K', () => {
+    // The test batch is in the first of two stages: a = 0.9 * 1/2.
+    check(skd, ['experience', 'behaviour'], {}, (m) => ({
+      ce: 0.55 * ce(STUDENT),
+      experience: 0.45 * kdTerm(EXPERIENCE, STUDENT, 4),
+      behaviour: behaviourTerm(adapterWeights(m), 2),
     }));
   });
 
@@ -221,7 +230,8 @@ describe('skd method', () => {
 
   it('skd-no-tbt: no behaviour term, no adapters, and no behaviour needed', () => {
     assert.deepEqual(needsOf(skdNoTbt), { experience: true });
-    check(skdNoTbt, ['experience'], {}, () => ({ ce: 0.1 * ce(STUDENT), experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4) }));
+    // First of two stages, with the default ramp: a = 0.45.
+    check(skdNoTbt, ['experience'], {}, () => ({ ce: 0.55 * ce(STUDENT), experience: 0.45 * kdTerm(EXPERIENCE, STUDENT, 4) }));
     const m = skdNoTbt(setup());
     assert.equal(m.extraVariables().length, 0);
     m.dispose();
