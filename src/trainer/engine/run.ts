@@ -186,14 +186,18 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
       runDir: run.dir,
       finished: new Date().toISOString(),
     };
-    run.append({
-      type: 'final',
-      teacherTestAcc: teacher.testAcc,
-      studentTestAcc: result.testAcc,
-      teacherParams: teacher.built.params,
-      studentParams: result.params,
-      seconds,
-    });
+    // A run killed between its `final` event and its `done` status finishes here again on
+    // resume; the log keeps one `final`.
+    if (!(resumed && run.events().some((e) => e.type === 'final'))) {
+      run.append({
+        type: 'final',
+        teacherTestAcc: teacher.testAcc,
+        studentTestAcc: result.testAcc,
+        teacherParams: teacher.built.params,
+        studentParams: result.params,
+        seconds,
+      });
+    }
     run.writeSummary(summary);
     run.writeStatus({ state: 'done', phase: 'final', progress: 1 });
     log(`done: teacher ${(teacher.testAcc * 100).toFixed(2)}%, student ${(result.testAcc * 100).toFixed(2)}% test accuracy`);
