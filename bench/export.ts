@@ -68,8 +68,9 @@ async function main(argv: string[]): Promise<void> {
         for (const quantize of QUANTIZE) {
           const r = await exportRun(s.runDir, { format, quantize, testSet: s.testSet, outDir: path.join(scratch, `${s.name}-${format}-${quantize}`) });
           const card = JSON.parse(fs.readFileSync(path.join(r.outDir, 'model-card.json'), 'utf8')) as ModelCard;
-          if (quantize === 'none') floatBytes[format] = r.bytes - cardBytes(r.outDir);
-          const bytes = r.bytes - cardBytes(r.outDir);
+          // `bytes` counts what a device loads (the model files), not the card.
+          if (quantize === 'none') floatBytes[format] = r.bytes;
+          const bytes = r.bytes;
           const ms = (f: string) => card.latency.find((l) => l.format === f)?.msPerImage ?? NaN;
           rows.push({ student: s.name, format, quantize, bytes, ratio: bytes / floatBytes[format], floatAcc: card.accuracy.float, acc: r.accuracy, maxDiff: r.maxAbsLogitDiff, ortMs: ms('onnx'), tfjsMs: ms('tfjs') });
           const last = rows[rows.length - 1];
@@ -83,10 +84,6 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write('\n' + targets(rows).join('\n') + '\n');
 }
 
-/** The card files are documentation, not what a device loads. */
-function cardBytes(dir: string): number {
-  return ['MODEL_CARD.md', 'model-card.json'].reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
-}
 
 function line(r: Row): string {
   return [
