@@ -32,7 +32,7 @@ const TOTAL_BUDGET_MS = Number(process.env.SKD_E2E_BUDGET_MS ?? 9 * 60_000);
 
 const missing = missingHarness();
 if (missing) {
-  console.error(`e2e: ${missing}; install the harness with: sudo bash scripts/setup-e2e.sh`);
+  console.error(`e2e: ${missing}; install the harness with (as root): bash scripts/setup-e2e.sh`);
   process.exit(1);
 }
 

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelCalls } from './kernelCalls';
 
@@ -51,4 +52,18 @@ export function cropNegative(
       [0, 0],
     ],
   };
+}
+
+/** The geometry of a depthwise convolution for its backward kernels, which support dilation 1 only. */
+export function depthwiseGeometry(
+  kernel: string,
+  inputShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: Pick<tf.DepthwiseConv2dNativeBackpropInputAttrs, 'strides' | 'dilations' | 'pad' | 'dimRoundingMode'>,
+): tf.backend_util.Conv2DInfo {
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    throw new Error(`${kernel} on wasm supports dilation 1 only`);
+  }
+  return info;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { depthwiseGeometry } from './convGeometry';
 import { KernelCalls } from './kernelCalls';
 
 /**
@@ -18,19 +19,8 @@ function depthwiseBackpropFilter(args: {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
   const dy = inputs.dy as TensorInfo;
-  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
-    throw new Error('DepthwiseConv2dNativeBackpropFilter on wasm supports dilation 1 only');
-  }
+  const { filterShape } = attrs;
+  const info = depthwiseGeometry('DepthwiseConv2dNativeBackpropFilter', x.shape as [number, number, number, number], filterShape, attrs);
   const calls = new KernelCalls(backend);
   const [fh, fw, c, m] = filterShape;
   const [n, oh, ow] = dy.shape;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { cropNegative, dilateSpatial } from './convGeometry';
+import { cropNegative, depthwiseGeometry, dilateSpatial } from './convGeometry';
 import { KernelCalls } from './kernelCalls';
 
 /**
@@ -17,19 +17,7 @@ function depthwiseBackpropInput(args: {
   const { inputs, backend, attrs } = args;
   const dy = inputs.dy as TensorInfo;
   const filter = inputs.filter as TensorInfo;
-  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
-    throw new Error('DepthwiseConv2dNativeBackpropInput on wasm supports dilation 1 only');
-  }
+  const info = depthwiseGeometry('DepthwiseConv2dNativeBackpropInput', attrs.inputShape, filter.shape as [number, number, number, number], attrs);
   const calls = new KernelCalls(backend);
   const [fh, fw, c, m] = filter.shape;
   const flipped = calls.reshape(calls.run(tf.Reverse, { x: filter }, { dims: [0, 1] }), [fh, fw, c * m, 1]);
