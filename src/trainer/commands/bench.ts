@@ -7,12 +7,13 @@ import { measureSkdOverKd } from '../bench/skdOverKd';
 /** `skd bench`: training throughput per backend against PyTorch; `skd bench methods`: the method table. */
 export async function benchCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'methods') return methodsBench(argv.slice(1));
-  const args = parseArgs(argv, ['seconds'], ['json']);
+  const args = parseArgs(argv, ['seconds', 'backends'], ['json', 'no-ratio']);
   const json = args.switches.has('json');
   const report = await runThroughputBench({
     json,
+    backends: args.options.get('backends')?.split(','),
     seconds: args.options.has('seconds') ? Number(args.options.get('seconds')) : undefined,
-    measureSkdOverKd,
+    measureSkdOverKd: args.switches.has('no-ratio') ? undefined : measureSkdOverKd,
   });
   process.stdout.write(json ? JSON.stringify(report) + '\n' : formatTable(report));
   return 0;
