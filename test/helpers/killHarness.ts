@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { tinyExperiment } from './experiment';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -19,17 +20,15 @@ export function ensureCli(): void {
 
 /** The tiny SKD experiment of the crash tests (a few seconds of training on wasm). */
 export function tinySkdExperiment(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
+  return tinyExperiment({
     name,
-    seed: 1,
     data: { format: 'builtin', name: 'fashion-mnist-mini', limit: { train: 400, test: 100 } },
     teacher: { model: 'cnn', width: 4, epochs: 3 },
     student: { model: 'cnn', width: 4, epochs: 3 },
     method: { name: 'skd', stages: 3, tbt: { epochs: 5 }, tet: { epochs: 5 } },
-    training: { batchSize: 32 },
     backend: 'wasm',
     ...extra,
-  };
+  });
 }
 
 export interface Exit {

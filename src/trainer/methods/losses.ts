@@ -116,26 +116,10 @@ export function decoupledKd(
   oneHot: tf.Tensor2D,
   temperature: number,
 ): { tckd: tf.Scalar; nckd: tf.Scalar } {
-  const t2 = temperature * temperature;
-  const tckd = tf.tidy(
-    () =>
-      tf.mul(
-        klFromLogProbs(
-          targetNonTargetLogProbs(teacherLogits, oneHot, temperature),
-          targetNonTargetLogProbs(studentLogits, oneHot, temperature),
-        ),
-        t2,
-      ) as tf.Scalar,
-  );
-  const nckd = tf.tidy(
-    () =>
-      tf.mul(
-        klFromLogProbs(
-          nonTargetLogSoftmax(teacherLogits, oneHot, temperature),
-          nonTargetLogSoftmax(studentLogits, oneHot, temperature),
-        ),
-        t2,
-      ) as tf.Scalar,
-  );
+  // Both parts are T^2 * KL between the teacher's and the student's view of the same split.
+  const part = (view: (logits: tf.Tensor2D, oneHot: tf.Tensor2D, t: number) => tf.Tensor2D) =>
+    tf.tidy(() => tf.mul(klFromLogProbs(view(teacherLogits, oneHot, temperature), view(studentLogits, oneHot, temperature)), temperature * temperature) as tf.Scalar);
+  const tckd = part(targetNonTargetLogProbs);
+  const nckd = part(nonTargetLogSoftmax);
   return { tckd, nckd };
 }
