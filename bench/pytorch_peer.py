@@ -11,6 +11,7 @@ ceil_mode=True. Keras batch-norm momentum 0.9 is PyTorch's momentum 0.1.
 
 usage: pytorch_peer.py --teacher '{"model":"resnet","depth":8,"width":16}' \
                        --student '{"model":"cnn","width":8}' [--batch 64] [--seconds 5] [--threads 2]
+                       [--device cpu|cuda]
        pytorch_peer.py --params '[{"model":"cnn","width":8}, ...]'   (trainable parameter counts only)
 """
 import argparse
@@ -106,13 +107,15 @@ def trainable_params(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def measure(spec, batch, seconds, shape=(1, 28, 28), classes=10, warmup=3):
+def measure(spec, batch, seconds, device="cpu", shape=(1, 28, 28), classes=10, warmup=3):
     torch.manual_seed(1)
-    model = FAMILIES[spec["model"]](spec, shape[0], classes)
+    model = FAMILIES[spec["model"]](spec, shape[0], classes).to(device)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x = torch.rand(batch, *shape)
-    y = torch.arange(batch) % classes
+    x = torch.rand(batch, *shape, device=device)
+    y = torch.arange(batch, device=device) % classes
+    # CUDA runs asynchronously: wait for the queued steps before reading the clock.
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -122,12 +125,15 @@ def measure(spec, batch, seconds, shape=(1, 28, 28), classes=10, warmup=3):
 
     for _ in range(warmup):
         step()
+    sync()
     steps, start = 0, time.perf_counter()
     while True:
         step()
         steps += 1
+        if steps % 10 == 0 or device == "cpu":
+            sync()
         elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
+        if elapsed >= seconds and (steps % 10 == 0 or device == "cpu"):
             break
     return {"imagesPerSec": steps * batch / elapsed, "steps": steps, "msPerStep": 1000 * elapsed / steps,
             "params": trainable_params(model)}
@@ -141,6 +147,7 @@ def main():
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda to time the same networks on the GPU")
     a = p.parse_args()
     if a.params:
         specs = json.loads(a.params)
@@ -149,13 +156,16 @@ def main():
     if not a.teacher or not a.student:
         p.error("--teacher and --student are required")
     torch.set_num_threads(a.threads)
-    student = measure(json.loads(a.student), a.batch, a.seconds)
-    teacher = measure(json.loads(a.teacher), a.batch, a.seconds)
+    if a.device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = True
+    student = measure(json.loads(a.student), a.batch, a.seconds, a.device)
+    teacher = measure(json.loads(a.teacher), a.batch, a.seconds, a.device)
     print(json.dumps({
         "studentTrainImagesPerSec": round(student["imagesPerSec"], 1),
         "teacherTrainImagesPerSec": round(teacher["imagesPerSec"], 1),
         "student": student, "teacher": teacher,
         "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name(0) if a.device.startswith("cuda") else "cpu",
     }))
 
 

@@ -93,8 +93,6 @@ export interface Experiment {
   method: MethodSpec;
   training: TrainingSpec;
   backend: BackendName;
-  /** Number of worker threads to use for training (1 or 2); 'auto' picks by core count. */
-  threads?: number | 'auto';
 }
 
 export function isTeacherRun(t: TeacherSpec): t is TeacherRunSpec {

@@ -71,7 +71,6 @@ export function fullExperiment(): Record<string, unknown> {
     },
     training: { batchSize: 8, optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.0005, schedule: 'step', milestones: [0.5], gamma: 0.1 },
     backend: 'wasm',
-    threads: 1,
   };
 }
 
@@ -140,7 +139,6 @@ const NUMBERS: { p: string; int: boolean; min?: number; max?: number; exclusiveM
   { p: 'training.momentum', int: false, min: 0, max: 0.999 },
   { p: 'training.weightDecay', int: false, min: 0, max: 0.1 },
   { p: 'training.gamma', int: false, min: 0, max: 1, exclusiveMin: true },
-  { p: 'threads', int: true, min: 1, max: 2 },
 ];
 
 /** Written in place of a quoted marker, for literals JSON.stringify cannot make (1e400). */

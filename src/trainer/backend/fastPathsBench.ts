@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       for (const variant of r % 2 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
         useFastPaths(variant === 'after');
-        const t = measureNet(spec, 'net', { seconds, batch: 64, warmupSteps: 2, maxSteps: 10_000 });
+        const t = await measureNet(spec, 'net', { seconds, batch: 64, warmupSteps: 2, maxSteps: 10_000 });
         ms[variant].push(t.msPerStep);
       }
     }

@@ -1,7 +1,10 @@
 import { isBenchChild, runBenchChild } from '../bench/throughputChild';
+import { runDataParallelWorker } from '../bench/dataParallel';
 
 /**
  * Entry of the trainer's compute helpers, bundled to dist/gradWorker.js: started as a child
  * process by `skd bench` (one per backend measured).
  */
 if (isBenchChild()) runBenchChild();
+// Also the entry of the data-parallel worker threads that `skd bench` measures.
+runDataParallelWorker();

@@ -4,12 +4,18 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { BackendName } from '../../protocol/experiment';
 import { registerFastGradients } from './fastGradients';
 import { registerWasmTrainingKernels } from './wasmKernels';
+import { activateWebgpu } from './webgpu';
 
 /**
  * Picks the compute backend for this process. 'auto' takes the first that loads, in order of
  * speed: tfjs-node-gpu, tfjs-node (both optional dependencies that usually cannot install), wasm
  * (XNNPACK, with SKD Lab's training kernels), and the pure-JS cpu backend. Logging the choice is
  * the caller's job; `detail` says what was chosen in words.
+ *
+ * 'webgpu' (Dawn for Node on the machine's Vulkan GPU) is measured by `skd bench` but is not an
+ * experiment's backend: on the networks SKD Lab trains it was slower than wasm even on an H100
+ * (README, "GPU"), and the trainer reads tensors synchronously, which tf.js's webgpu backend
+ * cannot do under Node.
  */
 
 export interface SelectedBackend {
@@ -20,6 +26,12 @@ export interface SelectedBackend {
 }
 
 export const AUTO_ORDER: readonly Exclude<BackendName, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** Every backend a process can select by name: the experiment's, and webgpu for the benchmark. */
+export type ComputeBackend = Exclude<BackendName, 'auto'> | 'webgpu';
+
+/** What `skd bench` measures by default. */
+export const BENCH_BACKENDS: readonly ComputeBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** `require` that esbuild leaves alone, so that absent optional packages fail only at run time. */
 function optionalRequire(id: string): unknown {
@@ -58,6 +70,15 @@ async function useWasm(): Promise<SelectedBackend> {
   return { name: 'wasm', detail: `wasm (XNNPACK${simd ? ', SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'})` };
 }
 
+/**
+ * A software adapter (Mesa's llvmpipe) only with SKD_WEBGPU_SOFTWARE=1: there a training step
+ * never completed (Mesa 22.3, OpenGL ES compatibility mode), so a benchmark must not wait on it.
+ */
+async function useWebgpu(): Promise<SelectedBackend> {
+  const choice = await activateWebgpu(optionalRequire, { allowSoftware: process.env.SKD_WEBGPU_SOFTWARE === '1' });
+  return { name: 'webgpu', detail: choice.detail };
+}
+
 async function useCpu(): Promise<SelectedBackend> {
   optionalRequire('@tensorflow/tfjs-backend-cpu');
   await activate('cpu');
@@ -68,9 +89,10 @@ function firstLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0];
 }
 
-const LOADERS: Record<Exclude<BackendName, 'auto'>, () => Promise<SelectedBackend>> = {
+const LOADERS: Record<ComputeBackend, () => Promise<SelectedBackend>> = {
   'tensorflow-gpu': () => useTensorflow(true),
   tensorflow: () => useTensorflow(false),
+  webgpu: useWebgpu,
   wasm: useWasm,
   cpu: useCpu,
 };
@@ -79,10 +101,10 @@ const LOADERS: Record<Exclude<BackendName, 'auto'>, () => Promise<SelectedBacken
  * Activates `name`, or for 'auto' the fastest that loads. A named backend that cannot load is an
  * error that says why; 'auto' falls through and its error lists every failure.
  */
-export async function selectBackend(name: BackendName): Promise<SelectedBackend> {
+export async function selectBackend(name: BackendName | 'webgpu'): Promise<SelectedBackend> {
   if (name !== 'auto') {
     const load = LOADERS[name];
-    if (!load) throw new Error(`unknown backend "${String(name)}" (expected one of auto, ${AUTO_ORDER.join(', ')})`);
+    if (!load) throw new Error(`unknown backend "${String(name)}" (expected one of auto, ${BENCH_BACKENDS.join(', ')})`);
     try {
       return await load();
     } catch (e) {

@@ -24,15 +24,19 @@ export function lossAndGrads(model: LayersModel, x: tf.Tensor4D, oneHot: tf.Tens
   return { loss: value, grads: vars.map((v) => grads[v.name]) };
 }
 
-/** One SGD step (no momentum: the benchmark times the network, not the optimizer). */
-export function sgdStep(model: LayersModel, x: tf.Tensor4D, oneHot: tf.Tensor2D, lr: number): number {
+/**
+ * One SGD step (no momentum: the benchmark times the network, not the optimizer). The loss is
+ * read asynchronously, which also waits for the step on a GPU backend (webgpu cannot read
+ * synchronously under Node).
+ */
+export async function sgdStep(model: LayersModel, x: tf.Tensor4D, oneHot: tf.Tensor2D, lr: number): Promise<number> {
   const loss = tf.tidy(() => {
     const { loss, grads } = lossAndGrads(model, x, oneHot);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     vars.forEach((v, i) => v.assign(tf.sub(v, tf.mul(grads[i], lr))));
     return loss;
   });
-  const value = loss.dataSync()[0];
+  const value = (await loss.data())[0];
   loss.dispose();
   return value;
 }

@@ -3,15 +3,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
-import type { BackendName, ModelSpec } from '../../protocol/experiment';
-import { AUTO_ORDER } from '../backend/select';
+import type { ModelSpec } from '../../protocol/experiment';
+import { BENCH_BACKENDS, type ComputeBackend } from '../backend/select';
+import { measureDataParallel } from './dataParallel';
 import { BENCH_CHILD_FLAG, type BenchChildReply, type BenchChildRequest } from './throughputChild';
 import { BENCH_BATCH, BENCH_INPUT, round, type BackendThroughput, type BenchNets } from './throughputMeasure';
 
 /**
  * `skd bench`: training images/s of the default teacher and student (examples/default.skd.json)
- * at batch 64 on 28x28x1 inputs, on every tf.js backend that loads (each in its own process)
- * and, as the yardstick, the same networks in PyTorch (bench/pytorch_peer.py, 2 threads).
+ * at batch 64 (or `batch`) on 28x28x1 inputs, on every tf.js backend that loads (each in its own
+ * process) and, as the yardstick, the same networks in PyTorch (bench/pytorch_peer.py: 2 CPU
+ * threads, or the GPU with `peerDevice: 'cuda'` to set a GPU backend beside it).
  *
  * `skdOverKdEpochTime` (an SKD student epoch over a KD one) needs the training engine: pass
  * `measureSkdOverKd`; without it the field is null.
@@ -23,6 +25,14 @@ export interface ThroughputOptions {
   backends?: string[];
   /** Timed seconds per network and backend (the cpu backend times one step regardless). */
   seconds?: number;
+  /** Images per training step (default 64). */
+  batch?: number;
+  /** Where PyTorch runs: 'cpu' (2 threads, the default) or 'cuda'. */
+  peerDevice?: string;
+  /** The Python that has torch (default $SKD_PYTHON, else /usr/bin/python3, Debian's python3-torch). */
+  python?: string;
+  /** Also time wasm with two data-parallel workers (default true; needs wasm in `backends`). */
+  dataParallel?: boolean;
   /** Supplied by the engine: SKD student epoch time over KD student epoch time, same models. */
   measureSkdOverKd?: (nets: BenchNets) => Promise<number>;
   /** Progress lines (default: stderr). */
@@ -37,6 +47,8 @@ export interface TrainThroughput {
 export interface ThroughputReport {
   backends: Record<string, TrainThroughput>;
   peer: { pytorch: TrainThroughput } | null;
+  /** wasm with two data-parallel worker threads (one wasm instance each), when wasm loads. */
+  dataParallel?: { wasm: TrainThroughput & { workers: number } } | null;
   skdOverKdEpochTime: number | null;
   machine: Record<string, unknown>;
 }
@@ -101,17 +113,29 @@ export function measureInChild(request: BenchChildRequest): Promise<BenchChildRe
 export interface PeerResult extends TrainThroughput {
   torch: string;
   threads: number;
+  /** 'cpu', or the GPU's name. */
+  device: string;
 }
 
-/** PyTorch on the same networks, when /usr/bin/python3 can import torch; null otherwise. */
-export function measurePytorchPeer(nets: BenchNets, seconds: number, root = packageRoot()): PeerResult | null | { error: string } {
-  const python = '/usr/bin/python3';
+export interface PeerOptions {
+  seconds: number;
+  batch: number;
+  device: string;
+  python: string;
+}
+
+/** PyTorch on the same networks, when the Python named can import torch; null otherwise. */
+export function measurePytorchPeer(nets: BenchNets, opts: PeerOptions, root = packageRoot()): PeerResult | null | { error: string } {
   const script = path.join(root, 'bench', 'pytorch_peer.py');
-  if (!fs.existsSync(python) || !fs.existsSync(script)) return null;
-  if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
+  if (!fs.existsSync(script)) return null;
+  if (spawnSync(opts.python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
   const r = spawnSync(
-    python,
-    [script, '--teacher', JSON.stringify(nets.teacher), '--student', JSON.stringify(nets.student), '--batch', String(BENCH_BATCH), '--seconds', String(seconds), '--threads', '2'],
+    opts.python,
+    [
+      script,
+      ...['--teacher', JSON.stringify(nets.teacher), '--student', JSON.stringify(nets.student)],
+      ...['--batch', String(opts.batch), '--seconds', String(opts.seconds), '--threads', '2', '--device', opts.device],
+    ],
     { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS },
   );
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() ?? 'failed' };
@@ -121,18 +145,19 @@ export function measurePytorchPeer(nets: BenchNets, seconds: number, root = pack
 export async function runThroughputBench(opts: ThroughputOptions): Promise<ThroughputReport> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seconds = opts.seconds ?? 5;
+  const batch = opts.batch ?? BENCH_BATCH;
   const nets = defaultNets();
-  const wanted = (opts.backends?.length ? opts.backends : AUTO_ORDER) as string[];
+  const wanted = (opts.backends?.length ? opts.backends : BENCH_BACKENDS) as string[];
   const backends: Record<string, TrainThroughput> = {};
   const details: Record<string, unknown> = {};
   const unavailable: Record<string, string> = {};
   for (const name of wanted) {
-    if (!(AUTO_ORDER as readonly string[]).includes(name)) {
-      unavailable[name] = `unknown backend (expected ${AUTO_ORDER.join(', ')})`;
+    if (!(BENCH_BACKENDS as readonly string[]).includes(name)) {
+      unavailable[name] = `unknown backend (expected ${BENCH_BACKENDS.join(', ')})`;
       continue;
     }
     log(`bench: ${name} ...`);
-    const reply = await measureInChild({ backend: name as Exclude<BackendName, 'auto'>, nets, seconds });
+    const reply = await measureInChild({ backend: name as ComputeBackend, nets, seconds, batch });
     if (!reply.ok) {
       unavailable[name] = reply.error;
       log(`bench: ${name} not available: ${reply.error}`);
@@ -142,27 +167,41 @@ export async function runThroughputBench(opts: ThroughputOptions): Promise<Throu
     backends[name] = { studentTrainImagesPerSec: r.studentTrainImagesPerSec, teacherTrainImagesPerSec: r.teacherTrainImagesPerSec };
     details[name] = { detail: r.detail, student: r.student, teacher: r.teacher };
   }
+  let dataParallel: ThroughputReport['dataParallel'] = null;
+  if (backends.wasm && (opts.dataParallel ?? true)) {
+    log('bench: wasm, 2 data-parallel workers ...');
+    try {
+      const student = await measureDataParallel(nets.student, batch, seconds);
+      const teacher = await measureDataParallel(nets.teacher, batch, seconds);
+      dataParallel = { wasm: { workers: 2, studentTrainImagesPerSec: round(student.imagesPerSec), teacherTrainImagesPerSec: round(teacher.imagesPerSec) } };
+      details['wasm-data-parallel'] = { student, teacher };
+    } catch (e) {
+      log(`bench: data-parallel wasm failed: ${String(e instanceof Error ? e.message : e)}`);
+    }
+  }
   log('bench: pytorch peer ...');
-  const peerRun = measurePytorchPeer(nets, seconds);
+  const python = opts.python ?? process.env.SKD_PYTHON ?? '/usr/bin/python3';
+  const peerRun = measurePytorchPeer(nets, { seconds, batch, device: opts.peerDevice ?? 'cpu', python });
   const peer = peerRun && !('error' in peerRun) ? { pytorch: pick(peerRun) } : null;
   if (peerRun && 'error' in peerRun) log(`bench: pytorch peer failed: ${peerRun.error}`);
   const skdOverKdEpochTime = opts.measureSkdOverKd ? round(await opts.measureSkdOverKd(nets), 3) : null;
   const report: ThroughputReport = {
     backends,
     peer,
+    dataParallel,
     skdOverKdEpochTime,
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
       node: process.version,
       platform: `${os.platform()} ${os.arch()}`,
-      batch: BENCH_BATCH,
+      batch,
       input: BENCH_INPUT,
       teacher: nets.teacher,
       student: nets.student,
       backendDetails: details,
       unavailable,
-      pytorch: peerRun && !('error' in peerRun) ? { version: peerRun.torch, threads: peerRun.threads } : null,
+      pytorch: peerRun && !('error' in peerRun) ? { version: peerRun.torch, threads: peerRun.threads, device: peerRun.device } : null,
     },
   };
   return report;
@@ -177,12 +216,18 @@ export function formatTable(report: ThroughputReport): string {
   const rows: string[][] = [['backend', 'student img/s', 'teacher img/s']];
   for (const [name, r] of Object.entries(report.backends)) rows.push([name, fmt(r.studentTrainImagesPerSec), fmt(r.teacherTrainImagesPerSec)]);
   const py = report.peer?.pytorch;
-  if (py) rows.push(['pytorch (2 threads)', fmt(py.studentTrainImagesPerSec), fmt(py.teacherTrainImagesPerSec)]);
+  const dp = report.dataParallel?.wasm;
+  if (dp) rows.push([`wasm, ${dp.workers} data-parallel workers`, fmt(dp.studentTrainImagesPerSec), fmt(dp.teacherTrainImagesPerSec)]);
+  const pyDevice = (report.machine.pytorch as { device?: string } | null)?.device ?? 'cpu';
+  if (py) rows.push([`pytorch (${pyDevice === 'cpu' ? '2 threads' : pyDevice})`, fmt(py.studentTrainImagesPerSec), fmt(py.teacherTrainImagesPerSec)]);
   const ratio = (label: string, a?: TrainThroughput, b?: TrainThroughput): void => {
     if (a && b) rows.push([label, `${(a.studentTrainImagesPerSec / b.studentTrainImagesPerSec).toFixed(2)}x`, `${(a.teacherTrainImagesPerSec / b.teacherTrainImagesPerSec).toFixed(2)}x`]);
   };
   ratio('wasm / cpu', report.backends.wasm, report.backends.cpu);
   ratio('wasm / pytorch', report.backends.wasm, py);
+  ratio('wasm data-parallel / pytorch', dp, py);
+  ratio('webgpu / wasm', report.backends.webgpu, report.backends.wasm);
+  ratio('webgpu / pytorch', report.backends.webgpu, py);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));

@@ -1,4 +1,4 @@
-import type { BackendName } from '../../protocol/experiment';
+import type { ComputeBackend } from '../backend/select';
 import { measureBackend, type BenchNets } from './throughputMeasure';
 
 /**
@@ -10,9 +10,10 @@ import { measureBackend, type BenchNets } from './throughputMeasure';
 export const BENCH_CHILD_FLAG = '--skd-bench-backend';
 
 export interface BenchChildRequest {
-  backend: Exclude<BackendName, 'auto'>;
+  backend: ComputeBackend;
   nets: BenchNets;
   seconds: number;
+  batch: number;
 }
 
 export type BenchChildReply = { ok: true; result: Awaited<ReturnType<typeof measureBackend>> } | { ok: false; error: string };
@@ -23,7 +24,7 @@ export function isBenchChild(argv: string[] = process.argv): boolean {
 
 export function runBenchChild(): void {
   process.once('message', (request: BenchChildRequest) => {
-    measureBackend(request.backend, request.nets, request.seconds).then(
+    measureBackend(request.backend, request.nets, request.seconds, request.batch).then(
       (result) => reply({ ok: true, result }),
       (e: unknown) => reply({ ok: false, error: String(e instanceof Error ? e.message : e).split('\n')[0] }),
     );

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, ModelSpec } from '../../protocol/experiment';
-import { selectBackend } from '../backend/select';
+import type { ModelSpec } from '../../protocol/experiment';
+import { selectBackend, type ComputeBackend } from '../backend/select';
 import { sgdStep } from '../backend/trainingStep';
 import { buildModel } from '../models';
 import { Rng } from '../util/rng';
@@ -48,13 +48,13 @@ export interface BackendThroughput {
  * The cpu backend takes minutes per teacher step at batch 64: it times one step of 16 images
  * without warm-up (its per-image cost hardly depends on the batch; set-up is negligible there).
  */
-export function budgetFor(backend: string, seconds: number): StepBudget {
+export function budgetFor(backend: string, seconds: number, batch = BENCH_BATCH): StepBudget {
   return backend === 'cpu'
-    ? { seconds: 0, batch: 16, warmupSteps: 0, maxSteps: 1 }
-    : { seconds, batch: BENCH_BATCH, warmupSteps: 3, maxSteps: 10_000 };
+    ? { seconds: 0, batch: Math.min(16, batch), warmupSteps: 0, maxSteps: 1 }
+    : { seconds, batch, warmupSteps: 3, maxSteps: 10_000 };
 }
 
-export function measureNet(spec: ModelSpec, field: string, budget: StepBudget): NetThroughput {
+export async function measureNet(spec: ModelSpec, field: string, budget: StepBudget): Promise<NetThroughput> {
   const batch = budget.batch;
   const built = buildModel(spec, { inputShape: BENCH_INPUT, numClasses: BENCH_CLASSES, seed: 1, experimentFile: 'bench', field });
   const rng = Rng.derive(1, 'bench', field);
@@ -63,12 +63,12 @@ export function measureNet(spec: ModelSpec, field: string, budget: StepBudget): 
   const x = tf.tensor4d(values, [batch, ...BENCH_INPUT]);
   const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % BENCH_CLASSES), 'int32');
   const oneHot = tf.tidy(() => tf.cast(tf.oneHot(labels, BENCH_CLASSES), 'float32')) as tf.Tensor2D;
-  for (let i = 0; i < budget.warmupSteps; i++) sgdStep(built.model, x, oneHot, 0.01);
+  for (let i = 0; i < budget.warmupSteps; i++) await sgdStep(built.model, x, oneHot, 0.01);
   let steps = 0;
   const start = performance.now();
   let elapsed = 0;
   do {
-    sgdStep(built.model, x, oneHot, 0.01);
+    await sgdStep(built.model, x, oneHot, 0.01);
     steps++;
     elapsed = (performance.now() - start) / 1000;
   } while (elapsed < budget.seconds && steps < budget.maxSteps);
@@ -78,11 +78,16 @@ export function measureNet(spec: ModelSpec, field: string, budget: StepBudget): 
 }
 
 /** Selects `backend` in this process and measures both networks on it. */
-export async function measureBackend(backend: Exclude<BackendName, 'auto'>, nets: BenchNets, seconds: number): Promise<BackendThroughput> {
+export async function measureBackend(
+  backend: ComputeBackend,
+  nets: BenchNets,
+  seconds: number,
+  batch = BENCH_BATCH,
+): Promise<BackendThroughput> {
   const selected = await selectBackend(backend);
-  const budget = budgetFor(selected.name, seconds);
-  const student = measureNet(nets.student, 'student', budget);
-  const teacher = measureNet(nets.teacher, 'teacher', budget);
+  const budget = budgetFor(selected.name, seconds, batch);
+  const student = await measureNet(nets.student, 'student', budget);
+  const teacher = await measureNet(nets.teacher, 'teacher', budget);
   return {
     backend,
     detail: selected.detail,

@@ -19,14 +19,14 @@ export async function profileStep(spec: ModelSpec, backend: 'wasm' | 'cpu' = 'wa
   const x = tf.randomUniform([BENCH_BATCH, ...BENCH_INPUT]) as tf.Tensor4D;
   const labels = tf.tensor1d(Array.from({ length: BENCH_BATCH }, (_, i) => i % BENCH_CLASSES), 'int32');
   const y = tf.cast(tf.oneHot(labels, BENCH_CLASSES), 'float32') as tf.Tensor2D;
-  for (let i = 0; i < 3; i++) sgdStep(built.model, x, y, 0.01);
+  for (let i = 0; i < 3; i++) await sgdStep(built.model, x, y, 0.01);
   const totals: number[] = [];
   const perKernel = new Map<string, { ms: number[]; calls: number }>();
   let kernelCalls = 0;
   for (let r = 0; r < Math.max(1, repeats); r++) {
     const start = performance.now();
-    const info = await tf.profile(() => {
-      sgdStep(built.model, x, y, 0.01);
+    const info = await tf.profile(async () => {
+      await sgdStep(built.model, x, y, 0.01);
     });
     totals.push(performance.now() - start);
     kernelCalls = info.kernels.length;

@@ -7,12 +7,18 @@ import { measureSkdOverKd } from '../bench/skdOverKd';
 /** `skd bench`: training throughput per backend against PyTorch; `skd bench methods`: the method table. */
 export async function benchCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'methods') return methodsBench(argv.slice(1));
-  const args = parseArgs(argv, ['seconds', 'backends'], ['json', 'no-ratio']);
+  const args = parseArgs(argv, ['seconds', 'backends', 'batch', 'peer-device', 'python'], ['json', 'no-ratio', 'no-data-parallel']);
+  const peerDevice = args.options.get('peer-device');
+  if (peerDevice !== undefined && !/^(cpu|cuda(:\d+)?)$/.test(peerDevice)) throw new InputError('command line', '--peer-device', 'must be cpu or cuda');
   const json = args.switches.has('json');
   const report = await runThroughputBench({
     json,
     backends: args.options.get('backends')?.split(','),
     seconds: args.options.has('seconds') ? Number(args.options.get('seconds')) : undefined,
+    batch: args.options.has('batch') ? intOption(args, 'batch', 64, 1, 4096) : undefined,
+    peerDevice,
+    python: args.options.get('python'),
+    dataParallel: !args.switches.has('no-data-parallel'),
     measureSkdOverKd: args.switches.has('no-ratio') ? undefined : measureSkdOverKd,
   });
   process.stdout.write(json ? JSON.stringify(report) + '\n' : formatTable(report));

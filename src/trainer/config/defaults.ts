@@ -26,6 +26,5 @@ export function withDefaults(raw: Partial<Experiment> & Pick<Experiment, 'name' 
     method: { ...METHOD_DEFAULTS, ...raw.method },
     training: { ...TRAINING_DEFAULTS, ...(raw.training ?? {}) },
     backend: raw.backend ?? 'auto',
-    threads: raw.threads ?? 'auto',
   };
 }

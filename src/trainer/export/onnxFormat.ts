@@ -1,13 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { graphToOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnxGraph';
 import type { ExportFormat, Predictor, Student, StudentMeta } from './types';
 import type { Quantize } from './quantize';
 
 export const ONNX_FILE = 'model.onnx';
 
-const ORT_VERSION = (require('onnxruntime-node/package.json') as { version: string }).version;
+/** Loaded when an ONNX export is checked, so that commands which export nothing start without it. */
+function loadOrt(): { ort: typeof Ort; version: string } {
+  return {
+    ort: require('onnxruntime-node') as typeof Ort,
+    version: (require('onnxruntime-node/package.json') as { version: string }).version,
+  };
+}
 
 /** ONNX (opset 13), checked in onnxruntime-node. */
 export const onnxFormat: ExportFormat = {
@@ -31,9 +37,10 @@ export const onnxFormat: ExportFormat = {
   },
 
   async load(dir: string): Promise<Predictor> {
+    const { ort, version } = loadOrt();
     const session = await ort.InferenceSession.create(path.join(dir, ONNX_FILE), { intraOpNumThreads: 1, interOpNumThreads: 1 });
     return {
-      runtime: `onnxruntime-node ${ORT_VERSION}`,
+      runtime: `onnxruntime-node ${version}`,
       async run(x, shape) {
         const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, shape) });
         return out[ONNX_OUTPUT].data as Float32Array;

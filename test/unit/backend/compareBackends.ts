@@ -19,7 +19,7 @@ export function randomHost(shape: number[], seed: number): HostTensor {
 
 /** Runs `fn` on backend `name` with the inputs made there, and returns its outputs' values. */
 export async function runOn(
-  name: 'wasm' | 'cpu',
+  name: 'wasm' | 'cpu' | 'webgpu',
   inputs: HostTensor[],
   fn: (...xs: tf.Tensor[]) => tf.Tensor[],
 ): Promise<Float32Array[]> {
@@ -29,6 +29,16 @@ export async function runOn(
   const values = await Promise.all(outs.map(async (t) => new Float32Array(await t.data())));
   tf.dispose([...xs, ...outs]);
   return values;
+}
+
+/** Why the webgpu backend cannot start here (no hardware GPU under Vulkan), or false. */
+export async function webgpuUnavailable(): Promise<string | false> {
+  try {
+    await selectBackend('webgpu');
+    return false;
+  } catch (e) {
+    return String(e instanceof Error ? e.message : e);
+  }
 }
 
 /** max |a - b| over max |b|: the error relative to the reference's scale. */

@@ -61,3 +61,42 @@ test('the table shows each backend, the peer and the wasm/cpu and wasm/pytorch r
   assert.match(table, /wasm \/ pytorch\s+0\.50x\s+0\.20x/);
   assert.match(table, /SKD \/ KD student epoch time: 1\.2/);
 });
+
+test('the table names a GPU peer and adds the webgpu ratios when webgpu was measured', () => {
+  const report: ThroughputReport = {
+    backends: { webgpu: { studentTrainImagesPerSec: 1000, teacherTrainImagesPerSec: 300 }, wasm: { studentTrainImagesPerSec: 2000, teacherTrainImagesPerSec: 600 } },
+    peer: { pytorch: { studentTrainImagesPerSec: 40000, teacherTrainImagesPerSec: 20000 } },
+    skdOverKdEpochTime: null,
+    machine: { batch: 256, input: [28, 28, 1], cpus: 16, cpuModel: 'test', teacher: {}, student: {}, pytorch: { version: '2', threads: 2, device: 'NVIDIA H100' } },
+  };
+  const table = formatTable(report);
+  assert.match(table, /pytorch \(NVIDIA H100\)\s+40000\s+20000/);
+  assert.match(table, /webgpu \/ wasm\s+0\.50x\s+0\.50x/);
+  assert.match(table, /webgpu \/ pytorch\s+0\.03x\s+0\.01x/);
+  assert.match(table, /batch 256/);
+});
+
+test('the PyTorch peer times the networks on the device it is given', { skip: !hasTorch && 'python3-torch is not installed' }, () => {
+  const nets = JSON.stringify({ model: 'cnn', width: 2 });
+  const script = path.resolve(__dirname, '..', '..', '..', 'bench', 'pytorch_peer.py');
+  const ok = spawnSync(PYTHON, [script, '--teacher', nets, '--student', nets, '--batch', '8', '--seconds', '0.1', '--device', 'cpu'], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  const r = JSON.parse(ok.stdout) as { device: string; student: { steps: number } };
+  assert.equal(r.device, 'cpu');
+  assert.ok(r.student.steps >= 1);
+  // A machine without CUDA says so instead of timing the CPU under a GPU's name.
+  const gpu = spawnSync(PYTHON, [script, '--teacher', nets, '--student', nets, '--batch', '8', '--seconds', '0.1', '--device', 'cuda'], { encoding: 'utf8' });
+  if (gpu.status === 0) assert.notEqual((JSON.parse(gpu.stdout) as { device: string }).device, 'cpu');
+  else assert.match(gpu.stderr, /CUDA|cuda|NVIDIA/);
+});
+
+test('data-parallel wasm workers train the network on the whole batch, half each', async () => {
+  const { measureDataParallel } = await import('../../../src/trainer/bench/dataParallel');
+  const spec: ModelSpec = { model: 'cnn', width: 2, epochs: 1 };
+  const r = await measureDataParallel(spec, 16, 0.2, 2);
+  assert.equal(r.batch, 16);
+  assert.ok(r.steps >= 1 && r.imagesPerSec > 0);
+  const built = buildModel(spec, { inputShape: [28, 28, 1], numClasses: 10, seed: 1, experimentFile: 'test', field: 'net' });
+  assert.equal(r.params, built.params);
+  built.model.dispose();
+});

@@ -173,7 +173,6 @@ describe('loadExperiment', () => {
     assert.equal(exp.training.lr, 0.05);
     assert.equal(exp.training.schedule, 'cosine');
     assert.equal(exp.backend, 'auto');
-    assert.equal(exp.threads, 'auto');
   });
   it('keeps given values over defaults', () => {
     const exp = loadExperiment(writeExperiment(tmp.dir, 'given', tiny({ seed: 5, training: { batchSize: 32, lr: 0.01 }, backend: 'cpu' })));
