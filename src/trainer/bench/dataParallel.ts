@@ -5,8 +5,7 @@ import type { ModelSpec } from '../../protocol/experiment';
 import { selectBackend } from '../backend/select';
 import { lossAndGrads } from '../backend/trainingStep';
 import { buildModel } from '../models';
-import { Rng } from '../util/rng';
-import { BENCH_CLASSES, BENCH_INPUT, type NetThroughput } from './throughputMeasure';
+import { BENCH_CLASSES, BENCH_INPUT, benchBatch, type NetThroughput } from './throughputMeasure';
 
 /**
  * Data-parallel training on wasm, measured: the third way of using both cores that the benchmark
@@ -45,11 +44,7 @@ export function runDataParallelWorker(): boolean {
     try {
       await selectBackend('wasm');
       const built = buildModel(init.spec, { inputShape: BENCH_INPUT, numClasses: BENCH_CLASSES, seed: 1, experimentFile: 'bench', field: 'net' });
-      const rng = Rng.derive(1, 'bench-shard', String(init.shard));
-      const values = new Float32Array(init.batch * BENCH_INPUT[0] * BENCH_INPUT[1] * BENCH_INPUT[2]);
-      for (let i = 0; i < values.length; i++) values[i] = rng.next();
-      const x = tf.tensor4d(values, [init.batch, ...BENCH_INPUT]);
-      const oneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: init.batch }, (_, i) => i % BENCH_CLASSES), 'int32'), BENCH_CLASSES), 'float32')) as tf.Tensor2D;
+      const { x, oneHot } = benchBatch(init.batch, 'bench-shard', String(init.shard));
       const vars = built.model.trainableWeights.map((w) => w.read() as tf.Variable);
       port.postMessage({ ready: true, shapes: vars.map((v) => v.shape), initial: vars.map((v) => v.dataSync() as Float32Array) } satisfies FromWorker);
       port.on('message', (m: ToWorker) => {

@@ -54,15 +54,21 @@ export function budgetFor(backend: string, seconds: number, batch = BENCH_BATCH)
     : { seconds, batch, warmupSteps: 3, maxSteps: 10_000 };
 }
 
+/** A fixed random batch of `batch` images with cycling labels, seeded by `key`. */
+export function benchBatch(batch: number, ...key: string[]): { x: tf.Tensor4D; oneHot: tf.Tensor2D } {
+  const rng = Rng.derive(1, ...key);
+  const values = new Float32Array(batch * BENCH_INPUT[0] * BENCH_INPUT[1] * BENCH_INPUT[2]);
+  for (let i = 0; i < values.length; i++) values[i] = rng.next();
+  return tf.tidy(() => ({
+    x: tf.tensor4d(values, [batch, ...BENCH_INPUT]),
+    oneHot: tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % BENCH_CLASSES), 'int32'), BENCH_CLASSES), 'float32') as tf.Tensor2D,
+  }));
+}
+
 export async function measureNet(spec: ModelSpec, field: string, budget: StepBudget): Promise<NetThroughput> {
   const batch = budget.batch;
   const built = buildModel(spec, { inputShape: BENCH_INPUT, numClasses: BENCH_CLASSES, seed: 1, experimentFile: 'bench', field });
-  const rng = Rng.derive(1, 'bench', field);
-  const values = new Float32Array(batch * BENCH_INPUT[0] * BENCH_INPUT[1] * BENCH_INPUT[2]);
-  for (let i = 0; i < values.length; i++) values[i] = rng.next();
-  const x = tf.tensor4d(values, [batch, ...BENCH_INPUT]);
-  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % BENCH_CLASSES), 'int32');
-  const oneHot = tf.tidy(() => tf.cast(tf.oneHot(labels, BENCH_CLASSES), 'float32')) as tf.Tensor2D;
+  const { x, oneHot } = benchBatch(batch, 'bench', field);
   for (let i = 0; i < budget.warmupSteps; i++) await sgdStep(built.model, x, oneHot, 0.01);
   let steps = 0;
   const start = performance.now();
@@ -72,7 +78,7 @@ export async function measureNet(spec: ModelSpec, field: string, budget: StepBud
     steps++;
     elapsed = (performance.now() - start) / 1000;
   } while (elapsed < budget.seconds && steps < budget.maxSteps);
-  tf.dispose([x, labels, oneHot]);
+  tf.dispose([x, oneHot]);
   built.model.dispose();
   return { imagesPerSec: (steps * batch) / elapsed, batch, steps, msPerStep: (elapsed * 1000) / steps, params: built.params };
 }

@@ -3,7 +3,7 @@ import type { ModelSpec } from '../../protocol/experiment';
 import { selectBackend } from '../backend/select';
 import { sgdStep } from '../backend/trainingStep';
 import { buildModel } from '../models';
-import { BENCH_BATCH, BENCH_CLASSES, BENCH_INPUT } from './throughputMeasure';
+import { BENCH_BATCH, BENCH_CLASSES, BENCH_INPUT, benchBatch } from './throughputMeasure';
 
 /**
  * Where a training step's time goes, per kernel, on one backend: the tool behind the kernel
@@ -16,9 +16,7 @@ import { BENCH_BATCH, BENCH_CLASSES, BENCH_INPUT } from './throughputMeasure';
 export async function profileStep(spec: ModelSpec, backend: 'wasm' | 'cpu' = 'wasm', repeats = 1): Promise<string> {
   await selectBackend(backend);
   const built = buildModel(spec, { inputShape: BENCH_INPUT, numClasses: BENCH_CLASSES, seed: 1, experimentFile: 'profile', field: 'net' });
-  const x = tf.randomUniform([BENCH_BATCH, ...BENCH_INPUT]) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: BENCH_BATCH }, (_, i) => i % BENCH_CLASSES), 'int32');
-  const y = tf.cast(tf.oneHot(labels, BENCH_CLASSES), 'float32') as tf.Tensor2D;
+  const { x, oneHot: y } = benchBatch(BENCH_BATCH, 'bench', 'net');
   for (let i = 0; i < 3; i++) await sgdStep(built.model, x, y, 0.01);
   const totals: number[] = [];
   const perKernel = new Map<string, { ms: number[]; calls: number }>();
@@ -45,7 +43,7 @@ export async function profileStep(spec: ModelSpec, backend: 'wasm' | 'cpu' = 'wa
   }
   const total = median(totals);
   const byKernel = new Map([...perKernel].map(([name, e]) => [name, { ms: median(e.ms), calls: e.calls }]));
-  tf.dispose([x, labels, y]);
+  tf.dispose([x, y]);
   built.model.dispose();
   const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const lines = [`step ${total.toFixed(0)} ms (profiled${repeats > 1 ? `, median of ${repeats}` : ''}), ${kernelCalls} kernel calls`];
