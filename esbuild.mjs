@@ -2,14 +2,29 @@
 // language server, run worker) and the webview. `--production` minifies, `--watch` rebuilds.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+const require = createRequire(import.meta.url);
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-// The wasm backend stays in node_modules (shipped in the .vsix by vsce) so that it finds its
-// .wasm files beside it; it registers with tf.js's global engine, which the bundled tfjs-core
-// shares. tfjs-node is optional and native, as is onnxruntime-node; `vscode` is the editor's.
-const nodeExternal = ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-node'];
+// tf.js (core, layers, the cpu and wasm backends) is bundled, so each process loads one
+// tfjs-core: a backend loaded from node_modules brought its own, which printed "Platform node has
+// already been set" on every run. The wasm backend's Emscripten loader reads its .wasm files
+// from beside the code (`__dirname`), so they are copied into dist/. tfjs-node is optional and
+// native, as is onnxruntime-node; `vscode` is the editor's.
+// onnxruntime-web (the ONNX check where onnxruntime-node is absent) loads its .wasm and glue
+// from beside its own file, so it stays in node_modules too.
+const nodeExternal = ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node', 'onnxruntime-web'];
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+
+function copyWasmFiles() {
+  const from = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '..', 'dist');
+  fs.mkdirSync('dist', { recursive: true });
+  for (const f of WASM_FILES) fs.copyFileSync(path.join(from, f), path.join('dist', f));
+}
 
 /** Prints errors as `file:line:col: error: text`, the form a problem matcher reads. */
 const problemMatcherPlugin = {
@@ -60,6 +75,7 @@ const builds = [
   },
 ].filter((b) => fs.existsSync(b.entryPoints[0]));
 
+copyWasmFiles();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {

@@ -20,12 +20,13 @@ export class ComparePage {
     });
   }
 
-  handle(message: MessageToWebview, dirs?: string[]): void {
+  handle(message: MessageToWebview): void {
     if (message.type !== 'compare/init') {
       logToHost('warn', `compare: ignored ${message.type}`);
       return;
     }
-    if (dirs) vscode().setState({ view: 'compare', dirs });
+    // Saved by every panel, new or restored, so that a window reload brings it back.
+    vscode().setState({ view: 'compare', dirs: message.dirs });
     this.render(message.runs);
   }
 

@@ -86,6 +86,8 @@ export class DashboardPage {
         { label: 'student (batch)', data: m.batchLoss.student, color: color(0), thin: true },
         { label: 'teacher (epoch)', data: m.epochLoss.teacher, color: color(3) },
         { label: 'student (epoch)', data: m.epochLoss.student, color: color(0) },
+        // The student alone (the baseline), when the run trained one.
+        ...(m.epochLoss.alone.length > 0 ? [{ label: 'student alone (epoch)', data: m.epochLoss.alone, color: color(2), dashed: true }] : []),
       ]);
     }
     if (sections.has('accuracy')) {
@@ -94,6 +96,7 @@ export class DashboardPage {
         { label: 'teacher val', data: m.valAcc.teacher, color: color(3) },
         { label: 'student train', data: m.trainAcc.student, color: color(0), dashed: true },
         { label: 'student val', data: m.valAcc.student, color: color(0) },
+        ...(m.valAcc.alone.length > 0 ? [{ label: 'student alone val', data: m.valAcc.alone, color: color(2) }] : []),
       ]);
     }
     if (sections.has('terms')) {
@@ -153,6 +156,10 @@ export class DashboardPage {
     setText('summary-backend', m.run?.backend ?? this.status?.backend ?? '–');
     setText('summary-data', m.run ? `${m.run.data.name} (${m.run.data.train}/${m.run.data.validation}/${m.run.data.test})` : '–');
     setText('summary-time', seconds(m.final?.seconds));
+    const gain = byId('summary-gain');
+    const line = m.gainLine(this.run?.method);
+    gain.textContent = line ?? '';
+    gain.hidden = line === undefined;
     (byId<HTMLButtonElement>('btn-stop')).disabled = !(state === 'running' || state === 'queued');
     (byId<HTMLButtonElement>('btn-resume')).disabled = !(state === 'stopped' || state === 'failed');
     (byId<HTMLButtonElement>('btn-export')).disabled = state !== 'done';

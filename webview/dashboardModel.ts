@@ -2,6 +2,7 @@
  * The dashboard's data: metric events folded into chart series, the stage timeline and the
  * summary. Pure (no DOM), so the folding is unit-tested; the page only draws what this holds.
  */
+import { gainLine, methodLabel } from '../src/protocol/gain';
 import type { FinalEvent, LogEvent, MetricEvent, Network, PhaseEvent, RunEvent, StageEvent } from '../src/protocol/runDir';
 
 export interface Point {
@@ -13,12 +14,13 @@ export type ChartKey = 'loss' | 'accuracy' | 'terms' | 'tbt' | 'tet';
 export type Section = ChartKey | 'timeline' | 'summary' | 'log';
 
 export interface TimelineItem {
-  kind: 'teacher' | 'meta' | 'student' | 'other';
+  kind: 'teacher' | 'meta' | 'alone' | 'student' | 'other';
   what: string;
   detail: string;
 }
 
-const NETWORKS: readonly Network[] = ['teacher', 'student'];
+/** `alone`: the student trained alone (the baseline), its own series beside the distilled student's. */
+const NETWORKS: readonly Network[] = ['teacher', 'alone', 'student'];
 const MAX_LOG = 200;
 
 export class DashboardModel {
@@ -26,10 +28,10 @@ export class DashboardModel {
   count = 0;
   run: RunEvent | undefined;
   final: FinalEvent | undefined;
-  readonly batchLoss: Record<Network, Point[]> = { teacher: [], student: [] };
-  readonly epochLoss: Record<Network, Point[]> = { teacher: [], student: [] };
-  readonly trainAcc: Record<Network, Point[]> = { teacher: [], student: [] };
-  readonly valAcc: Record<Network, Point[]> = { teacher: [], student: [] };
+  readonly batchLoss: Record<Network, Point[]> = { teacher: [], alone: [], student: [] };
+  readonly epochLoss: Record<Network, Point[]> = { teacher: [], alone: [], student: [] };
+  readonly trainAcc: Record<Network, Point[]> = { teacher: [], alone: [], student: [] };
+  readonly valAcc: Record<Network, Point[]> = { teacher: [], alone: [], student: [] };
   /** Per-epoch mean of each loss term, keyed `network · term`. */
   readonly terms = new Map<string, Point[]>();
   /** Per tapped layer: NMSE and cosine over stages. */
@@ -49,11 +51,13 @@ export class DashboardModel {
           changed.add('summary');
           break;
         case 'batch':
+          if (!isNetwork(e.network)) break;
           rewindTo(this.batchLoss[e.network], e.step);
           this.batchLoss[e.network].push({ x: e.step, y: e.loss });
           changed.add('loss');
           break;
         case 'epoch': {
+          if (!isNetwork(e.network)) break;
           // Events count epochs and stages from 0; people count from 1, and epoch n ends at
           // x = n on the same axis as the batches' fractional steps.
           const x = e.epoch + 1;
@@ -135,20 +139,30 @@ export class DashboardModel {
     for (const e of this.timelineEvents) {
       if (e.type === 'stage') {
         items.push({
-          kind: e.network,
-          what: `${e.network === 'teacher' ? 'Teacher' : 'Student'} stage ${e.stage + 1}`,
+          kind: isNetwork(e.network) ? e.network : 'other',
+          what: `${NETWORK_TITLES[e.network] ?? e.network} stage ${e.stage + 1}`,
           detail: `epochs ${e.firstEpoch + 1}–${e.lastEpoch + 1}, best ${e.bestEpoch + 1} (${(fraction(e.bestValAcc) * 100).toFixed(1)}% val)`,
         });
         continue;
       }
       const meta = e.phase === 'trajectory' || e.phase === 'tbt' || e.phase === 'tet';
       items.push({
-        kind: meta ? 'meta' : e.phase === 'teacher' ? 'teacher' : e.phase === 'student' ? 'student' : 'other',
+        kind: meta ? 'meta' : e.phase === 'teacher' || e.phase === 'alone' || e.phase === 'student' ? e.phase : 'other',
         what: meta ? `Meta: ${e.phase === 'trajectory' ? 'teacher trajectory' : e.phase.toUpperCase()}` : phaseTitle(e.phase),
         detail: e.detail ?? new Date(e.time).toLocaleTimeString(),
       });
     }
     return items;
+  }
+
+  /**
+   * "student alone 81.2%, with SKD 83.0% (+1.8 points)" from the `final` event, when the run
+   * trained or reused its student alone; undefined otherwise (or when the numbers are not numbers).
+   */
+  gainLine(fallbackMethod?: string): string | undefined {
+    const f = this.final;
+    if (!f || f.studentAloneTestAcc === undefined) return undefined;
+    return gainLine(f.studentAloneTestAcc, f.studentTestAcc, methodLabel(this.run?.method ?? fallbackMethod ?? 'the method'));
   }
 
   /** The phase being worked on, from the last phase event. */
@@ -162,8 +176,15 @@ export class DashboardModel {
 }
 
 function phaseTitle(phase: string): string {
-  const titles: Record<string, string> = { setup: 'Setup', teacher: 'Teacher training', student: 'Student training', final: 'Final test' };
+  const titles: Record<string, string> = { setup: 'Setup', teacher: 'Teacher training', alone: 'Student alone (baseline)', student: 'Student training', final: 'Final test' };
   return titles[phase] ?? phase;
+}
+
+const NETWORK_TITLES: Record<string, string> = { teacher: 'Teacher', alone: 'Student alone', student: 'Student' };
+
+/** Events come from a file: a network this page does not know is not drawn. */
+function isNetwork(v: unknown): v is Network {
+  return typeof v === 'string' && (NETWORKS as readonly string[]).includes(v);
 }
 
 /** Accuracies as fractions (the trainer writes 0..1; tolerate percent). */

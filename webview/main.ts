@@ -3,14 +3,13 @@
  * It validates what the host sends, then posts `initialized` (the handshake) so the host sends
  * the data.
  */
-import { isMessageToWebview, isPanelState } from '../src/protocol/webview';
+import { isMessageToWebview } from '../src/protocol/webview';
 import { ComparePage } from './compare';
 import { DashboardPage } from './dashboard';
-import { logToHost, post, vscode } from './vscodeApi';
+import { logToHost, post } from './vscodeApi';
 
 function start(): void {
   const view = document.body.dataset.view;
-  const saved = vscode().getState();
   let page: DashboardPage | ComparePage;
   try {
     page = view === 'compare' ? new ComparePage() : new DashboardPage();
@@ -24,11 +23,7 @@ function start(): void {
       logToHost('warn', `webview ignored an unknown message: ${String((message as { type?: unknown } | null)?.type)}`);
       return;
     }
-    if (page instanceof ComparePage) {
-      page.handle(message, isPanelState(saved) && saved.view === 'compare' ? saved.dirs : undefined);
-    } else {
-      page.handle(message);
-    }
+    page.handle(message);
   });
   post({ type: 'initialized' });
 }

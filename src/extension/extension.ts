@@ -11,6 +11,7 @@ import { TrainerClient } from './languageClient/trainerClient';
 import { PluginRegistry, type PluginKind } from './plugins/pluginRegistry';
 import { ExperimentsTreeProvider } from './runs/experimentsTree';
 import { RunCommands } from './runs/runCommands';
+import { RunEndNotifier } from './runs/runEndNotifier';
 import { RunStatusBar } from './runs/statusBar';
 import { RunStore } from './runs/runStore';
 import { trainerSettings } from './settings';
@@ -70,7 +71,17 @@ export function activate(context: vscode.ExtensionContext): SkdLabExtensionApi {
   });
 
   // Live updates from the trainer; a (re)started trainer gets a fresh listing.
-  disposer.track(client.onRunStatus((info) => store.update(info)));
+  const runEnds = new RunEndNotifier({
+    openDashboard: (dir) => panels.openDashboard(dir),
+    exportStudent: (dir) => exporter.run(dir),
+    resume: (dir) => runs.resumeRun(dir),
+  });
+  disposer.track(
+    client.onRunStatus((info) => {
+      store.update(info);
+      runEnds.observe(info);
+    }),
+  );
   disposer.track(client.onMetrics((p) => store.addEvents(p.dir, p.events)));
   disposer.track(client.onReady(() => void runs.refresh()));
 

@@ -32,8 +32,9 @@ export function backend(): BackendSetting {
   return (BACKENDS as readonly string[]).includes(b) ? (b as BackendSetting) : 'auto';
 }
 
+/** The address to serve a student on; '' for the machine's LAN address. */
 export function serveHost(): string {
-  return config().get<string>('device.serveHost', '127.0.0.1') || '127.0.0.1';
+  return (config().get<string>('device.serveHost', '') ?? '').trim();
 }
 
 export function workspaceRoot(): string | undefined {

@@ -49,12 +49,19 @@ export type MethodName =
   | 'skd'
   | 'skd-no-tbt'
   | 'skd-no-tet'
+  | 'skd-no-stages'
   | string;
 
 export interface MethodSpec {
   name: MethodName;
   /** Number of learning stages K. */
   stages: number;
+  /** How schedules are cut into stages: equal shares of the learning rate (default) or of the epochs. */
+  boundaries?: 'lr' | 'epochs';
+  /** Epochs over which the distillation terms ramp up from 0 (default 1/12 of the student's, at least 1; 0: off). */
+  warmup?: number;
+  /** Which teacher stage a student stage learns from (SKD: the next one by default). */
+  curriculum?: 'lookahead' | 'aligned';
   /** Distillation temperature T. */
   temperature: number;
   /** Weight of the output-knowledge term (KD, DKD, SKD's experience term). */
@@ -64,8 +71,8 @@ export interface MethodSpec {
   /** DKD's target / non-target weights. */
   dkd?: { alpha?: number; beta?: number; warmup?: number };
   /** SKD meta-network settings. */
-  tbt?: { hidden?: number; epochs?: number; lr?: number; cell?: 'gru' | 'lstm' };
-  tet?: { hidden?: number; epochs?: number; lr?: number; kl?: number; ramp?: boolean };
+  tbt?: { hidden?: number; epochs?: number; lr?: number; cell?: 'gru' | 'lstm'; match?: 'similarity' | 'regression' };
+  tet?: { epochs?: number; lr?: number; mix?: boolean; correct?: boolean };
   /** Path of a user's method module (when `name` is not a builtin). */
   module?: string;
 }
@@ -93,10 +100,21 @@ export interface Experiment {
   method: MethodSpec;
   training: TrainingSpec;
   backend: BackendName;
+  /**
+   * Also train (or reuse) the student alone: the same student, seed, data and training with
+   * cross-entropy only, so the run reports the method's gain over it. Default true; no effect
+   * for method `none`, whose student is the student alone.
+   */
+  studentAlone?: boolean;
 }
 
 export function isTeacherRun(t: TeacherSpec): t is TeacherRunSpec {
   return typeof (t as TeacherRunSpec).run === 'string';
+}
+
+/** Whether a run of this experiment trains (or reuses) the student alone beside its method. */
+export function wantsStudentAlone(exp: Pick<Experiment, 'method' | 'studentAlone'>): boolean {
+  return exp.method.name !== 'none' && exp.studentAlone !== false;
 }
 
 export const METHOD_NAMES: readonly string[] = [
@@ -109,6 +127,7 @@ export const METHOD_NAMES: readonly string[] = [
   'skd',
   'skd-no-tbt',
   'skd-no-tet',
+  'skd-no-stages',
 ];
 
 export const MODEL_NAMES: readonly string[] = ['resnet', 'cnn', 'mobilenet'];

@@ -13,6 +13,8 @@ export interface RunInfo {
   dir: string;
   name: string;
   method: string;
+  /** The experiment's seed, when known (labels tell runs of one experiment apart by it). */
+  seed?: number;
   /** Experiment file the run was started from, when known. */
   experimentFile?: string;
   status: RunStatus;
@@ -117,6 +119,25 @@ export interface TrainerSettings {
   trusted: boolean;
   /** Extra module paths of plugins (methods, models, data formats, exports) to load. */
   pluginModules: string[];
+}
+
+/**
+ * What the client sends as `initializationOptions`: its settings, and whether the server should
+ * provide completion, hover and JSON syntax and schema diagnostics itself. VS Code's JSON
+ * support has the schema (the extension's `jsonValidation`), so the extension sends false and
+ * the server keeps to what a schema cannot say (files exist, a ResNet's depth, stages vs epochs).
+ */
+export interface TrainerInitializationOptions extends Partial<TrainerSettings> {
+  schemaFeatures?: boolean;
+}
+
+/** The `data` of a request's error when the server refused it (bad experiment, untrusted, ...). */
+export interface RefusalData {
+  refused: true;
+}
+
+export function isRefusal(data: unknown): data is RefusalData {
+  return typeof data === 'object' && data !== null && (data as { refused?: unknown }).refused === true;
 }
 
 /**

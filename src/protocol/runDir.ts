@@ -10,6 +10,8 @@ export const RUN_FILES = {
   status: 'status.json',
   summary: 'summary.json',
   student: 'student',
+  /** The student alone's result (and where it came from when reused). */
+  alone: 'alone.json',
   teacher: 'teacher',
   trajectory: 'teacher/trajectory',
   meta: 'meta',
@@ -21,7 +23,7 @@ export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'stopped';
 
 export interface RunStatus {
   state: RunState;
-  /** Phase being worked on: teacher, trajectory, tbt, tet, student, final. */
+  /** Phase being worked on: teacher, trajectory, alone, tbt, tet, student, final. */
   phase?: Phase;
   /** 0..1 over the whole run. */
   progress?: number;
@@ -33,9 +35,10 @@ export interface RunStatus {
 }
 
 /** In every event, `epoch` and `stage` count from 0 (views show them from 1). */
-export type Phase = 'setup' | 'teacher' | 'trajectory' | 'tbt' | 'tet' | 'student' | 'final';
+export type Phase = 'setup' | 'teacher' | 'trajectory' | 'alone' | 'tbt' | 'tet' | 'student' | 'final';
 
-export type Network = 'teacher' | 'student';
+/** `alone`: the student trained alone (cross-entropy only), the baseline the method's gain is measured against. */
+export type Network = 'teacher' | 'alone' | 'student';
 
 interface EventBase {
   /** ISO time the event was written. */
@@ -106,6 +109,16 @@ export interface TetEvent extends EventBase {
   klToTeacher: number;
   teacherAccuracy: number;
   teacherEce: number;
+  /** Held-out negative log-likelihood of the experience and of the raw best checkpoint. */
+  nll?: number;
+  teacherNll?: number;
+  /** TET's temperature and its mixture of teacher checkpoints (epochs 0-based, weights >= 0.01). */
+  temperature?: number;
+  mixture?: { epoch: number; weight: number }[];
+  /** True when the mixture was not better on held-out images and the raw checkpoint is used. */
+  identity?: boolean;
+  /** Share of the training images whose experience was corrected from the trajectory (it was wrong). */
+  corrected?: number;
 }
 
 export interface PhaseEvent extends EventBase {
@@ -127,6 +140,10 @@ export interface FinalEvent extends EventBase {
   teacherParams: number;
   studentParams: number;
   seconds: number;
+  /** Test accuracy of the student alone (absent when the run has none, e.g. `"studentAlone": false`). */
+  studentAloneTestAcc?: number;
+  /** studentTestAcc - studentAloneTestAcc. */
+  gain?: number;
 }
 
 export type MetricEvent =
@@ -148,6 +165,10 @@ export interface Summary {
   data: string;
   teacher: { model: string; testAcc: number; params: number; fromRun?: string };
   student: { model: string; testAcc: number; params: number };
+  /** The same student trained alone (cross-entropy only); `fromRun` when reused from another run directory. */
+  studentAlone?: { testAcc: number; fromRun?: string };
+  /** student.testAcc - studentAlone.testAcc (fractions; * 100 for points). */
+  gain?: number;
   seconds: number;
   runDir: string;
   finished: string;

@@ -61,6 +61,8 @@ export interface DashboardStatusMessage {
 export interface CompareInitMessage {
   type: 'compare/init';
   runs: CompareRun[];
+  /** The run directories, in the order of `runs`: the page saves them (`setState`) for a reload. */
+  dirs: string[];
 }
 
 export type MessageToWebview =
@@ -166,7 +168,13 @@ export function isMessageToWebview(v: unknown): v is MessageToWebview {
     case 'dashboard/status':
       return isRecord(v.status) && typeof v.status.state === 'string';
     case 'compare/init':
-      return Array.isArray(v.runs) && v.runs.every((r) => isRecord(r) && typeof r.name === 'string' && Array.isArray(r.curve));
+      return (
+        Array.isArray(v.runs) &&
+        v.runs.every((r) => isRecord(r) && typeof r.name === 'string' && Array.isArray(r.curve)) &&
+        Array.isArray(v.dirs) &&
+        v.dirs.length === v.runs.length &&
+        v.dirs.every(isStatePath)
+      );
     default:
       return false;
   }

@@ -41,7 +41,7 @@ export function createRunDir(outDir: string, name: string, when = new Date()): s
 }
 
 /** The experiment's `name`, or the file name without `.skd.json` when it has none. */
-export function experimentInfo(file: string): { name: string; method: string } {
+export function experimentInfo(file: string): { name: string; method: string; seed?: number } {
   let value: unknown;
   try {
     value = parseJsonc(fs.readFileSync(file, 'utf8'), [], { allowTrailingComma: true });
@@ -51,7 +51,12 @@ export function experimentInfo(file: string): { name: string; method: string } {
   const o = isObject(value) ? value : {};
   const fallback = path.basename(file).replace(/\.skd\.json$/i, '').replace(/\.json$/i, '');
   const method = isObject(o.method) && typeof o.method.name === 'string' ? o.method.name : '';
-  return { name: typeof o.name === 'string' && o.name ? o.name : fallback, method };
+  return { name: typeof o.name === 'string' && o.name ? o.name : fallback, method, ...seedOf(o) };
+}
+
+/** `{ seed }` of an experiment object when it has an integer seed, else `{}`. */
+function seedOf(o: Record<string, unknown>): { seed?: number } {
+  return typeof o.seed === 'number' && Number.isInteger(o.seed) ? { seed: o.seed } : {};
 }
 
 export function readStatus(dir: string): RunStatus | undefined {
@@ -94,7 +99,7 @@ export function readRunInfo(dir: string): RunInfo | undefined {
   if ((status.state === 'running' && !isPidAlive(status.pid)) || status.state === 'queued') {
     shown = { ...status, state: 'stopped', error: status.error ?? 'interrupted' };
   }
-  const info: RunInfo = { id: path.basename(dir), dir, name, method, status: shown };
+  const info: RunInfo = { id: path.basename(dir), dir, name, method, ...seedOf(e), status: shown };
   if (status.state === 'done') {
     const summary = readSummary(dir);
     if (summary) info.summary = summary;

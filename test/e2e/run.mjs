@@ -80,7 +80,9 @@ pruneOldSandboxes();
 const sb = makeSandbox('user');
 copyFixture(path.join(E2E_DIR, 'fixtures', 'workspace'), sb.workspace);
 
-const { tests: allTests } = await import('./tests/user.mjs');
+const { tests: userTests } = await import('./tests/user.mjs');
+const { tests: productTests } = await import('./tests/product.mjs');
+const allTests = [...userTests, ...productTests];
 const tests = flag('--vsix-only') ? [] : allTests;
 /** @type {{ name: string, status: 'pass' | 'fail' | 'skip', ms: number, error?: string }[]} */
 const results = [];

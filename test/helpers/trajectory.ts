@@ -13,6 +13,8 @@ export interface SyntheticSpec {
   tapChannels: number[];
   /** Stage record k (logits and behaviour per tap), as plain arrays. */
   stage(k: number): StageRecord;
+  /** The epoch of stage k's best checkpoint (default k). */
+  bestEpoch?(k: number): number;
 }
 
 export function writeTrajectory(spec: SyntheticSpec): Trajectory {
@@ -24,7 +26,7 @@ export function writeTrajectory(spec: SyntheticSpec): Trajectory {
     images: spec.images,
     data: { name: 'synthetic', train: spec.images, test: 0, seed: 1, shape: [1, 1, 1] },
   });
-  for (let k = 0; k < spec.stages; k++) t.record(k, spec.stage(k), { bestEpoch: k, bestValAcc: 0.5 + k / 100, endEpoch: k });
+  for (let k = 0; k < spec.stages; k++) t.record(k, spec.stage(k), { bestEpoch: spec.bestEpoch?.(k) ?? k, bestValAcc: 0.5 + k / 100, endEpoch: spec.bestEpoch?.(k) ?? k });
   return t;
 }
 

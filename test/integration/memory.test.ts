@@ -28,7 +28,7 @@ describe('tensor memory across epochs', () => {
           method: { name: method, stages: 2, tbt: { epochs: 2 }, tet: { epochs: 2 } },
         }),
       );
-      const counts: Record<string, number[]> = { teacher: [], student: [] };
+      const counts: Record<string, number[]> = { teacher: [], alone: [], student: [] };
       const outcome = await runExperiment(file, {
         outDir: path.join(tmp.dir, 'runs'),
         onEvent: (e) => {
@@ -36,7 +36,7 @@ describe('tensor memory across epochs', () => {
         },
       });
       assert.equal(outcome.state, 'done');
-      for (const network of ['teacher', 'student']) {
+      for (const network of ['teacher', 'alone', 'student']) {
         const c = counts[network];
         assert.equal(c.length, 4, `${network}: one count per epoch`);
         assert.deepEqual(c.slice(1), new Array(3).fill(c[1]), `${network}: tensors per epoch ${c.join(', ')}`);

@@ -40,7 +40,7 @@ export class ComparePanel extends WebviewHost {
       }),
     );
     this.finishedKey = this.key();
-    await this.post({ type: 'compare/init', runs });
+    await this.post({ type: 'compare/init', runs, dirs: [...this.dirs] });
   }
 
   private key(): string {

@@ -8,7 +8,7 @@ import { ReadMetricsRequest, type RunInfo } from '../../protocol/lsp';
 import type { MetricEvent } from '../../protocol/runDir';
 import { VIEW_TYPES, type MessageFromWebview } from '../../protocol/webview';
 import type { MetricsParams, TrainerClient } from '../languageClient/trainerClient';
-import { runFolderName } from '../runs/format';
+import { runFolderName, runLabel } from '../runs/format';
 import type { RunStore } from '../runs/runStore';
 import { WebviewHost } from '../webview/webviewHost';
 import { planIncrement } from './increments';
@@ -46,7 +46,7 @@ export class DashboardPanel extends WebviewHost {
   }
 
   static title(run: RunInfo | undefined, dir: string): string {
-    return `SKD: ${run?.name ?? runFolderName(dir)}`;
+    return `SKD: ${run ? runLabel(run) : runFolderName(dir)}`;
   }
 
   private same(dir: string): boolean {
@@ -119,6 +119,9 @@ export class DashboardPanel extends WebviewHost {
 
   private async onStoreChange(): Promise<void> {
     const info = this.deps.store.get(this.dir);
+    // A restored panel opens before the run is listed: its tab gets the full label then.
+    const title = DashboardPanel.title(info, this.dir);
+    if (info && this.panel.title !== title) this.panel.title = title;
     if (!info || !this.isReady) return;
     const key = `${info.status.state}:${info.status.phase ?? ''}:${Math.floor((info.status.progress ?? 0) * 100)}`;
     if (key === this.lastState) return;

@@ -68,3 +68,46 @@ export function listExportFolders(runDirs: readonly string[]): string[] {
   }
   return out;
 }
+
+export type ExportFormat = 'tfjs' | 'onnx';
+
+/** The format of an export folder (its model.json or .onnx file), or undefined for another folder. */
+export function exportFormatOf(dir: string): ExportFormat | undefined {
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  if (files.includes('model.json')) return 'tfjs';
+  if (files.some((f) => f.endsWith('.onnx'))) return 'onnx';
+  return undefined;
+}
+
+/** The newest export folder of a run (by its files' time), or undefined when it has none. */
+export function newestExport(runDir: string): string | undefined {
+  const time = (dir: string): number => {
+    try {
+      return Math.max(0, ...fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
+    } catch {
+      return 0;
+    }
+  };
+  return listExportFolders([runDir])
+    .map((dir) => ({ dir, t: time(dir) }))
+    .sort((a, b) => b.t - a.t)[0]?.dir;
+}
+
+/**
+ * What "Send to Device" was given: an export folder (sent as it is), or a run directory (its
+ * newest export is sent; `exportDir` is undefined when the run has none yet).
+ */
+export function sendSource(dir: string): { kind: 'export'; exportDir: string } | { kind: 'run'; runDir: string; exportDir?: string } {
+  if (exportFormatOf(dir)) return { kind: 'export', exportDir: dir };
+  return { kind: 'run', runDir: dir, exportDir: newestExport(dir) };
+}
+
+/** The targets offered for an export: the phone page runs tf.js models only, so no serving for ONNX. */
+export function targetsFor(format: ExportFormat | undefined): DeviceTarget['kind'][] {
+  return format === 'onnx' ? ['copy', 'adb'] : ['copy', 'adb', 'serve'];
+}

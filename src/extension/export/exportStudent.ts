@@ -124,14 +124,15 @@ export class ExportCommand {
     return result;
   }
 
-  /** `card` is the model card's path (absolute or relative to the export), or its Markdown. */
+  /**
+   * Shows the model card rendered (the Markdown preview). `card` is its path (absolute or relative
+   * to the export) or its Markdown.
+   */
   private async openCard(result: ExportResult): Promise<void> {
     const candidate = path.isAbsolute(result.card) ? result.card : path.join(result.outDir, result.card);
-    if (!result.card.includes('\n') && fs.existsSync(candidate)) {
-      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(candidate));
-      return;
-    }
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: result.card });
-    await vscode.window.showTextDocument(doc);
+    const uri = !result.card.includes('\n') && fs.existsSync(candidate)
+      ? vscode.Uri.file(candidate)
+      : (await vscode.workspace.openTextDocument({ language: 'markdown', content: result.card })).uri;
+    await vscode.commands.executeCommand('markdown.showPreview', uri);
   }
 }

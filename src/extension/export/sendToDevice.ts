@@ -1,17 +1,32 @@
 /**
- * "Send Student to Device...": pick an export folder, then copy it to a folder (a mounted board
- * or phone), push it with adb, or serve it with a page that runs it in a phone's browser. The
- * work is done by the trainer's command line in a child process this class owns.
+ * "Send Student to Device...": pick an export folder (from a run's context menu: the run's newest
+ * export, or an export made first), then copy it to a folder (a mounted board or phone), push it
+ * with adb, or serve a tf.js export with a page that runs it in a phone's browser. The work is
+ * done by the trainer's command line in a child process this class owns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ExportResult } from '../../protocol/lsp';
+import { isLoopbackHost, lanAddresses, urlHost } from '../../trainer/export/lanAddress';
+import { Commands } from '../constants';
 import type { TrainerClient } from '../languageClient/trainerClient';
+import { runFolderName } from '../runs/format';
 import { runDirFromArg } from '../runs/commandArgs';
 import type { RunStore } from '../runs/runStore';
 import { nodePath, serveHost, workspaceRoot } from '../settings';
 import { requireTrust } from '../trust';
-import { deviceArgs, findOnPath, findUrl, listExportFolders, type DeviceTarget } from './deviceCli';
+import {
+  deviceArgs,
+  exportFormatOf,
+  findOnPath,
+  findUrl,
+  listExportFolders,
+  sendSource,
+  targetsFor,
+  type DeviceTarget,
+  type ExportFormat,
+} from './deviceCli';
 
 export class SendToDevice implements vscode.Disposable {
   private readonly children = new Set<ChildProcess>();
@@ -24,9 +39,16 @@ export class SendToDevice implements vscode.Disposable {
 
   async run(arg?: unknown): Promise<void> {
     if (!requireTrust('send students to devices')) return;
-    const exportDir = runDirFromArg(arg) ?? (await this.pickExport());
+    const given = runDirFromArg(arg);
+    let exportDir: string | undefined;
+    if (given) {
+      const source = sendSource(given);
+      exportDir = source.exportDir ?? (source.kind === 'run' ? await this.exportFirst(source.runDir) : undefined);
+    } else {
+      exportDir = await this.pickExport();
+    }
     if (!exportDir) return;
-    const target = await this.pickTarget();
+    const target = await this.pickTarget(exportFormatOf(exportDir));
     if (!target) return;
     const args = deviceArgs(this.context.asAbsolutePath('dist/cli.js'), exportDir, target);
     const node = nodePath() || process.execPath;
@@ -46,7 +68,7 @@ export class SendToDevice implements vscode.Disposable {
       const url = target.kind === 'serve' ? findUrl(line) : undefined;
       if (url && !announced) {
         announced = true;
-        void vscode.window.showInformationMessage(`SKD: serving the student at ${url} — open it on a phone in the same network.`, 'Open in Browser', 'Stop Serving').then((c) => {
+        void vscode.window.showInformationMessage(`SKD: serving the student at ${url} — ${servingHint(url)}`, 'Open in Browser', 'Stop Serving').then((c) => {
           if (c === 'Open in Browser') void vscode.env.openExternal(vscode.Uri.parse(url));
           else if (c === 'Stop Serving') child.kill();
         });
@@ -88,17 +110,28 @@ export class SendToDevice implements vscode.Disposable {
     return chosen?.[0]?.fsPath;
   }
 
-  private async pickTarget(): Promise<DeviceTarget | undefined> {
+  /** A run without an export: offers to export it first, and answers with the new export folder. */
+  private async exportFirst(runDir: string): Promise<string | undefined> {
+    const picked = await vscode.window.showQuickPick([{ label: '$(package) Export the student first…', description: 'tf.js or ONNX' }], {
+      placeHolder: `${runFolderName(runDir)} has no exported student yet`,
+    });
+    if (!picked) return undefined;
+    const result = await vscode.commands.executeCommand<ExportResult | undefined>(Commands.exportStudent, runDir);
+    return result?.outDir;
+  }
+
+  private async pickTarget(format: ExportFormat | undefined): Promise<DeviceTarget | undefined> {
     const adb = findOnPath('adb');
-    const host = serveHost();
-    const picked = await vscode.window.showQuickPick(
-      [
-        { label: '$(folder) Copy to a folder…', description: 'a mounted board, phone or SD card', target: 'copy' as const },
-        { label: '$(device-mobile) Push with adb', description: adb ? `adb at ${adb}` : 'adb is not on the PATH', target: 'adb' as const },
-        { label: '$(globe) Serve for a phone\'s browser', description: `http://${host}:… (setting skdLab.device.serveHost)`, target: 'serve' as const },
-      ],
-      { placeHolder: 'How to send it' },
-    );
+    // The setting, else the LAN address: a phone cannot open this machine's loopback.
+    const host = serveHost() || lanAddresses()[0] || '127.0.0.1';
+    const offered = targetsFor(format);
+    const items = [
+      { label: '$(folder) Copy to a folder…', description: 'a mounted board, phone or SD card', target: 'copy' as const },
+      { label: '$(device-mobile) Push with adb', description: adb ? `adb at ${adb}` : 'adb is not on the PATH', target: 'adb' as const },
+      { label: '$(globe) Serve for a phone\'s browser', description: `http://${urlHost(host)}:… (setting skdLab.device.serveHost)`, target: 'serve' as const },
+    ].filter((i) => offered.includes(i.target));
+    const placeHolder = format === 'onnx' ? 'How to send it (the phone page runs tf.js exports; export as tfjs to serve it)' : 'How to send it';
+    const picked = await vscode.window.showQuickPick(items, { placeHolder });
     if (!picked) return undefined;
     if (picked.target === 'copy') {
       const folder = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, openLabel: 'Copy Here' });
@@ -118,4 +151,12 @@ export class SendToDevice implements vscode.Disposable {
     for (const c of this.children) c.kill();
     this.children.clear();
   }
+}
+
+/** What the user needs to know to open a served URL from a phone. */
+function servingHint(url: string): string {
+  const host = new URL(url).hostname;
+  if (isLoopbackHost(host)) return 'only this machine can open it; set skdLab.device.serveHost to this machine\'s LAN address to open it from a phone.';
+  const remote = vscode.env.remoteName ? ` (VS Code Remote: it is served by the remote host, which the phone must reach)` : '';
+  return `open it on a phone in the same network${remote}.`;
 }

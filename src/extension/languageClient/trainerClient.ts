@@ -24,6 +24,7 @@ import {
   RunStatusNotification,
   TrainerLogNotification,
   type RunInfo,
+  type TrainerInitializationOptions,
   type TrainerSettings,
 } from '../../protocol/lsp';
 import type { MetricEvent } from '../../protocol/runDir';
@@ -92,7 +93,9 @@ export class TrainerClient implements vscode.Disposable {
     );
     const clientOptions: LanguageClientOptions = {
       documentSelector: selector,
-      initializationOptions: settings,
+      // VS Code's JSON support has the schema (`jsonValidation`): completion, hover and schema
+      // problems come from it, and the server adds only what a schema cannot say.
+      initializationOptions: { ...settings, schemaFeatures: false } satisfies TrainerInitializationOptions,
       outputChannel: this.log,
       synchronize: { fileEvents: this.watcher },
       errorHandler: {

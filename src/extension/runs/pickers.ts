@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { RunInfo } from '../../protocol/lsp';
 import { EXPERIMENT_GLOB } from '../constants';
 import { workspaceRoot } from '../settings';
-import { runFolderName } from './format';
+import { runLabel } from './format';
 import { runDescription, sortRuns } from './treeModel';
 
 interface RunPickItem extends vscode.QuickPickItem {
@@ -12,7 +12,7 @@ interface RunPickItem extends vscode.QuickPickItem {
 }
 
 function runItem(run: RunInfo): RunPickItem {
-  return { label: runFolderName(run.dir), description: runDescription(run), detail: run.dir, run };
+  return { label: runLabel(run), description: runDescription(run), detail: run.dir, run };
 }
 
 export async function pickRun(runs: RunInfo[], placeHolder: string): Promise<RunInfo | undefined> {

@@ -10,6 +10,7 @@ import {
   ResumeRunRequest,
   StartRunRequest,
   StopRunRequest,
+  isRefusal,
   type RunInfo,
 } from '../../protocol/lsp';
 import { EXPERIMENT_SUFFIX } from '../constants';
@@ -168,7 +169,9 @@ export class RunCommands {
           await finished;
         } catch (err) {
           resolveStarted(undefined);
-          void vscode.window.showErrorMessage(`SKD: ${title} failed: ${errorText(err)}`, 'Show Trainer Log').then((c) => {
+          // A refusal (the experiment has problems, the workspace is untrusted) is not a failure.
+          const outcome = isRefusal((err as { data?: unknown } | undefined)?.data) ? 'refused' : 'failed';
+          void vscode.window.showErrorMessage(`SKD: ${title} ${outcome}: ${errorText(err)}`, 'Show Trainer Log').then((c) => {
             if (c) this.deps.trainer.log.show();
           });
         } finally {

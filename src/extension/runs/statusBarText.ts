@@ -1,6 +1,6 @@
 /** The status bar's words for the active run (pure, unit-tested). */
 import type { RunInfo } from '../../protocol/lsp';
-import { formatProgress } from './format';
+import { formatProgress, runLabel } from './format';
 import type { RunLive } from './runStore';
 
 export interface StatusBarContent {
@@ -21,14 +21,15 @@ export function statusBarContent(run: RunInfo, live: RunLive | undefined, active
   else {
     const stage = live?.phase ?? run.status.phase;
     if (stage) parts.push(stage);
-    if (live?.stage !== undefined && (stage === 'teacher' || stage === 'student')) parts.push(`stage ${live.stage}`);
-    if (live?.epoch !== undefined) parts.push(`epoch ${live.epoch}`);
+    // Events count from 0; every view shows stages and epochs from 1, as the dashboard does.
+    if (live?.stage !== undefined && (stage === 'teacher' || stage === 'alone' || stage === 'student')) parts.push(`stage ${live.stage + 1}`);
+    if (live?.epoch !== undefined) parts.push(`epoch ${live.epoch + 1}`);
     parts.push(formatProgress(run.status.progress));
   }
   const more = activeCount > 1 ? ` (+${activeCount - 1})` : '';
   const icon = run.status.state === 'running' ? '$(sync~spin)' : '$(clock)';
   return {
     text: `${icon} SKD: ${parts.join(' · ')}${more}`,
-    tooltip: `${run.name} (${run.method}) — ${run.status.state}\n${run.dir}\nClick to open its dashboard.`,
+    tooltip: `${runLabel(run)} — ${run.status.state}\n${run.dir}\nClick to open its dashboard.`,
   };
 }

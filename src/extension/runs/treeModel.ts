@@ -3,8 +3,9 @@
  * them. The tree provider turns these nodes into `TreeItem`s; everything worth testing is here.
  */
 import * as path from 'node:path';
+import { aloneAccuracyOf, formatGainPoints, gainLine, methodLabel } from '../../protocol/gain';
 import type { RunInfo } from '../../protocol/lsp';
-import { formatAccuracy, formatProgress, isResumable, runFolderName, truncate } from './format';
+import { formatAccuracy, formatProgress, isResumable, runFolderName, runLabel, truncate } from './format';
 
 export interface ExperimentFile {
   /** Absolute path. */
@@ -65,7 +66,7 @@ export function runDescription(run: RunInfo): string {
     case 'running':
       return ['running', s.phase, formatProgress(s.progress)].filter(Boolean).join(' · ');
     case 'done':
-      return `done · student ${formatAccuracy(run.summary?.student.testAcc)}`;
+      return `done · student ${formatAccuracy(run.summary?.student.testAcc)}${gainSuffix(run)}`;
     case 'failed':
       return `failed${s.error ? `: ${truncate(s.error, 60)}` : ''} · resumable`;
     case 'stopped':
@@ -74,14 +75,24 @@ export function runDescription(run: RunInfo): string {
 }
 
 export function runTooltip(run: RunInfo): string {
-  const lines = [`${run.name} (${run.method})`, run.dir, `status: ${run.status.state}`];
+  const lines = [runLabel(run), run.dir, `status: ${run.status.state}`];
   if (run.status.backend) lines.push(`backend: ${run.status.backend}`);
   if (run.status.error) lines.push(`error: ${run.status.error}`);
   if (run.summary) {
     lines.push(`teacher test accuracy: ${formatAccuracy(run.summary.teacher.testAcc)}`);
     lines.push(`student test accuracy: ${formatAccuracy(run.summary.student.testAcc)}`);
+    const gain = gainLine(aloneAccuracyOf(run.summary), run.summary.student?.testAcc, methodLabel(run.summary.method ?? run.method));
+    if (gain) lines.push(gain + (typeof run.summary.studentAlone?.fromRun === 'string' ? ` (student alone from ${run.summary.studentAlone.fromRun})` : ''));
   }
   return lines.join('\n');
+}
+
+/** " (+1.8 over alone)" when the run's summary has a student alone; else nothing. */
+function gainSuffix(run: RunInfo): string {
+  const alone = aloneAccuracyOf(run.summary);
+  const student = run.summary?.student?.testAcc;
+  if (alone === undefined || typeof student !== 'number' || !Number.isFinite(student)) return '';
+  return ` (${formatGainPoints(alone, student)} over alone)`;
 }
 
 /** `skdRun.<state>` plus `.resumable`, for the context menu's `viewItem` clauses. */
@@ -89,12 +100,13 @@ export function runContextValue(run: RunInfo): string {
   return `skdRun.${run.status.state}${isResumable(run) ? '.resumable' : ''}`;
 }
 
-export function runNode(run: RunInfo): RunNode {
+/** A run's row; under its experiment file (`withName: false`) the label leaves the name out. */
+export function runNode(run: RunInfo, opts: { withName?: boolean } = {}): RunNode {
   return {
     kind: 'run',
     id: `run:${run.dir}`,
     run,
-    label: runFolderName(run.dir),
+    label: runLabel(run, { withName: opts.withName }) || runFolderName(run.dir),
     description: runDescription(run),
     tooltip: runTooltip(run),
     icon: ICONS[run.status.state] ?? { id: 'circle-outline' },
@@ -137,7 +149,7 @@ export function buildTree(experiments: ExperimentFile[], runs: RunInfo[], worksp
   const roots: RootNode[] = [...experiments]
     .sort((a, b) => rel(a.file).localeCompare(rel(b.file)))
     .map((e) => {
-      const rs = sortRuns(groups.get(e.file) ?? []).map(runNode);
+      const rs = sortRuns(groups.get(e.file) ?? []).map((r) => runNode(r, { withName: e.name === undefined || r.name !== e.name }));
       const dir = path.dirname(rel(e.file));
       return {
         kind: 'experiment',
@@ -159,7 +171,7 @@ export function buildTree(experiments: ExperimentFile[], runs: RunInfo[], worksp
       label: 'Other runs',
       description: `${other.length} in the runs folder`,
       contextValue: 'skdOtherRuns',
-      runs: sortRuns(other).map(runNode),
+      runs: sortRuns(other).map((r) => runNode(r)),
     });
   }
   return roots;

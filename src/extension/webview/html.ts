@@ -69,9 +69,10 @@ function dashboardBody(title: string): string {
       <div><dt>Data</dt><dd id="summary-data">–</dd></div>
       <div><dt>Time</dt><dd id="summary-time">–</dd></div>
     </dl>
+    <p id="summary-gain" class="gain" hidden></p>
   </section>
   <section class="grid">
-      ${chart('chart-loss', 'Loss', 'per batch (thin) and per epoch, teacher and student')}
+      ${chart('chart-loss', 'Loss', 'per batch (thin) and per epoch, teacher, student alone and student')}
       ${chart('chart-accuracy', 'Accuracy', 'train and validation per epoch')}
       ${chart('chart-terms', 'Loss terms', 'student, mean per epoch')}
       ${chart('chart-tbt', 'TBT behaviour prediction', 'NMSE (left) and cosine (right) per stage and tapped layer')}

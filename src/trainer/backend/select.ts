@@ -59,9 +59,12 @@ async function useTensorflow(gpu: boolean): Promise<SelectedBackend> {
 }
 
 async function useWasm(): Promise<SelectedBackend> {
-  // The package registers the 'wasm' backend when loaded; it stays external to the esbuild
-  // bundles so that its .wasm files are found beside it in node_modules.
-  const wasm = optionalRequire('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
+  // The package registers the 'wasm' backend when loaded. esbuild bundles it (a literal
+  // require), so it shares the bundle's one tfjs-core: loaded from node_modules it brought a
+  // second tfjs-core ("Platform node has already been set"). Its .wasm files are copied beside
+  // the bundles (esbuild.mjs), where its Emscripten loader looks (`__dirname`).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
   await activate('wasm');
   registerWasmTrainingKernels();
   registerFastGradients();
@@ -80,7 +83,9 @@ async function useWebgpu(): Promise<SelectedBackend> {
 }
 
 async function useCpu(): Promise<SelectedBackend> {
-  optionalRequire('@tensorflow/tfjs-backend-cpu');
+  // Bundled (a literal require), for the same reason as the wasm backend: one tfjs-core.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@tensorflow/tfjs-backend-cpu');
   await activate('cpu');
   return { name: 'cpu', detail: 'cpu (pure JavaScript, slow)' };
 }

@@ -2,188 +2,611 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Experiment } from '../../protocol/experiment';
-import { RUN_FILES, type EpochEvent, type Summary } from '../../protocol/runDir';
-import { readMetricsFrom } from '../runFiles';
-import { readJson } from '../util/atomicFile';
+import { isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
+import { RUN_FILES, type EpochEvent, type RunEvent, type Summary } from '../../protocol/runDir';
+import { loadExperiment, resolveFrom, validateExperimentObject } from '../config/validate';
+import { packageRoot } from '../data/packageRoot';
+import { InputError } from '../errors';
+import { isPidAlive, readMetricsFrom, readStatus, readSummary } from '../runFiles';
+import { readJson, writeJsonAtomic } from '../util/atomicFile';
+import { meanStd, pairedDiff, type PairedDiff } from './pairedStats';
+
+export { meanStd } from './pairedStats';
 
 /**
  * `skd bench methods`: every distillation method against one shared teacher, over several
- * seeds, on the full Fashion-MNIST when Debian's dataset-fashion-mnist is installed (else the
- * built-in subset). The teacher is trained once (its run also gives the `none` student of the
- * first seed); every other student reuses it through `teacher: {run}`, with `data.seed` fixed
- * so all runs see the same images and splits. Runs go two at a time, one per core.
+ * seeds, on any experiment as the base (default: examples/default.skd.json).
+ *
+ * - The teacher is trained once (`teacher/`, seed = the base's seed); every student reuses it
+ *   through `teacher: {run}` with a fixed `data.seed`, so all runs see the same images and
+ *   splits. The teacher run's own student is trained with method `none`, so it is the `none`
+ *   run of the base's seed (the same seed gives the same order and initial weights).
+ * - Students are paired by seed: for every seed, every method starts from the same initial
+ *   weights and sees the same data order. Runs go seed by seed, so an interrupted bench still
+ *   has complete pairs.
+ * - Every run is tested on the full test split (`data.limit.test` of the base is removed).
+ * - The bench folder holds `bench.json` (the plan), the experiments and runs, `report.json`
+ *   and `report.md`. `--resume` skips the runs that have a summary.json and resumes the
+ *   interrupted ones; `--report` summarises the runs that are there.
  */
 
-export const BENCH_METHODS = ['none', 'kd', 'fitnet', 'at', 'rco', 'dkd', 'skd', 'skd-no-tbt', 'skd-no-tet'] as const;
+/** The default method list, in table order (one constant: add new ablations here). */
+export const BENCH_METHODS = ['none', 'kd', 'fitnet', 'at', 'rco', 'dkd', 'skd', 'skd-no-tbt', 'skd-no-tet', 'skd-no-stages'] as const;
+export const DEFAULT_SEEDS = 5;
 export const FULL_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+export const CORES = os.cpus().length;
+
+const PLAN_FILE = 'bench.json';
+const REPORT_FILE = 'report.json';
+const REPORT_MD = 'report.md';
+const TEACHER_DIR = 'teacher';
 
 export interface MethodsBenchOptions {
-  seeds: number;
-  /** 'full' (Debian's Fashion-MNIST), 'builtin', or 'auto' (full when installed). */
-  data: 'full' | 'builtin' | 'auto';
-  outDir: string;
-  /** Parallel student runs. */
+  /** Base experiment file (default: the package's examples/default.skd.json). */
+  experiment?: string;
+  /** Number of seeds (1..seeds); default 5. */
+  seeds?: number;
+  /**
+   * 'full' (Debian's Fashion-MNIST idx), 'builtin' (fashion-mnist-mini), or 'auto': the base
+   * experiment's own data when `experiment` is given, else full when installed, else builtin.
+   */
+  data?: 'full' | 'builtin' | 'auto';
+  /** Folder the bench folder is created in (default `runs`). */
+  outDir?: string;
+  /** An existing bench folder to continue: finished runs are skipped. */
+  resume?: string;
+  /** Parallel runs. */
   parallel: number;
-  /** Epochs of teacher and student (default: the default experiment's). */
   teacherEpochs?: number;
   studentEpochs?: number;
   methods?: string[];
-  /** Optional limit on training images (a quicker, smaller table). */
+  /** Limit on training images (a quicker, smaller table). */
   limitTrain?: number;
+  /** The command line, as recorded in the report. */
+  command?: string;
   log: (line: string) => void;
+  /** Runs one experiment (or resumes one run dir); default: a child `skd run` / `skd resume`. */
+  runner?: BenchRunner;
+}
+
+export interface BenchJob {
+  /** Run name, `teacher` or `<method>-s<seed>`. */
+  name: string;
+  /** Experiment file; undefined when resuming `runDir`. */
+  file?: string;
+  runDir: string;
+  resume: boolean;
+}
+
+/** Resolves when the run is done; rejects with a one-line reason otherwise. */
+export type BenchRunner = (job: BenchJob) => Promise<void>;
+
+/** The plan of a bench folder (`bench.json`). */
+export interface BenchPlan {
+  version: 1;
+  created: string;
+  command: string;
+  cwd: string;
+  /** Base experiment file. */
+  baseFile: string;
+  dataDescription: string;
+  notes: string[];
+  methods: string[];
+  seeds: number[];
+  /** The shared teacher: trained here (`teacher/`) or reused from the base experiment. */
+  teacher: { dir: string; trainedHere: boolean; seed: number };
+  /** The students' experiment, method and seed aside (absolute paths). */
+  experiment: Experiment;
+}
+
+/** One finished run, as read from its directory. */
+export interface RunRecord {
+  name: string;
+  dir: string;
+  method: string;
+  seed: number;
+  testAcc: number;
+  /** The student's validation accuracy at its selected epoch (max over its epoch events). */
+  valAcc: number | null;
+  seconds: number;
+  epochSeconds: number;
+  studentParams: number;
+  teacherTestAcc: number;
+  teacherParams: number;
+  data?: RunEvent['data'];
+}
+
+export interface AccuracyStats {
+  mean: number;
+  std: number;
+  /** By seed, as fractions. */
+  bySeed: Record<string, number>;
 }
 
 export interface MethodRow {
   method: string;
   runs: number;
-  mean: number;
-  std: number;
-  accuracies: number[];
-  /** Mean wall seconds of a student run. */
+  seeds: number[];
+  test: AccuracyStats;
+  /** Best validation accuracy (the selected epoch's); the figure defaults are chosen on. */
+  val: AccuracyStats;
+  /** Paired differences (this method - reference, same seeds), as fractions. */
+  vsKd: { test?: PairedDiff; val?: PairedDiff };
+  vsNone: { test?: PairedDiff; val?: PairedDiff };
+  /** Mean wall seconds of a run. */
   seconds: number;
   /** Mean seconds of one student epoch. */
   epochSeconds: number;
 }
 
 export interface MethodsBenchReport {
-  data: string;
-  teacher: { dir: string; testAcc: number; params: number; seconds: number };
-  student: string;
+  benchDir: string;
+  command: string;
+  cwd: string;
+  baseFile: string;
+  data: { description: string; name?: string; train?: number; validation?: number; test?: number };
+  notes: string[];
+  teacher: { dir: string; model: string; testAcc: number | null; params: number | null; seconds: number | null };
+  student: { model: string; params: number | null; epochs: number };
   seeds: number[];
+  methods: string[];
   rows: MethodRow[];
+  /** Planned runs without a summary: `name (state)`. */
+  missing: string[];
+  /** Mean wall seconds of a student run, over all finished student runs. */
+  secondsPerRun: number | null;
 }
 
-function packageRoot(): string {
-  return __filename.endsWith('.ts') ? path.resolve(__dirname, '..', '..', '..') : path.resolve(__dirname, '..');
+export function defaultExperimentFile(): string {
+  return path.join(packageRoot(), 'examples', 'default.skd.json');
 }
 
 function cliPath(): string {
   return path.join(packageRoot(), 'dist', 'cli.js');
 }
 
-/** Runs `skd run` in a child process; resolves with the run dir's summary. */
-function runChild(file: string, runDir: string, log: (l: string) => void): Promise<Summary> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath(), 'run', file, '--run-dir', runDir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** The default runner: `skd run <file> --run-dir <dir>` or `skd resume <dir>` in a child process. */
+export const childRunner: BenchRunner = (job) =>
+  new Promise((resolve, reject) => {
+    const args = job.resume ? [cliPath(), 'resume', job.runDir, '--quiet'] : [cliPath(), 'run', job.file!, '--run-dir', job.runDir, '--quiet'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => reject(e));
     child.on('exit', (code) => {
-      if (code === 0) resolve(readJson<Summary>(path.join(runDir, RUN_FILES.summary)));
-      else {
-        log(`run ${path.basename(runDir)} failed (exit ${code}): ${err.trim().split('\n').pop()}`);
-        reject(new Error(`${runDir}: exit ${code}`));
-      }
+      if (code === 0) resolve();
+      else reject(new Error(code === 3 ? 'stopped (resume with --resume)' : `exit ${code}: ${err.trim().split('\n').pop() ?? ''}`));
     });
   });
+
+/** An experiment's file paths made absolute (the generated files live in the bench folder). */
+function absolutePaths(exp: Experiment, file: string): Experiment {
+  const out = JSON.parse(JSON.stringify(exp)) as Experiment & { $schema?: string };
+  delete out.$schema;
+  if (out.data.dir) out.data.dir = resolveFrom(file, out.data.dir);
+  if (isTeacherRun(out.teacher)) out.teacher.run = resolveFrom(file, out.teacher.run);
+  if (out.method.module) out.method.module = resolveFrom(file, out.method.module);
+  return out;
 }
 
-export function meanStd(values: number[]): { mean: number; std: number } {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : 0;
-  return { mean, std: Math.sqrt(variance) };
+/**
+ * The students' base experiment from the user's options: data replaced when asked, the full
+ * test split, a fixed data seed, epoch overrides. Notes say what was changed.
+ */
+export function benchBase(
+  base: Experiment,
+  opts: Pick<MethodsBenchOptions, 'data' | 'limitTrain' | 'teacherEpochs' | 'studentEpochs'> & { explicitBase: boolean; fullInstalled: boolean },
+): { experiment: Experiment; dataDescription: string; notes: string[] } {
+  const exp = JSON.parse(JSON.stringify(base)) as Experiment;
+  const notes: string[] = [];
+  const choice = opts.data ?? 'auto';
+  const full = choice === 'full' || (choice === 'auto' && !opts.explicitBase && opts.fullInstalled);
+  let dataDescription: string;
+  if (full) {
+    exp.data = { ...exp.data, format: 'idx', dir: FULL_FASHION_MNIST };
+    delete exp.data.name;
+    dataDescription = `Fashion-MNIST, full (Debian idx in ${FULL_FASHION_MNIST})`;
+  } else if (choice === 'builtin' || (choice === 'auto' && !opts.explicitBase)) {
+    exp.data = { ...exp.data, format: 'builtin', name: 'fashion-mnist-mini' };
+    delete exp.data.dir;
+    dataDescription = 'fashion-mnist-mini (builtin subset of Fashion-MNIST)';
+  } else {
+    dataDescription = exp.data.format === 'builtin' ? `${exp.data.name} (builtin)` : `${exp.data.format} in ${exp.data.dir}`;
+  }
+  exp.data.seed = exp.data.seed ?? exp.seed ?? 1;
+  const limit = { ...(exp.data.limit ?? {}) };
+  if (limit.test !== undefined) {
+    notes.push(`data.limit.test (${limit.test}) of the base experiment removed: every run is tested on the full test split`);
+    delete limit.test;
+  }
+  if (opts.limitTrain) limit.train = opts.limitTrain;
+  if (limit.train !== undefined) dataDescription += `, ${limit.train} training images`;
+  if (Object.keys(limit).length) exp.data.limit = limit;
+  else delete exp.data.limit;
+  if (opts.teacherEpochs) {
+    if (isTeacherRun(exp.teacher)) throw new InputError('command line', '--teacher-epochs', 'the base experiment reuses a trained teacher (teacher.run)');
+    exp.teacher = { ...exp.teacher, epochs: opts.teacherEpochs };
+  }
+  if (opts.studentEpochs) exp.student = { ...exp.student, epochs: opts.studentEpochs };
+  return { experiment: exp, dataDescription, notes };
 }
 
-function studentEpochSeconds(runDir: string): number {
-  const epochs = readMetricsFrom(runDir).events.filter((e): e is EpochEvent => e.type === 'epoch' && e.network === 'student');
-  return epochs.length ? epochs.reduce((a, e) => a + e.seconds, 0) / epochs.length : 0;
-}
-
-export async function runMethodsBench(opts: MethodsBenchOptions): Promise<MethodsBenchReport> {
-  const base = readJson<Experiment>(path.join(packageRoot(), 'examples', 'default.skd.json'));
-  const full = opts.data === 'full' || (opts.data === 'auto' && fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte.gz')));
-  const data: Experiment['data'] = full ? { format: 'idx', dir: FULL_FASHION_MNIST, validation: 0.1, seed: 1 } : { ...base.data, seed: 1 };
-  if (opts.limitTrain) data.limit = { ...data.limit, train: opts.limitTrain };
-  const teacherSpec = { ...(base.teacher as Experiment['student']), ...(opts.teacherEpochs ? { epochs: opts.teacherEpochs } : {}) };
-  const studentSpec = { ...base.student, ...(opts.studentEpochs ? { epochs: opts.studentEpochs } : {}) };
-  const methods = opts.methods ?? [...BENCH_METHODS];
-  const seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const root = path.resolve(opts.outDir, `bench-methods-${stamp}`);
-  fs.mkdirSync(root, { recursive: true });
-  const write = (name: string, exp: Experiment) => {
-    const file = path.join(root, `${name}.skd.json`);
-    fs.writeFileSync(file, JSON.stringify(exp, null, 2));
-    return file;
-  };
-  const experiment = (method: string, seed: number, teacher: Experiment['teacher']): Experiment => ({
+/** The experiment of one student: the base with this method and seed, the shared teacher. */
+export function studentExperiment(base: Experiment, method: string, seed: number, teacherDir: string): Experiment {
+  const exp: Experiment & { studentAlone?: boolean } = {
     ...base,
-    name: `${method}-s${seed}`,
+    name: runName(method, seed),
     seed,
-    data,
-    teacher,
-    student: studentSpec,
+    data: { ...base.data },
+    teacher: { run: teacherDir },
     method: { ...base.method, name: method },
-  });
-
-  opts.log(`teacher: ${teacherSpec.model} on ${full ? 'Fashion-MNIST (full)' : base.data.name}, recording its trajectory`);
-  const teacherDir = path.join(root, 'teacher');
-  const teacherSummary = await runChild(write('teacher', experiment('none', 1, teacherSpec)), teacherDir, opts.log);
-  opts.log(`teacher: ${(teacherSummary.teacher.testAcc * 100).toFixed(2)}% test accuracy in ${teacherSummary.seconds.toFixed(0)} s`);
-
-  const results = new Map<string, { acc: number; seconds: number; epochSeconds: number }[]>();
-  const record = (method: string, s: Summary, dir: string) => {
-    const list = results.get(method) ?? [];
-    list.push({ acc: s.student.testAcc, seconds: s.seconds, epochSeconds: studentEpochSeconds(dir) });
-    results.set(method, list);
+    // The bench has its own `none` runs: no student run trains its own student alone.
+    studentAlone: false,
   };
-  if (methods.includes('none')) record('none', teacherSummary, teacherDir);
-  const jobs = methods.flatMap((m) => seeds.filter((s) => !(m === 'none' && s === 1)).map((s) => ({ m, s })));
+  return exp;
+}
+
+/** The teacher's run: the base with its teacher, method `none`, the base's seed. */
+export function teacherExperiment(base: Experiment, seed: number): Experiment {
+  return { ...base, name: TEACHER_DIR, seed, data: { ...base.data }, method: { ...base.method, name: 'none' } };
+}
+
+export function runName(method: string, seed: number): string {
+  return `${method}-s${seed}`;
+}
+
+/** The planned student runs, seed by seed; the teacher run stands for `none` at its seed. */
+export function plannedRuns(plan: Pick<BenchPlan, 'methods' | 'seeds' | 'teacher'>): { method: string; seed: number; name: string }[] {
+  const out: { method: string; seed: number; name: string }[] = [];
+  for (const seed of plan.seeds) {
+    for (const method of plan.methods) {
+      if (method === 'none' && plan.teacher.trainedHere && seed === plan.teacher.seed) continue;
+      out.push({ method, seed, name: runName(method, seed) });
+    }
+  }
+  return out;
+}
+
+function fail(where: string, issues: { path: (string | number)[]; message: string }[]): never {
+  const first = issues[0];
+  throw new InputError(where, first.path.join('.') || undefined, first.message);
+}
+
+function writeExperiment(root: string, exp: Experiment): string {
+  const file = path.join(root, `${exp.name}.skd.json`);
+  fs.writeFileSync(file, JSON.stringify(exp, null, 2) + '\n');
+  return file;
+}
+
+function makePlan(opts: MethodsBenchOptions): { plan: BenchPlan; root: string } {
+  const baseFile = path.resolve(opts.experiment ?? defaultExperimentFile());
+  const base = absolutePaths(loadExperiment(baseFile), baseFile);
+  const fullInstalled = fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte.gz')) || fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte'));
+  if (opts.data === 'full' && !fullInstalled) throw new InputError('command line', '--data', `full needs Debian's Fashion-MNIST in ${FULL_FASHION_MNIST} (apt install dataset-fashion-mnist)`);
+  const { experiment, dataDescription, notes } = benchBase(base, { ...opts, explicitBase: opts.experiment !== undefined, fullInstalled });
+  const seeds = Array.from({ length: opts.seeds ?? DEFAULT_SEEDS }, (_, i) => i + 1);
+  const methods = opts.methods ?? [...BENCH_METHODS];
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const root = path.resolve(opts.outDir ?? 'runs', `bench-methods-${stamp}`);
+  const reused = isTeacherRun(experiment.teacher) ? experiment.teacher.run : undefined;
+  const plan: BenchPlan = {
+    version: 1,
+    created: new Date().toISOString(),
+    command: opts.command ?? '',
+    cwd: process.cwd(),
+    baseFile,
+    dataDescription,
+    notes,
+    methods,
+    seeds,
+    teacher: { dir: reused ?? path.join(root, TEACHER_DIR), trainedHere: !reused, seed: experiment.seed },
+    experiment,
+  };
+  return { plan, root };
+}
+
+/** Checks every experiment the plan will write before anything trains. */
+function checkPlan(plan: BenchPlan, root: string): void {
+  const where = path.join(root, 'bench');
+  if (plan.teacher.trainedHere) {
+    const issues = validateExperimentObject(teacherExperiment(plan.experiment, plan.teacher.seed), where, { checkFiles: true }).filter((i) => i.severity === 'error');
+    if (issues.length) fail(plan.baseFile, issues);
+  }
+  for (const method of plan.methods) {
+    const exp = studentExperiment(plan.experiment, method, plan.seeds[0] ?? 1, plan.teacher.dir);
+    const issues = validateExperimentObject(exp, where, { checkFiles: !plan.teacher.trainedHere }).filter((i) => i.severity === 'error');
+    if (issues.length) fail(`method ${method}`, issues);
+  }
+}
+
+/** Runs (or continues) a methods bench; returns the report of what its folder holds. */
+export async function runMethodsBench(opts: MethodsBenchOptions): Promise<MethodsBenchReport> {
+  const runner = opts.runner ?? childRunner;
+  let plan: BenchPlan;
+  let root: string;
+  if (opts.resume) {
+    root = path.resolve(opts.resume);
+    plan = readPlan(root);
+    if (opts.methods) plan.methods = opts.methods;
+    if (opts.seeds) plan.seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
+    if (opts.command) plan.notes = [...plan.notes, `resumed with: ${opts.command}`];
+  } else {
+    ({ plan, root } = makePlan(opts));
+  }
+  checkPlan(plan, root);
+  fs.mkdirSync(root, { recursive: true });
+  writeJsonAtomic(path.join(root, PLAN_FILE), plan);
+  for (const n of plan.notes) opts.log(`note: ${n}`);
+  opts.log(`bench folder: ${root}`);
+
+  const failures: string[] = [];
+  const runOne = async (name: string, exp: Experiment | undefined, runDir: string): Promise<boolean> => {
+    if (readSummary(runDir)) {
+      opts.log(`${name}: finished earlier, skipped`);
+      return true;
+    }
+    const started = Date.now();
+    const file = exp ? writeExperiment(root, exp) : undefined;
+    try {
+      const status = readStatus(runDir);
+      if (status?.state === 'running' && isPidAlive(status.pid)) throw new Error(`still training in process ${status.pid}`);
+      if (status && fs.existsSync(path.join(runDir, RUN_FILES.experiment))) {
+        opts.log(`${name}: resuming the interrupted run`);
+        try {
+          await runner({ name, runDir, resume: true });
+        } catch (e) {
+          if (/stopped/.test((e as Error).message)) throw e;
+          opts.log(`${name}: resume failed (${(e as Error).message}); starting it again`);
+          fs.rmSync(runDir, { recursive: true, force: true });
+          await runner({ name, file, runDir, resume: false });
+        }
+      } else {
+        fs.rmSync(runDir, { recursive: true, force: true });
+        await runner({ name, file, runDir, resume: false });
+      }
+      const s = readSummary(runDir);
+      const acc = (v: number) => `${(v * 100).toFixed(2)}%`;
+      const what = !s ? 'done' : name === TEACHER_DIR ? `teacher ${acc(s.teacher.testAcc)}, its student alone ${acc(s.student.testAcc)} test` : `${acc(s.student.testAcc)} test`;
+      opts.log(`${name}: ${what} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      return true;
+    } catch (e) {
+      failures.push(`${name}: ${(e as Error).message}`);
+      opts.log(`${name} failed: ${(e as Error).message}`);
+      return false;
+    }
+  };
+
+  if (plan.teacher.trainedHere) {
+    if (!readSummary(plan.teacher.dir)) opts.log(`teacher: training ${describeModel(plan.experiment.teacher)} on ${plan.dataDescription}, recording its trajectory`);
+    const ok = await runOne(TEACHER_DIR, teacherExperiment(plan.experiment, plan.teacher.seed), plan.teacher.dir);
+    if (!ok) throw new Error(`the teacher run failed (${failures[0]}); see ${path.join(plan.teacher.dir, RUN_FILES.log)}`);
+  }
+  const jobs = plannedRuns(plan);
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
-      const { m, s } = jobs[next++];
-      const dir = path.join(root, `${m}-s${s}`);
-      const summary = await runChild(write(`${m}-s${s}`, experiment(m, s, { run: teacherDir })), dir, opts.log);
-      record(m, summary, dir);
-      opts.log(`${m} seed ${s}: ${(summary.student.testAcc * 100).toFixed(2)}% (${summary.seconds.toFixed(0)} s)`);
+      const { method, seed, name } = jobs[next++];
+      await runOne(name, studentExperiment(plan.experiment, method, seed, plan.teacher.dir), path.join(root, name));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.parallel) }, worker));
-
-  const rows: MethodRow[] = methods.map((m) => {
-    const list = results.get(m) ?? [];
-    const { mean, std } = meanStd(list.map((r) => r.acc));
-    return {
-      method: m,
-      runs: list.length,
-      mean,
-      std,
-      accuracies: list.map((r) => r.acc),
-      seconds: list.reduce((a, r) => a + r.seconds, 0) / Math.max(1, list.length),
-      epochSeconds: list.reduce((a, r) => a + r.epochSeconds, 0) / Math.max(1, list.length),
-    };
-  });
-  const report: MethodsBenchReport = {
-    data: `${full ? 'fashion-mnist (full, 60k/10k)' : base.data.name}${opts.limitTrain ? `, ${opts.limitTrain} training images` : ''}`,
-    teacher: { dir: teacherDir, testAcc: teacherSummary.teacher.testAcc, params: teacherSummary.teacher.params, seconds: teacherSummary.seconds },
-    student: `${studentSpec.model} width ${studentSpec.width ?? ''} (${teacherSummary.student.params} parameters), ${studentSpec.epochs} epochs`,
-    seeds,
-    rows,
-  };
-  fs.writeFileSync(path.join(root, 'report.json'), JSON.stringify(report, null, 2));
+  const report = writeMethodsReport(root);
+  if (failures.length) opts.log(`${failures.length} run(s) failed:\n  ${failures.join('\n  ')}`);
   return report;
 }
 
-export function formatMethodsTable(r: MethodsBenchReport): string {
-  const pct = (v: number) => (v * 100).toFixed(2);
-  const lines = [
-    `data: ${r.data}; teacher ${pct(r.teacher.testAcc)}% (${r.teacher.params} parameters); student ${r.student}; seeds ${r.seeds.join(', ')}`,
-    '',
-    `| method | test accuracy % (mean ± std) | runs | student run s | student epoch s |`,
-    `|---|---|---|---|---|`,
-    ...r.rows.map((row) => `| ${row.method} | ${pct(row.mean)} ± ${pct(row.std)} | ${row.runs} | ${row.seconds.toFixed(0)} | ${row.epochSeconds.toFixed(1)} |`),
-  ];
-  const byName = new Map(r.rows.map((row) => [row.method, row]));
-  const skd = byName.get('skd');
-  const kd = byName.get('kd');
-  if (skd && kd) lines.push('', `SKD - KD: ${((skd.mean - kd.mean) * 100).toFixed(2)} points (goal: >= 0.5)`);
-  const none = byName.get('none');
-  if (none) {
-    const below = r.rows.filter((row) => row.method !== 'none' && row.mean <= none.mean).map((row) => row.method);
-    lines.push(below.length ? `not above the student alone: ${below.join(', ')}` : 'every distillation method is above the student alone');
-  }
-  return lines.join('\n') + '\n';
+function readPlan(root: string): BenchPlan {
+  const file = path.join(root, PLAN_FILE);
+  if (!fs.existsSync(file)) throw new InputError(root, undefined, `not a methods bench folder (no ${PLAN_FILE}); --report can still summarise its runs`);
+  return readJson<BenchPlan>(file);
 }
 
-export const CORES = os.cpus().length;
+function describeModel(spec: Experiment['teacher'] | ModelSpec): string {
+  if (isTeacherRun(spec)) return `the teacher of ${spec.run}`;
+  const parts = [spec.model, spec.depth !== undefined ? `depth ${spec.depth}` : '', spec.width !== undefined ? `width ${spec.width}` : '', `${spec.epochs} epochs`];
+  return parts.filter(Boolean).join(' ');
+}
+
+/** A finished run's record, or undefined when it has no summary. */
+export function readRunRecord(dir: string): RunRecord | undefined {
+  const s: Summary | undefined = readSummary(dir);
+  if (!s || !s.student || typeof s.student.testAcc !== 'number') return undefined;
+  const events = readMetricsFrom(dir).events;
+  const epochs = events.filter((e): e is EpochEvent => e.type === 'epoch' && e.network === 'student');
+  const run = events.find((e): e is RunEvent => e.type === 'run');
+  return {
+    name: path.basename(dir),
+    dir,
+    method: s.method,
+    seed: s.seed,
+    testAcc: s.student.testAcc,
+    valAcc: epochs.length ? Math.max(...epochs.map((e) => e.valAcc)) : null,
+    seconds: s.seconds,
+    epochSeconds: epochs.length ? epochs.reduce((a, e) => a + e.seconds, 0) / epochs.length : 0,
+    studentParams: s.student.params,
+    teacherTestAcc: s.teacher.testAcc,
+    teacherParams: s.teacher.params,
+    data: run?.data,
+  };
+}
+
+function studentEpochCount(dir: string): number {
+  return new Set(readMetricsFrom(dir).events.filter((e) => e.type === 'epoch' && e.network === 'student').map((e) => (e as EpochEvent).epoch)).size;
+}
+
+const bySeedRecord = (m: ReadonlyMap<number, number>): Record<string, number> => Object.fromEntries([...m].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
+
+/** The method rows of a set of finished runs (pure: statistics only). */
+export function methodRows(methods: string[], records: RunRecord[]): MethodRow[] {
+  const test = new Map<string, Map<number, number>>();
+  const val = new Map<string, Map<number, number>>();
+  for (const r of records) {
+    if (!test.has(r.method)) test.set(r.method, new Map());
+    if (!val.has(r.method)) val.set(r.method, new Map());
+    test.get(r.method)!.set(r.seed, r.testAcc);
+    if (r.valAcc !== null) val.get(r.method)!.set(r.seed, r.valAcc);
+  }
+  const empty = new Map<number, number>();
+  const diffs = (m: string, ref: string) =>
+    m === ref ? {} : { test: pairedDiff(test.get(m) ?? empty, test.get(ref) ?? empty), val: pairedDiff(val.get(m) ?? empty, val.get(ref) ?? empty) };
+  return methods.map((m) => {
+    const mine = records.filter((r) => r.method === m);
+    const t = test.get(m) ?? empty;
+    const v = val.get(m) ?? empty;
+    const ts = meanStd([...t.values()]);
+    const vs = meanStd([...v.values()]);
+    return {
+      method: m,
+      runs: t.size,
+      seeds: [...t.keys()].sort((a, b) => a - b),
+      test: { mean: ts.mean, std: ts.std, bySeed: bySeedRecord(t) },
+      val: { mean: vs.mean, std: vs.std, bySeed: bySeedRecord(v) },
+      vsKd: diffs(m, 'kd'),
+      vsNone: diffs(m, 'none'),
+      seconds: mine.length ? mine.reduce((a, r) => a + r.seconds, 0) / mine.length : NaN,
+      epochSeconds: mine.length ? mine.reduce((a, r) => a + r.epochSeconds, 0) / mine.length : NaN,
+    };
+  });
+}
+
+/**
+ * The report of a bench folder from its run directories (finished runs only): with its
+ * bench.json when there is one, else from whatever `<method>-s<seed>` runs it holds.
+ */
+export function readMethodsReport(benchDir: string): MethodsBenchReport {
+  const root = path.resolve(benchDir);
+  if (!fs.existsSync(root)) throw new InputError(root, undefined, 'no such bench folder');
+  const plan: BenchPlan | undefined = fs.existsSync(path.join(root, PLAN_FILE)) ? readJson<BenchPlan>(path.join(root, PLAN_FILE)) : undefined;
+  const dirs = fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => path.join(root, e.name));
+  const teacherDir = plan?.teacher.dir ?? (fs.existsSync(path.join(root, TEACHER_DIR)) ? path.join(root, TEACHER_DIR) : undefined);
+  if (teacherDir && !dirs.includes(teacherDir) && fs.existsSync(teacherDir)) dirs.push(teacherDir);
+  const byKey = new Map<string, RunRecord>();
+  for (const dir of dirs) {
+    const r = readRunRecord(dir);
+    if (!r) continue;
+    const isTeacher = dir === teacherDir;
+    // The teacher's own student counts as `none` only when the teacher was trained here.
+    if (isTeacher && plan && !plan.teacher.trainedHere) continue;
+    const key = `${r.method}\u0000${r.seed}`;
+    if (isTeacher && byKey.has(key)) continue;
+    // Its wall time includes the teacher's training: count only its student's epochs.
+    if (isTeacher) r.seconds = r.epochSeconds * studentEpochCount(dir);
+    byKey.set(key, r);
+  }
+  const records = [...byKey.values()];
+  const knownOrder: string[] = [...BENCH_METHODS];
+  const methods =
+    plan?.methods ??
+    [...new Set(records.map((r) => r.method))].sort((a, b) => (knownOrder.indexOf(a) + 1 || 99) - (knownOrder.indexOf(b) + 1 || 99) || a.localeCompare(b));
+  const seeds = plan?.seeds ?? [...new Set(records.map((r) => r.seed))].sort((a, b) => a - b);
+  const inPlan = records.filter((r) => methods.includes(r.method) && seeds.includes(r.seed));
+  const rows = methodRows(methods, inPlan);
+
+  const teacherSummary = teacherDir ? readSummary(teacherDir) : undefined;
+  const teacherExp = teacherDir && fs.existsSync(path.join(teacherDir, RUN_FILES.experiment)) ? readJson<Experiment>(path.join(teacherDir, RUN_FILES.experiment)) : undefined;
+  const anyRun = inPlan[0];
+  const studentSpec = plan?.experiment.student ?? (anyRun ? readJson<Experiment>(path.join(anyRun.dir, RUN_FILES.experiment)).student : undefined);
+  const dataEvent = (teacherDir ? readRunRecord(teacherDir)?.data : undefined) ?? anyRun?.data;
+  const missing: string[] = [];
+  if (plan) {
+    const wanted = [...(plan.teacher.trainedHere ? [{ name: TEACHER_DIR, dir: plan.teacher.dir }] : []), ...plannedRuns(plan).map((r) => ({ name: r.name, dir: path.join(root, r.name) }))];
+    for (const w of wanted) {
+      if (readSummary(w.dir)) continue;
+      const state = readStatus(w.dir)?.state;
+      missing.push(`${w.name} (${state ?? 'not started'})`);
+    }
+  }
+  const students = inPlan.filter((r) => r.dir !== teacherDir);
+  const notes = [...(plan?.notes ?? [])];
+  if (!plan) notes.push(`no ${PLAN_FILE}: methods and seeds are those of the finished runs found`);
+  return {
+    benchDir: root,
+    command: plan?.command ?? '',
+    cwd: plan?.cwd ?? '',
+    baseFile: plan?.baseFile ?? '',
+    data: { description: plan?.dataDescription ?? dataEvent?.name ?? '', name: dataEvent?.name, train: dataEvent?.train, validation: dataEvent?.validation, test: dataEvent?.test },
+    notes,
+    teacher: {
+      dir: teacherDir ?? '',
+      model: teacherExp ? describeModel(teacherExp.teacher) : plan ? describeModel(plan.experiment.teacher) : '',
+      testAcc: teacherSummary?.teacher.testAcc ?? anyRun?.teacherTestAcc ?? null,
+      params: teacherSummary?.teacher.params ?? anyRun?.teacherParams ?? null,
+      seconds: plan && !plan.teacher.trainedHere ? null : (teacherSummary?.seconds ?? null),
+    },
+    student: { model: studentSpec ? describeModel(studentSpec) : '', params: anyRun?.studentParams ?? null, epochs: studentSpec?.epochs ?? 0 },
+    seeds,
+    methods,
+    rows,
+    missing,
+    secondsPerRun: students.length ? students.reduce((a, r) => a + r.seconds, 0) / students.length : null,
+  };
+}
+
+/** Reads the folder's report and writes it as report.json and report.md. */
+export function writeMethodsReport(benchDir: string): MethodsBenchReport {
+  const report = readMethodsReport(benchDir);
+  writeJsonAtomic(path.join(report.benchDir, REPORT_FILE), report);
+  fs.writeFileSync(path.join(report.benchDir, REPORT_MD), formatMethodsTable(report));
+  return report;
+}
+
+const pct = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : (v * 100).toFixed(digits));
+
+/** A paired difference in points: `+0.62 ± 0.21 (t 2.9)`; `+0.62 (n 1)` without an error. */
+export function formatDiff(d: PairedDiff | undefined): string {
+  if (!d) return '—';
+  const points = d.mean * 100;
+  const sign = points > 0 ? '+' : points < 0 ? '-' : '±';
+  const head = `${sign}${Math.abs(points).toFixed(2)}`;
+  if (d.se === null) return `${head} (n ${d.n})`;
+  return `${head} ± ${(d.se * 100).toFixed(2)} (t ${d.t === null ? '—' : d.t.toFixed(1)})`;
+}
+
+function tableCells(row: MethodRow): string[] {
+  const seconds = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+  return [
+    row.method,
+    String(row.runs),
+    row.runs ? `${pct(row.test.mean)} ± ${pct(row.test.std)}` : '—',
+    pct(row.val.mean),
+    formatDiff(row.vsKd.test),
+    formatDiff(row.vsKd.val),
+    formatDiff(row.vsNone.test),
+    formatDiff(row.vsNone.val),
+    seconds(row.seconds, row.seconds < 10 ? 1 : 0),
+    seconds(row.epochSeconds, 1),
+  ];
+}
+
+/** The report as markdown: the setting, the table, SKD against KD, and what is missing. */
+export function formatMethodsTable(r: MethodsBenchReport): string {
+  const counts = r.data.train !== undefined ? `; ${r.data.train} fit / ${r.data.validation} validation / ${r.data.test} test images` : '';
+  const lines = [
+    `data: ${r.data.description}${counts}`,
+    `teacher: ${r.teacher.model}, ${pct(r.teacher.testAcc)}% test accuracy, ${r.teacher.params ?? '—'} parameters${r.teacher.seconds !== null ? `, ${r.teacher.seconds.toFixed(0)} s` : ''}`,
+    `student: ${r.student.model}, ${r.student.params ?? '—'} parameters${r.secondsPerRun !== null ? `; ${r.secondsPerRun.toFixed(0)} s per student run` : ''}`,
+    `seeds: ${r.seeds.join(', ')} (paired: for each seed every method has the same data order and initial weights)`,
+    ...(r.command ? [`command: ${r.command}${r.cwd ? `  (in ${r.cwd})` : ''}`] : []),
+    ...r.notes.map((n) => `note: ${n}`),
+    '',
+    '| method | runs | test % (mean ± std) | best val % | Δ test vs KD | Δ val vs KD | Δ test vs none | Δ val vs none | s / run | s / epoch |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...r.rows.map((row) => `| ${tableCells(row).join(' | ')} |`),
+    '',
+    'Δ: mean of the per-seed differences in points ± its standard error (std of the differences / √n), t = Δ / SE.',
+    'best val: the student\'s validation accuracy at its selected epoch; choose defaults on validation, report test.',
+  ];
+  const skd = r.rows.find((row) => row.method === 'skd');
+  if (skd?.vsKd.test) {
+    lines.push('', `SKD - KD (goal ≥ +0.50): test ${formatDiff(skd.vsKd.test)}, validation ${formatDiff(skd.vsKd.val)} over ${skd.vsKd.test.n} paired seeds`);
+  }
+  if (r.rows.some((row) => row.method === 'none' && row.runs > 0)) {
+    const below = r.rows.filter((row) => row.vsNone.test && row.vsNone.test.mean <= 0).map((row) => row.method);
+    lines.push(below.length ? `not above the student alone (paired test Δ ≤ 0): ${below.join(', ')}` : 'every method is above the student alone (paired test Δ > 0)');
+  }
+  if (r.missing.length) lines.push('', `unfinished runs (${r.missing.length}): ${r.missing.join(', ')}`, `continue with: skd bench methods --resume ${r.benchDir}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,6 +1,6 @@
-import { formatMethodsTable, runMethodsBench, CORES } from '../bench/methods';
+import { CORES, DEFAULT_SEEDS, formatMethodsTable, readMethodsReport, runMethodsBench, writeMethodsReport, type MethodsBenchReport } from '../bench/methods';
 import { formatTable, runThroughputBench } from '../bench/throughput';
-import { InputError } from '../errors';
+import { InputError, isInputError } from '../errors';
 import { intOption, parseArgs } from './args';
 import { measureSkdOverKd } from '../bench/skdOverKd';
 
@@ -25,21 +25,65 @@ export async function benchCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+const METHODS_USAGE =
+  'skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin] [--limit-train N] [--teacher-epochs N] [--student-epochs N] [--parallel N] [--out <dir>] [--json] | --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json] | --report <bench dir> [--json]';
+
+/** The command line as typed, quoted where the shell would need it. */
+function commandLine(): string {
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['skd', ...process.argv.slice(2)].map(quote).join(' ');
+}
+
 async function methodsBench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit'], ['json']);
+  const args = parseArgs(
+    argv,
+    ['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report'],
+    ['json'],
+  );
+  if (args.positional.length) throw new InputError('command line', undefined, `unexpected "${args.positional[0]}"; usage: ${METHODS_USAGE}`);
+  const json = args.switches.has('json');
+  const print = (report: MethodsBenchReport) => process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatMethodsTable(report));
+  const given = (names: string[]) => names.filter((n) => args.options.has(n)).map((n) => `--${n}`);
+  const reportDir = args.options.get('report');
+  if (reportDir !== undefined) {
+    const extra = given(['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume']);
+    if (extra.length) throw new InputError('command line', extra[0], 'cannot be combined with --report');
+    let report: MethodsBenchReport;
+    try {
+      report = writeMethodsReport(reportDir);
+    } catch (e) {
+      if (isInputError(e)) throw e;
+      process.stderr.write(`skd: could not write the report into ${reportDir} (${(e as Error).message})\n`);
+      report = readMethodsReport(reportDir);
+    }
+    print(report);
+    return 0;
+  }
+  const resume = args.options.get('resume');
+  if (resume !== undefined) {
+    const extra = given(['experiment', 'data', 'out', 'teacher-epochs', 'student-epochs', 'limit', 'limit-train']);
+    if (extra.length) throw new InputError('command line', extra[0], 'cannot be combined with --resume (the bench folder fixes the experiment; --seeds, --methods and --parallel may change)');
+  }
   const data = args.options.get('data') ?? 'auto';
   if (!['auto', 'full', 'builtin'].includes(data)) throw new InputError('command line', '--data', 'must be auto, full or builtin');
+  if (args.options.has('limit') && args.options.has('limit-train')) throw new InputError('command line', '--limit', 'give --limit-train only (--limit is its old name)');
+  const limitName = args.options.has('limit') ? 'limit' : 'limit-train';
+  const methods = args.options.get('methods')?.split(',').map((m) => m.trim()).filter(Boolean);
+  if (methods && methods.length === 0) throw new InputError('command line', '--methods', 'needs at least one method');
   const report = await runMethodsBench({
-    seeds: intOption(args, 'seeds', 3, 1, 20),
+    experiment: args.options.get('experiment'),
+    seeds: args.options.has('seeds') ? intOption(args, 'seeds', DEFAULT_SEEDS, 1, 100) : undefined,
     data: data as 'auto' | 'full' | 'builtin',
     outDir: args.options.get('out') ?? 'runs',
+    resume,
     parallel: intOption(args, 'parallel', Math.min(2, CORES), 1, 16),
     teacherEpochs: args.options.has('teacher-epochs') ? intOption(args, 'teacher-epochs', 1, 1, 1000) : undefined,
     studentEpochs: args.options.has('student-epochs') ? intOption(args, 'student-epochs', 1, 1, 1000) : undefined,
-    methods: args.options.get('methods')?.split(','),
-    limitTrain: args.options.has('limit') ? intOption(args, 'limit', 0, 100, 10000000) : undefined,
+    methods: methods ? [...new Set(methods)] : undefined,
+    limitTrain: args.options.has(limitName) ? intOption(args, limitName, 0, 100, 10000000) : undefined,
+    command: commandLine(),
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  process.stdout.write(args.switches.has('json') ? JSON.stringify(report, null, 2) + '\n' : formatMethodsTable(report));
-  return 0;
+  print(report);
+  return report.missing.length ? 1 : 0;
 }

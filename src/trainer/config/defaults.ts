@@ -26,5 +26,7 @@ export function withDefaults(raw: Partial<Experiment> & Pick<Experiment, 'name' 
     method: { ...METHOD_DEFAULTS, ...raw.method },
     training: { ...TRAINING_DEFAULTS, ...(raw.training ?? {}) },
     backend: raw.backend ?? 'auto',
+    // Method `none` is the student alone already.
+    studentAlone: raw.method.name === 'none' ? false : (raw.studentAlone ?? true),
   };
 }

@@ -12,6 +12,8 @@ export interface ExperimentIssue {
   path: (string | number)[];
   message: string;
   severity: 'error' | 'warning';
+  /** `schema`: the JSON Schema says it, so an editor that validates with the schema shows it too. */
+  source?: 'schema';
 }
 
 /** Files each data format needs to find in `data.dir` (any of the names, raw or gzip). */
@@ -33,7 +35,7 @@ export function resolveFrom(file: string, p: string): string {
  * Used by the language server for diagnostics and by `skd run` before anything is written.
  */
 export function validateExperimentObject(value: unknown, file: string, opts: { checkFiles?: boolean } = {}): ExperimentIssue[] {
-  const issues: ExperimentIssue[] = schemaIssues(value).map((i) => ({ ...i, severity: 'error' as const }));
+  const issues: ExperimentIssue[] = schemaIssues(value).map((i) => ({ ...i, severity: 'error' as const, source: 'schema' as const }));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return issues;
   const exp = value as Partial<Experiment>;
   const err = (p: (string | number)[], message: string, severity: 'error' | 'warning' = 'error') => {
@@ -52,6 +54,10 @@ export function validateExperimentObject(value: unknown, file: string, opts: { c
   }
   if (method?.module && opts.checkFiles && !fs.existsSync(resolveFrom(file, method.module))) {
     err(['method', 'module'], `plugin module not found: ${resolveFrom(file, method.module)}`);
+  }
+  // `studentAlone` (a boolean, the schema checks) is the run itself under method `none`.
+  if (exp.studentAlone === true && method?.name === 'none') {
+    err(['studentAlone'], 'has no effect with method "none": that run\'s student is the student alone', 'warning');
   }
   const checkNetwork = (key: 'teacher' | 'student', spec: ModelSpec) => {
     if (typeof spec.model === 'string' && !modelFamilyNames().includes(spec.model)) {
@@ -124,9 +130,10 @@ export function loadExperiment(file: string): Experiment {
 export function checkedExperiment(value: unknown, file: string): Experiment {
   const issues = validateExperimentObject(value, file, { checkFiles: true }).filter((i) => i.severity === 'error');
   if (issues.length > 0) {
-    const first = issues[0];
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
-    throw new InputError(file, first.path.join('.') || undefined, first.message + more);
+    const [first, ...rest] = issues;
+    const others = rest.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`);
+    const tail = rest.length > 0 ? `; ${others.join('; ')} (${issues.length} problems)` : '';
+    throw new InputError(file, first.path.join('.') || undefined, first.message + tail);
   }
   return withDefaults(value as Experiment);
 }

@@ -28,7 +28,10 @@ export function sharedLoopSpec(
   return {
     network,
     training: ctx.experiment.training,
-    augment: ctx.experiment.data.augment,
+    // The teacher alone trains on augmented batches; the student sees the images un-augmented,
+    // the same images its teacher signals (cached logits, trajectory, TBT / TET outputs, and the
+    // feature maps FitNet and AT compute on the fly) are read or computed on.
+    augment: network === 'teacher' ? ctx.experiment.data.augment : undefined,
     seed: ctx.experiment.seed,
     dataset: ctx.dataset,
     fit: ctx.splits.fit,

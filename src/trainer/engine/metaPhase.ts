@@ -3,16 +3,20 @@ import * as path from 'node:path';
 import { RUN_FILES } from '../../protocol/runDir';
 import type { MethodNeeds } from '../methods/types';
 import { BehaviourPredictor, TBT_DEFAULT_EPOCHS } from '../skd/tbt';
-import { ExperienceRefiner } from '../skd/tet';
+import { fitExperience, tetOptions } from '../skd/tet';
 import type { Trajectory } from '../skd/trajectory';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import type { RunContext } from './context';
 
-/** What SKD's meta-networks hand the student: per stage, per image. */
+/** What SKD's meta-networks hand the student: per teacher stage, per image. */
 export interface MetaTargets {
-  /** experience[k]: TET's refined logits of stage k, [images * classes]. */
+  /** experience[t]: TET's experience logits of teacher stage t, [images * classes]. */
   experience?: Float32Array[];
-  /** behaviour[k][l]: TBT's predicted next behaviour after stage k at tap l, [images * channels]. */
+  /**
+   * behaviour[t][l]: the behaviour of teacher stage t at tap l, [images * channels], as TBT
+   * predicts it from stages 0..t-1; stage 0 (nothing to predict from) and the last stage (the
+   * final teacher, whose behaviour is recorded) are the recorded behaviour.
+   */
   behaviour?: Float32Array[][];
 }
 
@@ -30,7 +34,7 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
     const file = path.join(metaDir, 'tbt.bin');
     if (fs.existsSync(file)) {
       const { arrays } = readCheckpoint(file);
-      out.behaviour = Array.from({ length: stages }, (_, k) => trajectory.meta.taps.map((t) => arrays.find((a) => a.name === `predicted/${k}/${t}`)!.data));
+      out.behaviour = Array.from({ length: stages }, (_, k) => trajectory.meta.taps.map((t) => arrays.find((a) => a.name === `target/${k}/${t}`)!.data));
     } else {
       ctx.progress('tbt', 0);
       const tbt = new BehaviourPredictor(trajectory, exp.method, exp.seed);
@@ -39,11 +43,12 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
       const result = tbt.evaluate(ctx.splits.val);
       tbt.dispose();
       result.metrics.forEach((layers, stage) => ctx.run.append({ type: 'tbt', stage, layers }));
-      const predicted = result.predicted.flatMap((perLayer, k) =>
-        perLayer.map((data, l) => ({ name: `predicted/${k}/${trajectory.meta.taps[l]}`, shape: [trajectory.meta.images, trajectory.meta.tapChannels[l]], data })),
+      const targets = Array.from({ length: stages }, (_, t) => (t === 0 || t === stages - 1 ? trajectory.stage(t).behaviour : result.predicted[t - 1]));
+      const named = targets.flatMap((perLayer, k) =>
+        perLayer.map((data, l) => ({ name: `target/${k}/${trajectory.meta.taps[l]}`, shape: [trajectory.meta.images, trajectory.meta.tapChannels[l]], data })),
       );
-      writeCheckpoint(file, [...result.weights.map((w) => ({ ...w, name: `weights/${w.name}` })), ...predicted], { stages });
-      out.behaviour = result.predicted;
+      writeCheckpoint(file, [...result.weights.map((w) => ({ ...w, name: `weights/${w.name}` })), ...named], { stages });
+      out.behaviour = targets;
       for (const [j, layers] of result.metrics.entries()) {
         ctx.log(`TBT stage ${j + 1} -> ${j + 2}: ${layers.map((m) => `${m.layer} nmse ${m.nmse.toFixed(3)} (no-change ${m.baselineNmse.toFixed(3)}) cos ${m.cosine.toFixed(3)}`).join('; ')}`);
       }
@@ -56,16 +61,14 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
       out.experience = Array.from({ length: stages }, (_, k) => arrays.find((a) => a.name === `refined/${k}`)!.data);
     } else {
       ctx.progress('tet', 0);
-      const tet = new ExperienceRefiner(trajectory, exp.method, exp.seed);
-      tet.train(ctx.splits.quizTrain, ctx.dataset.train.y, exp.method, exp.seed);
-      const result = tet.evaluate(ctx.splits.quizTest, ctx.dataset.train.y);
-      tet.dispose();
+      const result = fitExperience(trajectory, ctx.splits.quizTrain, ctx.splits.quizTest, ctx.dataset.train.y, tetOptions(exp.method));
       for (const m of result.metrics) ctx.run.append({ type: 'tet', ...m });
       const refined = result.refined.map((data, k) => ({ name: `refined/${k}`, shape: [trajectory.meta.images, trajectory.meta.classes], data }));
       writeCheckpoint(file, [...result.weights.map((w) => ({ ...w, name: `weights/${w.name}` })), ...refined], { stages });
       out.experience = result.refined;
       for (const m of result.metrics) {
-        ctx.log(`TET stage ${m.stage + 1}: acc ${(m.accuracy * 100).toFixed(2)}% (teacher ${(m.teacherAccuracy * 100).toFixed(2)}%), ECE ${m.ece.toFixed(4)} (teacher ${m.teacherEce.toFixed(4)}), KL ${m.klToTeacher.toFixed(4)}`);
+        const mix = m.identity ? 'raw best checkpoint (the mixture was not better on held-out images)' : `mixture of epochs ${m.mixture!.map((x) => `${x.epoch + 1}:${x.weight.toFixed(2)}`).join(' ')}, temperature ${m.temperature!.toFixed(2)}`;
+        ctx.log(`TET stage ${m.stage + 1}: acc ${(m.accuracy * 100).toFixed(2)}% (teacher ${(m.teacherAccuracy * 100).toFixed(2)}%), NLL ${m.nll!.toFixed(4)} (teacher ${m.teacherNll!.toFixed(4)}), ECE ${m.ece.toFixed(4)} (teacher ${m.teacherEce.toFixed(4)}); ${mix}; ${((m.corrected ?? 0) * 100).toFixed(1)}% of the training images corrected from the trajectory`);
       }
     }
   }

@@ -1,16 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
+import { isTeacherRun, wantsStudentAlone, type Experiment, type ModelSpec } from '../../protocol/experiment';
+import { gainLine } from '../../protocol/gain';
 import { RUN_FILES, type MetricEvent, type Phase, type Summary } from '../../protocol/runDir';
 import { selectBackend } from '../backend/select';
 import { checkedExperiment, loadExperiment, resolveFrom } from '../config/validate';
+import { loadExperimentWithOverrides, type Override } from '../config/overrides';
 import { loadDataset } from '../data';
 import { InputError } from '../errors';
 import { getMethod, loadMethodModule } from '../methods';
 import '../methods/skd';
 import { buildModel } from '../models';
 import { readJson } from '../util/atomicFile';
+import { alonePhase } from './alonePhase';
+import { relocatable } from './relocate';
 import type { RunContext } from './context';
 import { metaPhase } from './metaPhase';
 import { cannotCreate, RunDirectory } from './runDirectory';
@@ -31,6 +35,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Every metric event as it is appended. */
   onEvent?: (event: MetricEvent, experiment: Experiment) => void;
+  /** `--set key=value` overrides applied to the experiment file before it is checked. */
+  overrides?: readonly Override[];
 }
 
 export interface RunOutcome {
@@ -39,20 +45,32 @@ export interface RunOutcome {
   summary?: Summary;
 }
 
-/** Share of a run's progress bar each phase takes (teacher, meta-networks, student). */
+/** Share of a run's progress bar each phase takes (teacher, student alone, meta-networks, student). */
 const PHASE_SPAN: Record<Phase, [number, number]> = {
   setup: [0, 0],
+  teacher: [0, 0.4],
+  trajectory: [0.4, 0.4],
+  alone: [0.4, 0.6],
+  tbt: [0.6, 0.63],
+  tet: [0.63, 0.65],
+  student: [0.65, 1],
+  final: [1, 1],
+};
+
+/** The same without a student alone (`"studentAlone": false`, method `none`). */
+const PHASE_SPAN_WITHOUT_ALONE: Record<Phase, [number, number]> = {
+  ...PHASE_SPAN,
   teacher: [0, 0.5],
   trajectory: [0.5, 0.5],
+  alone: [0.5, 0.5],
   tbt: [0.5, 0.53],
   tet: [0.53, 0.55],
   student: [0.55, 1],
-  final: [1, 1],
 };
 
 /** Runs an experiment file into a new run directory. Bad input throws before anything is written. */
 export async function runExperiment(file: string, opts: RunOptions = {}): Promise<RunOutcome> {
-  const experiment = absolutePaths(loadExperiment(file), file);
+  const experiment = absolutePaths(opts.overrides?.length ? loadExperimentWithOverrides(file, opts.overrides) : loadExperiment(file), file);
   const prepared = await prepare(experiment, file, opts);
   const outDir = path.resolve(opts.outDir ?? 'runs');
   let dir: string;
@@ -61,7 +79,8 @@ export async function runExperiment(file: string, opts: RunOptions = {}): Promis
   } catch (e) {
     throw cannotCreate(outDir, e);
   }
-  const run = RunDirectory.create(dir, experiment);
+  // experiment.json keeps paths relative to the run directory, so the run can move (relocate.ts).
+  const run = RunDirectory.create(dir, relocatable(experiment, dir));
   return execute(run, experiment, file, prepared, opts, false);
 }
 
@@ -76,7 +95,10 @@ export async function resumeRun(dir: string, opts: RunOptions = {}): Promise<Run
   }
   run.sweepTemporaries();
   const file = run.file(RUN_FILES.experiment);
-  const experiment = checkedExperiment(readJson<Experiment>(file), file);
+  const recorded = readJson<Experiment>(file);
+  // A run recorded before `studentAlone` existed resumes as it started: without one.
+  if (recorded && typeof recorded === 'object' && !Array.isArray(recorded) && recorded.studentAlone === undefined) recorded.studentAlone = false;
+  const experiment = checkedExperiment(recorded, file);
   const prepared = await prepare(experiment, file, opts);
   return execute(run, experiment, file, prepared, opts, true);
 }
@@ -114,6 +136,8 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
   const { dataset } = prepared;
   if (opts.onEvent) run.onEvent((e) => opts.onEvent!(e, experiment));
   const splits = makeSplits(dataset, experiment.data.validation ?? 0.1, dataSeed(experiment));
+  const withAlone = wantsStudentAlone(experiment);
+  const spans = withAlone ? PHASE_SPAN : PHASE_SPAN_WITHOUT_ALONE;
   let lastWrite = 0;
   const ctx: RunContext = {
     experiment,
@@ -124,7 +148,7 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
     stop,
     log,
     progress: (phase, fraction) => {
-      const [a, b] = PHASE_SPAN[phase];
+      const [a, b] = spans[phase];
       const now = Date.now();
       // status.json is rewritten at most twice a second: it is a view, not a log.
       if (now - lastWrite > 500 || fraction >= 1) {
@@ -146,6 +170,8 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
   try {
     run.append({ type: 'phase', phase: 'teacher' });
     const teacher = await teacherPhase(ctx);
+    // The student alone, trained (or reused) before the distilled student: the baseline of the gain.
+    const alone = withAlone ? await alonePhase(ctx, teacher) : undefined;
     const student = buildModel(experiment.student, {
       inputShape: dataset.shape,
       numClasses: dataset.numClasses,
@@ -182,6 +208,8 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
         fromRun: teacher.fromRun,
       },
       student: { model: experiment.student.model, testAcc: result.testAcc, params: result.params },
+      studentAlone: alone ? { testAcc: alone.testAcc, fromRun: alone.fromRun } : undefined,
+      gain: alone ? result.testAcc - alone.testAcc : undefined,
       seconds,
       runDir: run.dir,
       finished: new Date().toISOString(),
@@ -196,11 +224,13 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
         teacherParams: teacher.built.params,
         studentParams: result.params,
         seconds,
+        ...(alone ? { studentAloneTestAcc: alone.testAcc, gain: result.testAcc - alone.testAcc } : {}),
       });
     }
     run.writeSummary(summary);
     run.writeStatus({ state: 'done', phase: 'final', progress: 1 });
     log(`done: teacher ${(teacher.testAcc * 100).toFixed(2)}%, student ${(result.testAcc * 100).toFixed(2)}% test accuracy`);
+    if (alone) log(`${gainLine(alone.testAcc, result.testAcc, experiment.method.name) ?? ''}${alone.fromRun ? ` (student alone from ${alone.fromRun})` : ''}`);
     return { dir: run.dir, state: 'done', summary };
   } catch (e) {
     if (e instanceof StopRequested) {

@@ -24,13 +24,54 @@ export function stageOf(epoch: number, epochs: number, stages: number): number {
   return Math.min(k - 1, Math.floor((epoch * k) / epochs));
 }
 
+/** How a training schedule is cut into learning stages (`method.boundaries`). */
+export type StageBoundaries = 'lr' | 'epochs';
+
+/**
+ * The stage of every epoch (0-based), in `min(stages, epochs)` consecutive non-empty stages.
+ * - `epochs`: near-equal numbers of epochs (`stageOf`).
+ * - `lr`: near-equal shares of the summed learning rate, so each stage holds the same amount
+ *   of learning. Under cosine decay equal-epoch stages give the first half of training ~80% of
+ *   the learning rate (SKD.md, step 1); by learning rate the early stages are short and the
+ *   last one, in which the network settles, is long. A constant schedule gives equal epochs.
+ */
+export function stagePlan(epochs: number, stages: number, training?: TrainingSpec, boundaries: StageBoundaries = 'epochs'): number[] {
+  const k = Math.max(1, Math.min(stages, epochs));
+  if (boundaries === 'epochs' || !training || k === 1) return Array.from({ length: epochs }, (_, e) => stageOf(e, epochs, stages));
+  const lrs = Array.from({ length: epochs }, (_, e) => learningRate(training, e, epochs));
+  const total = lrs.reduce((a, b) => a + b, 0);
+  const plan: number[] = [];
+  let cumulative = 0;
+  let stage = 0;
+  for (let e = 0; e < epochs; e++) {
+    // Leave at least one epoch for each stage still to come.
+    const mustMove = epochs - e <= k - 1 - stage;
+    if (stage < k - 1 && e > 0 && plan[e - 1] === stage && (mustMove || cumulative >= (total * (stage + 1)) / k - 1e-9)) stage++;
+    plan.push(stage);
+    cumulative += lrs[e];
+  }
+  return plan;
+}
+
 /** The [first, last] epochs of each stage. */
-export function stageBounds(epochs: number, stages: number): [number, number][] {
+export function stageBounds(epochs: number, stages: number, plan: number[] = Array.from({ length: epochs }, (_, e) => stageOf(e, epochs, stages))): [number, number][] {
   const out: [number, number][] = [];
   for (let e = 0; e < epochs; e++) {
-    const s = stageOf(e, epochs, stages);
+    const s = plan[e];
     if (!out[s]) out[s] = [e, e];
     else out[s][1] = e;
   }
   return out;
+}
+
+/**
+ * The teacher stage that student stage `k` (of `studentStages`) learns from, over
+ * `teacherStages` recorded ones: the same (`aligned`), the next (`lookahead`, the last student
+ * stage learns from the final teacher), or the last (`none`).
+ */
+export function targetStage(k: number, studentStages: number, teacherStages: number, curriculum: 'aligned' | 'lookahead' | 'none'): number {
+  const last = teacherStages - 1;
+  if (curriculum === 'none') return last;
+  const shift = curriculum === 'lookahead' ? 1 : 0;
+  return Math.min(last, Math.floor(((k + shift) * teacherStages) / studentStages));
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { RUN_FILES } from '../../protocol/runDir';
+import { RUN_FILES, type Network } from '../../protocol/runDir';
 import type { DistillMethod, TeacherSignals } from '../methods/types';
 import type { BuiltModel } from '../models/types';
 import { loadModelDir, saveModelDir } from '../models/modelIO';
@@ -13,6 +13,8 @@ import { allIndices, runModel } from './evaluate';
 import type { MetaTargets } from './metaPhase';
 import type { TeacherResult } from './teacherPhase';
 import { TrainLoop } from './trainLoop';
+import { defaultWarmup, warmedUp } from '../methods/warmup';
+import { stagePlan, targetStage } from './schedule';
 
 export interface StudentResult {
   testAcc: number;
@@ -23,13 +25,38 @@ export interface StudentResult {
 const DONE_FILE = 'student.json';
 
 /**
+ * Where one student phase keeps its files and how it reports: the distilled student (the
+ * defaults) or the student alone (`alone.json`, `alone-checkpoint.bin`, network `alone`, no
+ * exported model), trained by the same loop.
+ */
+export interface StudentPhaseOptions {
+  /** File in the run directory that marks the phase finished and holds its result. */
+  doneFile?: string;
+  checkpointFile?: string;
+  /** Network name of its events (and of its checkpoint slots). */
+  network?: Network;
+  /** Whether the best weights become the exported `student/` model. */
+  saveModel?: boolean;
+  /** Extra fields written into the done file beside the result (e.g. what it was trained on). */
+  record?: Record<string, unknown>;
+}
+
+/**
  * Distils the student stage by stage: each batch gets the teacher signals the method asked
  * for (cached per image from the trajectory and the meta-networks, or, for feature methods,
  * the final teacher's feature maps computed on the fly), and the method's named loss terms.
  * The best-validation checkpoint becomes `student/`: a tf.js model with the logits as output.
  */
-export async function studentPhase(ctx: RunContext, teacher: TeacherResult, built: BuiltModel, method: DistillMethod, meta: MetaTargets): Promise<StudentResult> {
-  const doneFile = ctx.run.file(DONE_FILE);
+export async function studentPhase(
+  ctx: RunContext,
+  teacher: TeacherResult,
+  built: BuiltModel,
+  method: DistillMethod,
+  meta: MetaTargets,
+  opts: StudentPhaseOptions = {},
+): Promise<StudentResult> {
+  const network = opts.network ?? 'student';
+  const doneFile = ctx.run.file(opts.doneFile ?? DONE_FILE);
   if (fs.existsSync(doneFile)) return readJson<StudentResult>(doneFile);
   const { dataset, experiment: exp } = ctx;
   const traj = teacher.trajectory;
@@ -37,24 +64,33 @@ export async function studentPhase(ctx: RunContext, teacher: TeacherResult, buil
   const needs = method.needs;
   const rows = (a: Float32Array, width: number, idx: Int32Array) => tf.tensor2d(gatherRows(a, width, idx), [idx.length, width]);
   const finalLogits = needs.finalLogits ? traj.stage(traj.bestStage()).logits : undefined;
+  // The student's own stages, cut like the teacher's; each maps to the teacher stage it learns from.
+  const plan = stagePlan(exp.student.epochs, traj.meta.stages, exp.training, exp.method.boundaries ?? 'lr');
+  const studentStages = Math.max(...plan) + 1;
+  const curriculum = method.curriculum ?? 'aligned';
+  const teacherStageOf = (k: number) => targetStage(k, studentStages, traj.meta.stages, curriculum);
+  const warmup = exp.method.warmup ?? defaultWarmup(exp.student.epochs);
   const loop = new TrainLoop({
-    ...sharedLoopSpec(ctx, 'student'),
+    ...sharedLoopSpec(ctx, network),
+    // The student's data order whatever the label: the student alone is a `none` run's student.
+    dataStream: 'student',
     built,
     extraVars: method.extraVariables(),
     epochs: exp.student.epochs,
     stages: traj.meta.stages,
-    checkpointFile: ctx.run.file('student-checkpoint.bin'),
+    checkpointFile: ctx.run.file(opts.checkpointFile ?? 'student-checkpoint.bin'),
     losses: (b) => {
       const signals: TeacherSignals = {};
+      const t = teacherStageOf(b.stage);
       if (finalLogits) signals.finalLogits = rows(finalLogits, classes, b.indices);
-      if (needs.stageLogits) signals.stageLogits = rows(traj.stage(b.stage).logits, classes, b.indices);
-      if (needs.experience) signals.experience = rows(meta.experience![b.stage], classes, b.indices);
-      if (needs.behaviour) signals.behaviour = meta.behaviour![b.stage].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
+      if (needs.stageLogits) signals.stageLogits = rows(traj.stage(t).logits, classes, b.indices);
+      if (needs.experience) signals.experience = rows(meta.experience![t], classes, b.indices);
+      if (needs.behaviour) signals.behaviour = meta.behaviour![t].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
       if (needs.teacherFeatures) {
         const outs = teacher.built.model.apply(b.x, { training: false }) as tf.Tensor[];
         signals.features = outs.slice(1) as tf.Tensor4D[];
       }
-      return method.losses({
+      const terms = method.losses({
         labels: b.labels,
         oneHot: b.oneHot,
         studentLogits: b.outputs[0] as tf.Tensor2D,
@@ -63,18 +99,20 @@ export async function studentPhase(ctx: RunContext, teacher: TeacherResult, buil
         epoch: b.epoch,
         epochs: exp.student.epochs,
         stage: b.stage,
-        stages: traj.meta.stages,
+        stages: studentStages,
+        teacherStage: t,
       });
+      return method.selfWarmup ? terms : warmedUp(terms, b.progress, warmup);
     },
   });
-  if (loop.resume()) ctx.log('student: resumed from its last checkpoint');
+  if (loop.resume()) ctx.log(`${network}: resumed from its last checkpoint`);
   await loop.run();
   loop.swapIn('best');
   loop.dispose();
   const testAcc = runModel(built.model, dataset, dataset.test, allIndices(dataset.test.n)).accuracy;
-  await saveStudent(ctx, built.model);
+  if (opts.saveModel ?? true) await saveStudent(ctx, built.model);
   const result: StudentResult = { testAcc, params: built.params, bestEpoch: loop.best.epoch };
-  writeJsonAtomic(doneFile, result);
+  writeJsonAtomic(doneFile, { ...opts.record, ...result });
   return result;
 }
 

@@ -12,6 +12,7 @@ import { readJson, writeJsonAtomic } from '../util/atomicFile';
 import { sharedLoopSpec, type RunContext } from './context';
 import { allIndices, runModel } from './evaluate';
 import { TrainLoop } from './trainLoop';
+import { stagePlan } from './schedule';
 import { dataSeed } from './run';
 import { resolveFrom } from '../config/validate';
 import * as path from 'node:path';
@@ -54,8 +55,11 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
     experimentFile: ctx.experimentFile,
     field: 'teacher',
   });
+  const epochs = (spec as ModelSpec).epochs;
+  const plan = stagePlan(epochs, exp.method.stages, exp.training, exp.method.boundaries ?? 'lr');
   const trajectory = Trajectory.create(ctx.run.file(RUN_FILES.trajectory), {
-    stages: Math.min(exp.method.stages, (spec as ModelSpec).epochs),
+    stages: Math.max(...plan) + 1,
+    plan,
     classes: dataset.numClasses,
     taps: built.taps,
     tapChannels: built.tapChannels,
@@ -67,22 +71,20 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
     ...sharedLoopSpec(ctx, 'teacher'),
     built,
     extraVars: [],
-    epochs: (spec as ModelSpec).epochs,
+    epochs,
     stages: trajectory.meta.stages,
+    plan,
     checkpointFile: path.join(teacherDir, 'checkpoint.bin'),
     losses: (b) => ({ ce: crossEntropy(b.outputs[0] as tf.Tensor2D, b.oneHot) }),
     afterEpoch: (info, l) => {
+      // Every epoch's checkpoint logits (TET mixes them); at a stage end also the behaviour.
+      const out = runModel(built.model, dataset, dataset.train, all, { descriptors: info.stageEnd });
+      trajectory.recordEpoch({ epoch: info.epoch, stage: info.stage, valAcc: info.valAcc }, out.logits);
       if (!info.stageEnd) return;
-      // Behaviour at the end of the stage; experience from the stage's best checkpoint.
-      const end = runModel(built.model, dataset, dataset.train, all, { descriptors: true });
+      // Experience from the stage's best checkpoint, whose logits were recorded at its epoch.
       const rec = l.stageRecords[info.stage];
-      let logits = end.logits;
-      if (rec.bestEpoch !== info.epoch) {
-        const current = l.swapIn('stage-best');
-        logits = runModel(built.model, dataset, dataset.train, all).logits;
-        l.restore(current);
-      }
-      trajectory.record(info.stage, { logits, behaviour: end.descriptors }, { bestEpoch: rec.bestEpoch, bestValAcc: rec.bestValAcc, endEpoch: info.epoch });
+      const logits = trajectory.epochLogits(rec.bestEpoch);
+      trajectory.record(info.stage, { logits, behaviour: out.descriptors }, { bestEpoch: rec.bestEpoch, bestValAcc: rec.bestValAcc, endEpoch: info.epoch });
       ctx.log(`teacher stage ${info.stage + 1}: best epoch ${rec.bestEpoch + 1}, val acc ${(rec.bestValAcc * 100).toFixed(2)}%; trajectory recorded`);
     },
   });
@@ -127,9 +129,12 @@ async function reuseTeacher(ctx: RunContext, dir: string): Promise<TeacherResult
       `the teacher in ${dir} was recorded on other data (${JSON.stringify(have)}); this experiment loads ${JSON.stringify(want)}: use the same data, limits and seed`,
     );
   }
-  if (result.trajectory.meta.stages !== ctx.experiment.method.stages) {
-    // The student's stages follow the teacher's recorded ones: stage k learns from stage k.
-    ctx.log(`teacher: ${dir} recorded ${result.trajectory.meta.stages} stages; the student uses the same (method.stages says ${ctx.experiment.method.stages})`);
+  const recorded = result.trajectory.meta.stages;
+  const wanted = Math.min(ctx.experiment.method.stages, ctx.experiment.student.epochs);
+  if (recorded !== wanted && ctx.experiment.method.stages !== recorded) {
+    // The student's stages follow the teacher's recorded ones; silently using another count
+    // would leave experiment.json describing a run that did not happen.
+    throw new InputError(ctx.experimentFile, 'method.stages', `is ${ctx.experiment.method.stages}, but the teacher in ${dir} recorded ${recorded} stages: set method.stages to ${recorded}, or train a new teacher`);
   }
   ctx.log(`teacher: reused from ${dir} (test accuracy ${(result.testAcc * 100).toFixed(2)}%)`);
   return result;

@@ -35,6 +35,8 @@ export interface BatchInputs {
   /** Indices of the batch's images in `dataset.train`. */
   indices: Int32Array;
   epoch: number;
+  /** Epochs done so far, with the fraction of the current one (epoch + batch / batches). */
+  progress: number;
   stage: number;
 }
 
@@ -50,11 +52,18 @@ export interface EpochInfo {
 
 export interface LoopSpec {
   network: Network;
+  /**
+   * Whose data order and augmentation this loop draws (default: `network`). The student alone
+   * draws the student's, so it sees the very batches a `none` run's student sees.
+   */
+  dataStream?: Network;
   built: BuiltModel;
   /** Variables trained beside the model (a method's adapters). */
   extraVars: tf.Variable[];
   epochs: number;
   stages: number;
+  /** The stage of each epoch (schedule.ts `stagePlan`); default: near-equal epochs. */
+  plan?: number[];
   training: TrainingSpec;
   augment?: DataSpec['augment'];
   seed: number;
@@ -176,9 +185,9 @@ export class TrainLoop {
     let lastCheckpoint = Date.now();
     while (this.state.epoch < s.epochs) {
       const epoch = this.state.epoch;
-      const stage = stageOf(epoch, s.epochs, s.stages);
+      const stage = this.stageOf(epoch);
       const lr = learningRate(s.training, epoch, s.epochs);
-      const order = Rng.derive(s.seed, 'order', s.network, epoch).shuffle(Int32Array.from(fit)) as Int32Array;
+      const order = Rng.derive(s.seed, 'order', s.dataStream ?? s.network, epoch).shuffle(Int32Array.from(fit)) as Int32Array;
       const augmenting = !!s.augment && (!!s.augment.flip || (s.augment.crop ?? 0) > 0);
       let windowLoss = 0;
       let windowN = 0;
@@ -187,10 +196,10 @@ export class TrainLoop {
         if (b < this.state.batch) continue;
         // One generator per batch: a resumed epoch draws the same augmentation as an unbroken one.
         const raw = augmenting
-          ? augmentBatch(gatherBatch(dataset.train.x, indices, dataset.shape), indices.length, dataset.shape, s.augment!, Rng.derive(s.seed, 'augment', s.network, epoch, b))
+          ? augmentBatch(gatherBatch(dataset.train.x, indices, dataset.shape), indices.length, dataset.shape, s.augment!, Rng.derive(s.seed, 'augment', s.dataStream ?? s.network, epoch, b))
           : undefined;
         const t0 = Date.now();
-        const terms = this.step(indices, raw, epoch, stage, lr, classes);
+        const terms = this.step(indices, raw, epoch + b / batches, stage, lr, classes);
         const a = this.state.accum;
         a.seconds += (Date.now() - t0) / 1000;
         a.loss += terms.total * indices.length;
@@ -224,7 +233,8 @@ export class TrainLoop {
     }
   }
 
-  private step(indices: Int32Array, raw: Uint8Array | undefined, epoch: number, stage: number, lr: number, classes: number) {
+  private step(indices: Int32Array, raw: Uint8Array | undefined, progress: number, stage: number, lr: number, classes: number) {
+    const epoch = Math.floor(progress);
     const s = this.spec;
     const named: Record<string, number> = {};
     let total = 0;
@@ -239,7 +249,7 @@ export class TrainLoop {
       let logits: tf.Tensor | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const outputs = s.built.model.apply(x, { training: true }) as tf.Tensor[];
-        const terms = s.losses({ x, labels, oneHot, outputs, indices, epoch, stage });
+        const terms = s.losses({ x, labels, oneHot, outputs, indices, epoch, progress, stage });
         kept = Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, tf.keep(v)]));
         logits = tf.keep(outputs[0]);
         return tf.addN(Object.values(terms)) as tf.Scalar;
@@ -286,10 +296,10 @@ export class TrainLoop {
       this.state.best = { epoch, valAcc };
       this.bestWeights = this.slots.map((sl) => sl.get());
     }
-    const stageEnd = epoch === s.epochs - 1 || stageOf(epoch + 1, s.epochs, s.stages) !== stage;
+    const stageEnd = epoch === s.epochs - 1 || this.stageOf(epoch + 1) !== stage;
     await s.afterEpoch?.({ epoch, stage, valAcc, stageEnd, bestOfStage }, this);
     if (stageEnd) {
-      const first = this.state.stages.slice(0, stage).length ? epochOfStageStart(stage, s.epochs, s.stages) : 0;
+      const first = Math.max(0, Array.from({ length: s.epochs }, (_, e) => this.stageOf(e)).indexOf(stage));
       s.run.append({ type: 'stage', network: s.network, stage, firstEpoch: first, lastEpoch: epoch, bestEpoch: rec.bestEpoch, bestValAcc: rec.bestValAcc });
     }
     this.state.epoch = epoch + 1;
@@ -297,6 +307,11 @@ export class TrainLoop {
     this.state.accum = freshState(s.network).accum;
     if (stageEnd) this.stageBestWeights = undefined;
     this.checkpoint();
+  }
+
+  private stageOf(epoch: number): number {
+    const s = this.spec;
+    return s.plan ? s.plan[Math.min(epoch, s.plan.length - 1)] : stageOf(epoch, s.epochs, s.stages);
   }
 
   dispose(): void {
@@ -313,11 +328,6 @@ export function checkpointInterval(own: number | undefined, env: string | undefi
   if (env === undefined || env.trim() === '') return own;
   const v = Number(env);
   return Number.isFinite(v) && v >= 0 ? v : own;
-}
-
-function epochOfStageStart(stage: number, epochs: number, stages: number): number {
-  for (let e = 0; e < epochs; e++) if (stageOf(e, epochs, stages) === stage) return e;
-  return 0;
 }
 
 function freshState(network: Network): LoopState {

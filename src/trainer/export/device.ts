@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { InputError } from '../errors';
 import { MODEL_JSON, type ModelJson } from '../models/modelIO';
 import { CARD_JSON } from './card';
+import { urlHost } from './lanAddress';
 import { CSP, PAGE_CSS, PAGE_HTML, PAGE_JS } from './servePage';
 
 /**
@@ -148,9 +149,9 @@ export async function serveStudent(exportDir: string, opts: ServeOptions = {}): 
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown}:${port}/`,
+    // Bound to every interface, it is reached through the LAN address, never `0.0.0.0`.
+    url: `http://${urlHost(host)}:${port}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

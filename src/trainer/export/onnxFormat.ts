@@ -7,15 +7,43 @@ import type { Quantize } from './quantize';
 
 export const ONNX_FILE = 'model.onnx';
 
-/** Loaded when an ONNX export is checked, so that commands which export nothing start without it. */
-function loadOrt(): { ort: typeof Ort; version: string } {
-  return {
-    ort: require('onnxruntime-node') as typeof Ort,
-    version: (require('onnxruntime-node/package.json') as { version: string }).version,
-  };
+interface LoadedOrt {
+  ort: typeof Ort;
+  runtime: string;
 }
 
-/** ONNX (opset 13), checked in onnxruntime-node. */
+let loaded: LoadedOrt | undefined;
+
+/**
+ * The runtime that checks an ONNX export, loaded on first use (commands that export nothing start
+ * without it): onnxruntime-node where its native library is installed (a checkout), else
+ * onnxruntime-web's WebAssembly build, which runs on every platform and is what the one universal
+ * .vsix carries (scripts/package.mjs). Both run the same kernels on the CPU.
+ */
+export function loadOrt(prefer: 'node' | 'web' = process.env.SKD_ONNX_RUNTIME === 'web' ? 'web' : 'node'): LoadedOrt {
+  if (loaded && (prefer === 'node' || loaded.runtime.startsWith('onnxruntime-web'))) return loaded;
+  let nodeError: unknown;
+  if (prefer === 'node') {
+    try {
+      const ort = require('onnxruntime-node') as typeof Ort;
+      const { version } = require('onnxruntime-node/package.json') as { version: string };
+      return (loaded = { ort, runtime: `onnxruntime-node ${version}` });
+    } catch (e) {
+      nodeError = e;
+    }
+  }
+  try {
+    const ort = require('onnxruntime-web') as typeof Ort & { env: { wasm: { numThreads?: number }; versions?: { web?: string } } };
+    // One thread: the trainer's processes keep to their core, and no worker is needed.
+    ort.env.wasm.numThreads = 1;
+    return (loaded = { ort, runtime: `onnxruntime-web ${ort.env.versions?.web ?? ''} (wasm)`.replace('  ', ' ') });
+  } catch (e) {
+    const why = (x: unknown) => String(x instanceof Error ? x.message : x).split('\n')[0];
+    throw new Error(`no ONNX runtime to check the export: onnxruntime-node (${why(nodeError ?? 'not tried')}), onnxruntime-web (${why(e)})`);
+  }
+}
+
+/** ONNX (opset 13), checked in onnxruntime-node, or onnxruntime-web where the native one is absent. */
 export const onnxFormat: ExportFormat = {
   name: 'onnx',
   description: 'ONNX opset 13, input NHWC float32 "input", output "logits"',
@@ -37,10 +65,11 @@ export const onnxFormat: ExportFormat = {
   },
 
   async load(dir: string): Promise<Predictor> {
-    const { ort, version } = loadOrt();
-    const session = await ort.InferenceSession.create(path.join(dir, ONNX_FILE), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const { ort, runtime } = loadOrt();
+    // Bytes rather than a path: onnxruntime-web takes a path as a URL to fetch.
+    const session = await ort.InferenceSession.create(fs.readFileSync(path.join(dir, ONNX_FILE)), { intraOpNumThreads: 1, interOpNumThreads: 1 });
     return {
-      runtime: `onnxruntime-node ${version}`,
+      runtime,
       async run(x, shape) {
         const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, shape) });
         return out[ONNX_OUTPUT].data as Float32Array;

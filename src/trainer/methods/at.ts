@@ -5,11 +5,11 @@ import type { DistillMethod, MethodFactory, MethodSetup } from './types';
 
 /** AT: Zagoruyko & Komodakis, "Paying More Attention to Attention", ICLR 2017. */
 export const at: MethodFactory = (setup: MethodSetup): DistillMethod => {
-  // at = beta/2 * sum over tap pairs of mean_{batch, positions} (Q_S - Q_T)^2, Q the per-sample
-  // L2-normalised attention map (mean over channels of f^2). This is the authors' code
-  // (szagoruyko/attention-transfer: `(at(x) - at(y)).pow(2).mean()` per group, times beta/2
-  // with beta = 1e3), which the paper describes as beta/2 with beta = 1000 divided by the
-  // number of elements of the map and the batch size. `method.beta` defaults to 1000 here.
+  // at = beta * sum over tap pairs of mean_{batch, positions} (Q_S - Q_T)^2, Q the per-sample
+  // L2-normalised attention map (mean over channels of f^2, p = 2), beta = 1000: the form of
+  // both distillation references, mdistiller (AT.py: FEAT_WEIGHT 1000 times the sum over the
+  // three stage outputs of `(at(f_s) - at(f_t)).pow(2).mean()`) and RepDistiller (`Attention`
+  // summed, -b 1000), whose CIFAR-100 AT figures we compare against. `method.beta` overrides it.
   const beta = option(setup.spec.beta, 1000, 'method.beta');
   const pairs = tapPairs(setup);
   return {
@@ -24,7 +24,7 @@ export const at: MethodFactory = (setup: MethodSetup): DistillMethod => {
           const s = batch.studentFeatures[l];
           perTap.push(meanSquaredError(attentionMap(s), attentionMap(matchSpatial(teacher[l], s))));
         }
-        return tf.mul(tf.addN(perTap), beta / 2) as tf.Scalar;
+        return tf.mul(tf.addN(perTap), beta) as tf.Scalar;
       });
       return { ce: crossEntropy(batch.studentLogits, batch.oneHot), at: term };
     },

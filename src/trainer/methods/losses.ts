@@ -123,3 +123,22 @@ export function decoupledKd(
   const nckd = part(nonTargetLogSoftmax);
   return { tckd, nckd };
 }
+
+/**
+ * Similarity-preserving distance (Tung & Mori, ICCV 2019) between two batches of descriptors
+ * [b, d1] and [b, d2]: each is standardised per dimension over the batch, its batch Gram
+ * matrix G = X X^T is L2-normalised row by row, and the result is mean((G_s - G_t)^2) over the
+ * b^2 entries. It compares how two networks relate the images of a batch, so descriptors of
+ * different sizes need no adapter.
+ */
+export function similarityPreserving(student: tf.Tensor2D, teacher: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const gram = (x: tf.Tensor2D) => {
+      const { mean, variance } = tf.moments(x, 0, true);
+      const z = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
+      const g = tf.matMul(z, z, false, true);
+      return tf.div(g, tf.add(tf.norm(g, 2, 1, true), 1e-8));
+    };
+    return tf.mean(tf.square(tf.sub(gram(student), gram(teacher)))) as tf.Scalar;
+  });
+}

@@ -16,11 +16,18 @@ export interface MethodNeeds {
   stageLogits?: boolean;
   /** The final teacher's feature maps at its taps, computed on the fly (FitNet, AT). */
   teacherFeatures?: boolean;
-  /** TET's refined logits of the current stage (SKD). */
+  /** TET's experience logits of the target stage (SKD). */
   experience?: boolean;
-  /** TBT's predicted next-stage behaviour descriptors per tap (SKD). */
+  /** The target stage's behaviour descriptors per tap, as TBT predicts them (SKD). */
   behaviour?: boolean;
 }
+
+/**
+ * Which teacher stage a student stage learns from (schedule.ts `targetStage`): the same stage
+ * (`aligned`, RCO's route), the next one (`lookahead`, SKD: the teacher's next step), or always
+ * the last (`none`).
+ */
+export type Curriculum = 'aligned' | 'lookahead' | 'none';
 
 /** What the method sees of the teacher for one batch. Absent fields were not asked for. */
 export interface TeacherSignals {
@@ -48,6 +55,8 @@ export interface BatchContext {
   /** 0-based learning stage of the student. */
   stage: number;
   stages: number;
+  /** The teacher stage whose signals this batch carries (per the method's curriculum). */
+  teacherStage: number;
 }
 
 /** Shapes a method needs to create its own trainable parts (adapters, regressors). */
@@ -66,6 +75,10 @@ export type LossTerms = Record<string, tf.Scalar>;
 export interface DistillMethod {
   readonly name: string;
   readonly needs: MethodNeeds;
+  /** True when the method ramps its own terms up (DKD); otherwise the engine's warm-up applies (warmup.ts). */
+  readonly selfWarmup?: boolean;
+  /** How stage-wise signals (stage logits, experience, behaviour) follow the stages; default aligned. */
+  readonly curriculum?: Curriculum;
   /** Variables the method trains beside the student (adapters); not exported with it. */
   extraVariables(): tf.Variable[];
   /** Named loss terms for one batch, each a scalar; the engine sums them. */

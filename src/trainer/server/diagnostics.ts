@@ -1,6 +1,9 @@
 /**
  * Diagnostics of an experiment file: JSON syntax errors first; once the JSON parses, the
  * validator's schema and semantic issues, each placed on the key or value it is about.
+ * Where the editor validates the syntax and the JSON Schema itself (VS Code's JSON support,
+ * through the extension's `jsonValidation`), only what a schema cannot say is reported here,
+ * so each problem appears once.
  */
 import { type Node, getNodeValue, printParseErrorCode } from 'jsonc-parser';
 import { type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
@@ -12,6 +15,8 @@ export interface ExperimentIssue {
   path: (string | number)[];
   message: string;
   severity: 'error' | 'warning';
+  /** `schema`: the JSON Schema says it (see src/trainer/config/validate.ts). */
+  source?: 'schema';
 }
 
 /** The signature of `validateExperimentObject` in src/trainer/config/validate.ts. */
@@ -19,10 +24,16 @@ export type ExperimentValidator = (value: unknown, file: string, opts?: { checkF
 
 export const DIAGNOSTIC_SOURCE = 'skd';
 
-export function experimentDiagnostics(doc: TextDocument, validate: ExperimentValidator): Diagnostic[] {
+export interface DiagnosticsOptions {
+  /** Report JSON syntax and JSON Schema problems too (false where the editor has the schema). */
+  schemaFeatures?: boolean;
+}
+
+export function experimentDiagnostics(doc: TextDocument, validate: ExperimentValidator, opts: DiagnosticsOptions = {}): Diagnostic[] {
+  const schemaFeatures = opts.schemaFeatures ?? true;
   const text = doc.getText();
   const { root, errors } = parseExperiment(text);
-  const out: Diagnostic[] = errors.map((e) => ({
+  const out: Diagnostic[] = (schemaFeatures ? errors : []).map((e) => ({
     range: { start: doc.positionAt(e.offset), end: doc.positionAt(e.offset + Math.max(e.length, 1)) },
     message: `JSON syntax: ${syntaxMessage(printParseErrorCode(e.error))}`,
     severity: DiagnosticSeverity.Error,
@@ -38,7 +49,7 @@ export function experimentDiagnostics(doc: TextDocument, validate: ExperimentVal
     // The validator must never take the server down with it; say what happened instead.
     issues = [{ path: [], message: `the experiment could not be checked: ${(e as Error).message ?? String(e)}`, severity: 'warning' }];
   }
-  for (const issue of issues) out.push(issueDiagnostic(doc, root, issue));
+  for (const issue of issues) if (schemaFeatures || issue.source !== 'schema') out.push(issueDiagnostic(doc, root, issue));
   return out;
 }
 

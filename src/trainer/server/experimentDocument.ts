@@ -9,7 +9,9 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 const EXPERIMENT_LANGUAGES = new Set(['json', 'jsonc']);
 
 export function isExperimentDocument(doc: Pick<TextDocument, 'uri' | 'languageId'>): boolean {
-  return EXPERIMENT_LANGUAGES.has(doc.languageId) && doc.uri.toLowerCase().endsWith('.skd.json');
+  const uri = doc.uri.toLowerCase();
+  // Sweep files (`*.sweep.skd.json`) have their own schema (schema/sweep.schema.json).
+  return EXPERIMENT_LANGUAGES.has(doc.languageId) && uri.endsWith('.skd.json') && !uri.endsWith('.sweep.skd.json');
 }
 
 export interface ParsedExperiment {

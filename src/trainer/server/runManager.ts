@@ -70,6 +70,7 @@ interface ManagedRun {
   dir: string;
   name: string;
   method: string;
+  seed?: number;
   experimentFile?: string;
   backend?: string;
   mode: 'run' | 'resume';
@@ -101,13 +102,14 @@ export class RunManager {
     // Refused now, with the reason, rather than queued only to fail in the child.
     const problem = this.options.check?.(file);
     if (problem) throw new RunRequestError(`${path.basename(file)}: ${problem}`);
-    const { name, method } = experimentInfo(file);
+    const { name, method, seed } = experimentInfo(file);
     // The folder is reserved now (empty, so the command line accepts it as a new run).
     const dir = createRunDir(path.resolve(params.outDir), name);
     const run: ManagedRun = {
       dir,
       name,
       method,
+      seed,
       experimentFile: file,
       backend: params.backend,
       mode: 'run',
@@ -132,6 +134,7 @@ export class RunManager {
       dir,
       name: onDisk.name,
       method: onDisk.method,
+      seed: onDisk.seed,
       experimentFile: current?.experimentFile,
       mode: 'resume',
       status: { ...onDisk.status, state: 'queued', updated: now() },
@@ -283,6 +286,7 @@ export class RunManager {
       dir,
       name: info?.name ?? path.basename(dir),
       method: info?.method ?? '',
+      seed: info?.seed,
       mode: 'resume',
       status,
       stopRequested: false,
@@ -405,6 +409,7 @@ export class RunManager {
 
   private info(run: ManagedRun): RunInfo {
     const info: RunInfo = { id: path.basename(run.dir), dir: run.dir, name: run.name, method: run.method, status: run.status };
+    if (run.seed !== undefined) info.seed = run.seed;
     if (run.experimentFile) info.experimentFile = run.experimentFile;
     if (run.status.state === 'done') {
       const summary = readSummary(run.dir);

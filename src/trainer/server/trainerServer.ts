@@ -25,6 +25,8 @@ import {
   StartRunRequest,
   StopRunRequest,
   TrainerLogNotification,
+  type RefusalData,
+  type TrainerInitializationOptions,
   type TrainerSettings,
 } from '../../protocol/lsp';
 import { experimentSchema } from '../config/schema';
@@ -42,6 +44,12 @@ export interface TrainerServerOptions {
   cliPath?: string;
   validate?: ExperimentValidator;
   schema?: SchemaNode;
+  /**
+   * Completion, hover, and JSON syntax and schema diagnostics from the server (default true). The
+   * client's `initializationOptions.schemaFeatures: false` turns them off where the editor has
+   * them already (VS Code: the schema contributed through `jsonValidation`).
+   */
+  schemaFeatures?: boolean;
   /** Delay between a change and its diagnostics, so typing is not re-validated per key. */
   validateDelayMs?: number;
   /** How long a stopping run may take to checkpoint before it is killed. */
@@ -56,10 +64,12 @@ export class TrainerServer {
   private readonly validate: ExperimentValidator;
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private runs: RunManager | undefined;
+  private schemaFeatures: boolean;
 
   constructor(private readonly options: TrainerServerOptions = {}) {
     this.schema = new SchemaNavigator(options.schema ?? (experimentSchema as SchemaNode));
     this.validate = options.validate ?? validateExperimentObject;
+    this.schemaFeatures = options.schemaFeatures ?? true;
   }
 
   get runManager(): RunManager | undefined {
@@ -73,7 +83,7 @@ export class TrainerServer {
       graceMs: this.options.stopGraceMs,
       pollMs: this.options.pollMs,
       progress: (token) => connection.window.attachWorkDoneProgress(token),
-      check: (file) => firstProblem(file, this.validate),
+      check: (file) => runProblems(file, this.validate),
       events: {
         status: (info) => void connection.sendNotification(RunStatusNotification.type, info),
         metrics: (dir, from, events) => void connection.sendNotification(MetricsNotification.type, { dir, from, events }),
@@ -84,11 +94,12 @@ export class TrainerServer {
 
     connection.onInitialize((params) => {
       this.settings = mergeSettings(this.settings, params.initializationOptions);
+      const asked = (params.initializationOptions as TrainerInitializationOptions | undefined)?.schemaFeatures;
+      if (typeof asked === 'boolean') this.schemaFeatures = asked;
       return {
         capabilities: {
           textDocumentSync: TextDocumentSyncKind.Incremental,
-          completionProvider: { triggerCharacters: ['"', ':'] },
-          hoverProvider: true,
+          ...(this.schemaFeatures ? { completionProvider: { triggerCharacters: ['"', ':'] }, hoverProvider: true } : {}),
         },
         serverInfo: { name: 'SKD Lab trainer' },
       };
@@ -109,11 +120,11 @@ export class TrainerServer {
       if (isExperimentDocument(e.document)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     });
     connection.onCompletion((p) => {
-      const doc = this.experimentDocument(p.textDocument.uri);
+      const doc = this.schemaFeatures ? this.experimentDocument(p.textDocument.uri) : undefined;
       return doc ? guard(() => experimentCompletions(doc, p.position, this.schema), []) : [];
     });
     connection.onHover((p) => {
-      const doc = this.experimentDocument(p.textDocument.uri);
+      const doc = this.schemaFeatures ? this.experimentDocument(p.textDocument.uri) : undefined;
       return doc ? guard(() => experimentHover(doc, p.position, this.schema), null) : null;
     });
 
@@ -150,7 +161,7 @@ export class TrainerServer {
       this.pending.delete(doc.uri);
       const current = this.documents.get(doc.uri);
       if (!current) return;
-      const diagnostics = guard(() => experimentDiagnostics(current, this.validate), []);
+      const diagnostics = guard(() => experimentDiagnostics(current, this.validate, { schemaFeatures: this.schemaFeatures }), []);
       void connection.sendDiagnostics({ uri: current.uri, version: current.version, diagnostics });
     };
     this.pending.set(doc.uri, setTimeout(run, this.options.validateDelayMs ?? 150));
@@ -163,8 +174,11 @@ export class TrainerServer {
   }
 }
 
-/** The first error of an experiment file as one line, or undefined when it can run. */
-function firstProblem(file: string, validate: ExperimentValidator): string | undefined {
+/**
+ * Every error of an experiment file (syntax, schema and semantic: the editor may show only some
+ * of them) as one line, or undefined when it can run.
+ */
+function runProblems(file: string, validate: ExperimentValidator): string | undefined {
   const errors: ParseError[] = [];
   let value: unknown;
   try {
@@ -173,8 +187,10 @@ function firstProblem(file: string, validate: ExperimentValidator): string | und
     return `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
   }
   if (errors.length > 0) return `not valid JSON (${printParseErrorCode(errors[0].error)} at offset ${errors[0].offset})`;
-  const issue = validate(value, file, { checkFiles: true }).find((i) => i.severity === 'error');
-  return issue ? `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}` : undefined;
+  const issues = validate(value, file, { checkFiles: true }).filter((i) => i.severity === 'error');
+  const lines = issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`);
+  if (lines.length === 0) return undefined;
+  return lines.length === 1 ? lines[0] : `${lines.length} problems: ${lines.join('; ')}`;
 }
 
 /** Language features must never take the server down; a failure answers "nothing here". */
@@ -191,7 +207,7 @@ async function handle<T>(f: () => T | Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof RunRequestError) throw new ResponseError(LSPErrorCodes.RequestFailed, e.message);
+    if (e instanceof RunRequestError) throw new ResponseError(LSPErrorCodes.RequestFailed, e.message, { refused: true } satisfies RefusalData);
     throw new ResponseError(LSPErrorCodes.RequestFailed, `SKD Lab trainer: ${(e as Error).message ?? String(e)}`);
   }
 }

@@ -1,18 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodSpec } from '../../protocol/experiment';
 import type { TetEvent } from '../../protocol/runDir';
-import { Rng } from '../util/rng';
 import { calibration, gatherRows, meanKl, softmaxRows } from './metrics';
 import type { Trajectory } from './trajectory';
 
 /**
- * Teacher Experience Teaching (SKD.md, step 4): one small network, conditioned on a stage
- * embedding, that maps the best-of-stage teacher logits z_k(x) to refined logits
- *   r_k(x) = (z_k(x) + delta(x, k)) / tau(x, k),
- * a residual correction and a per-sample temperature. It is trained on the quiz split to be
- * correct and calibrated (cross-entropy with the labels) while staying close to the teacher's
- * own best-of-stage distribution (KL weight `tet.kl`). Its output layer starts at zero, so
- * TET starts as the identity (tau = 1, delta = 0).
+ * Teacher Experience Teaching (SKD.md, step 4): the optimal output-layer knowledge of each
+ * learning stage. By the end of stage k the teacher has passed through the checkpoints of
+ * epochs 1..e_k; its experience at that stage is the best mixture of them with a temperature,
+ *   r_k(x) = (sum_e w_e log softmax(z_e(x))) / tau_k,     w = softmax(v) over the checkpoints,
+ * fitted to the labels (negative log-likelihood) on the held-out quiz images. Intermediate
+ * checkpoints and their ensembles are better teachers than a single final one (Wang et al.,
+ * NeurIPS 2022; Snapshot Distillation, CVPR 2019); the mixture weights choose how much of each,
+ * and tau_k fixes the calibration a stage's checkpoints lack.
+ *
+ * Cross-fitting keeps TET honest: it is fitted on each half of the quiz split and measured on
+ * the other; only when that held-out likelihood beats the stage's raw best checkpoint, without
+ * losing accuracy, is the mixture used (fitted on the whole quiz). Otherwise the stage's
+ * experience is the raw best checkpoint itself (`identity` in its metrics): TET never hands the
+ * student a target that is worse than the teacher on data neither has trained on.
  */
 
 /** A stage's experience metrics, as the `tet` event of the run's log carries them. */
@@ -20,129 +26,223 @@ export type TetStageMetrics = Omit<TetEvent, 'type' | 'time'>;
 
 export interface TetResult {
   metrics: TetStageMetrics[];
-  /** refined[k]: refined logits of stage k for every training image, [images * classes]. */
+  /** refined[k]: experience logits of stage k for every training image, [images * classes]. */
   refined: Float32Array[];
   weights: { name: string; shape: number[]; data: Float32Array }[];
 }
 
-/** The smallest temperature TET may use (keeps the division safe). */
-const TAU_MIN = 0.05;
-/** softplus(x + ln(e^(1 - TAU_MIN) - 1)) + TAU_MIN = 1 at x = 0: TET starts as the identity. */
-const TAU_SHIFT = Math.log(Math.expm1(1 - TAU_MIN));
+/** Optimiser steps and learning rate of each fit (full batch, Adam). */
+export const TET_DEFAULT_STEPS = 300;
+export const TET_DEFAULT_LR = 0.05;
+/** Starting logit of every checkpoint but the stage's best: the fit starts at the raw teacher. */
+const OTHER_START = -6;
 
-export class ExperienceRefiner {
-  private readonly w1: tf.Variable;
-  private readonly b1: tf.Variable;
-  private readonly w2: tf.Variable;
-  private readonly b2: tf.Variable;
-  private readonly classes: number;
-  private readonly stages: number;
+interface Fit {
+  /** Mixture weights over the candidate epochs. */
+  weights: Float32Array;
+  temperature: number;
+}
 
-  constructor(
-    private readonly trajectory: Trajectory,
-    spec: MethodSpec,
-    seed: number,
-  ) {
-    this.classes = trajectory.meta.classes;
-    this.stages = trajectory.meta.stages;
-    const hidden = spec.tet?.hidden ?? 32;
-    const inputs = 2 * this.classes + this.stages;
-    const rng = Rng.derive(seed, 'tet-init');
-    const a = Math.sqrt(6 / (inputs + hidden));
-    const initSeed = rng.seed();
-    [this.w1, this.b1, this.w2, this.b2] = tf.tidy(() => [
-      tf.variable(tf.randomUniform([inputs, hidden], -a, a, 'float32', initSeed)),
-      tf.variable(tf.zeros([hidden])),
-      tf.variable(tf.zeros([hidden, this.classes + 1])),
-      tf.variable(tf.zeros([this.classes + 1])),
-    ]);
+export interface TetOptions {
+  steps?: number;
+  lr?: number;
+  /** Mix the stage's checkpoints (default); false: only the best checkpoint, with a temperature. */
+  mix?: boolean;
+  /** Correct each training image's experience from the trajectory where it is wrong (default true). */
+  correct?: boolean;
+}
+
+export function tetOptions(spec: MethodSpec): TetOptions {
+  return { steps: spec.tet?.epochs, lr: spec.tet?.lr, mix: spec.tet?.mix, correct: spec.tet?.correct };
+}
+
+/**
+ * The checkpoints TET may mix for stage k: every recorded epoch up to the end of stage k (a
+ * format-1 trajectory without epoch records offers only the best checkpoint of the stage).
+ * The stage's best checkpoint comes first.
+ */
+export function candidateEpochs(trajectory: Trajectory, stage: number, mix = true): number[] {
+  const rec = trajectory.meta.recorded.find((r) => r.stage === stage);
+  if (!rec) throw new Error(`stage ${stage + 1} of the teacher trajectory was not recorded`);
+  const records = trajectory.epochRecords;
+  if (!mix || records.length === 0) return [rec.bestEpoch];
+  return [rec.bestEpoch, ...records.filter((r) => r.stage <= stage && r.epoch !== rec.bestEpoch).map((r) => r.epoch)];
+}
+
+/** Logits of a candidate: an epoch's checkpoint, or (format 1) the stage's best-of-stage record. */
+function candidateLogits(trajectory: Trajectory, stage: number, epoch: number): Float32Array {
+  return trajectory.epochRecords.length ? trajectory.epochLogits(epoch) : trajectory.stage(stage).logits;
+}
+
+/** Row-wise log-softmax of gathered rows, as a plain array. */
+function logSoftmaxRows(logits: Float32Array, n: number, c: number): Float32Array {
+  const out = new Float32Array(n * c);
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let j = 0; j < c; j++) max = Math.max(max, logits[i * c + j]);
+    let z = 0;
+    for (let j = 0; j < c; j++) z += Math.exp(logits[i * c + j] - max);
+    const lz = max + Math.log(z);
+    for (let j = 0; j < c; j++) out[i * c + j] = logits[i * c + j] - lz;
   }
+  return out;
+}
 
-  /**
-   * Features of one stage's logits: the logits centred per row, their softmax (what the
-   * teacher believes) and the stage's one-hot embedding.
-   */
-  private refine(logits: tf.Tensor2D, stage: number): tf.Tensor2D {
-    const n = logits.shape[0];
-    const centred = tf.sub(logits, tf.mean(logits, 1, true));
-    const probs = tf.softmax(logits);
-    const stageEmb = tf.tile(tf.cast(tf.oneHot(tf.tensor1d([stage], 'int32'), this.stages), 'float32'), [n, 1]);
-    const features = tf.concat([centred, probs, stageEmb], 1);
-    const hidden = tf.relu(tf.add(tf.matMul(features, this.w1), this.b1));
-    const out = tf.add(tf.matMul(hidden, this.w2), this.b2);
-    const delta = tf.slice(out, [0, 0], [n, this.classes]);
-    const tau = tf.add(tf.softplus(tf.add(tf.slice(out, [0, this.classes], [n, 1]), TAU_SHIFT)), TAU_MIN);
-    return tf.div(tf.add(logits, delta), tau) as tf.Tensor2D;
-  }
+/** The mixture's logits for rows given each candidate's log-probabilities. */
+export function mixLogits(logProbs: Float32Array[], fit: Fit, n: number, c: number): Float32Array {
+  const out = new Float32Array(n * c);
+  fit.weights.forEach((w, m) => {
+    if (w === 0) return;
+    const lp = logProbs[m];
+    for (let i = 0; i < n * c; i++) out[i] += w * lp[i];
+  });
+  for (let i = 0; i < n * c; i++) out[i] /= fit.temperature;
+  return out;
+}
 
-  private stageLogits(stage: number, indices: ArrayLike<number>): tf.Tensor2D {
-    return tf.tensor2d(gatherRows(this.trajectory.stage(stage).logits, this.classes, indices), [indices.length, this.classes]);
-  }
+/** Mean negative log-likelihood of labels under logits. */
+export function meanNll(logits: Float32Array, y: ArrayLike<number>, n: number, c: number): number {
+  const lp = logSoftmaxRows(logits, n, c);
+  let s = 0;
+  for (let i = 0; i < n; i++) s -= lp[i * c + y[i]];
+  return n ? s / n : 0;
+}
 
-  train(quiz: Int32Array, labels: Int32Array, spec: MethodSpec, seed: number): void {
-    const epochs = spec.tet?.epochs ?? 80;
-    const klWeight = spec.tet?.kl ?? 1;
-    const optimizer = tf.train.adam(spec.tet?.lr ?? 0.01);
-    const vars = [this.w1, this.b1, this.w2, this.b2];
-    const batch = 256;
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = Rng.derive(seed, 'tet-order', epoch).shuffle(Int32Array.from(quiz)) as Int32Array;
-      for (let start = 0; start < order.length; start += batch) {
-        const idx = order.subarray(start, Math.min(order.length, start + batch));
-        tf.tidy(() => {
-          const y = tf.cast(tf.oneHot(tf.tensor1d(Array.from(idx, (i) => labels[i]), 'int32'), this.classes), 'float32');
-          const inputs = Array.from({ length: this.stages }, (_, k) => this.stageLogits(k, idx));
-          optimizer.minimize(() => {
-            const terms = inputs.map((z, k) => {
-              const logQ = tf.logSoftmax(this.refine(z, k));
-              const ce = tf.neg(tf.mean(tf.sum(tf.mul(y, logQ), 1)));
-              const p = tf.softmax(z);
-              const kl = tf.mean(tf.sum(tf.mul(p, tf.sub(tf.logSoftmax(z), logQ)), 1));
-              return tf.add(ce, tf.mul(kl, klWeight));
-            });
-            return tf.div(tf.addN(terms), terms.length) as tf.Scalar;
-          }, false, vars);
-        });
-      }
+/** Fits mixture weights and temperature to the labels of the given rows (full-batch Adam). */
+export function fitMixture(logProbs: Float32Array[], y: ArrayLike<number>, n: number, c: number, opts: TetOptions): Fit {
+  const m = logProbs.length;
+  const steps = opts.steps ?? TET_DEFAULT_STEPS;
+  return tf.tidy(() => {
+    const stacked = tf.tensor3d(concat(logProbs), [m, n, c]);
+    const oneHot = tf.cast(tf.oneHot(tf.tensor1d(Array.from(y), 'int32'), c), 'float32');
+    const v = tf.variable(tf.tensor1d(Array.from({ length: m }, (_, i) => (i === 0 ? 0 : OTHER_START))));
+    const s = tf.variable(tf.scalar(0));
+    const optimizer = tf.train.adam(opts.lr ?? TET_DEFAULT_LR);
+    for (let step = 0; step < steps; step++) {
+      optimizer.minimize(() => {
+        const w = tf.softmax(v);
+        const mixed = tf.sum(tf.mul(stacked, tf.reshape(w, [m, 1, 1])), 0);
+        const logits = tf.div(mixed, tf.exp(s));
+        return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+      }, false, [v, s]);
     }
     optimizer.dispose();
-  }
+    const fit = { weights: tf.softmax(v).dataSync() as Float32Array, temperature: Math.exp(s.dataSync()[0]) };
+    v.dispose();
+    s.dispose();
+    return { weights: Float32Array.from(fit.weights), temperature: fit.temperature };
+  });
+}
 
-  /** Refined logits for all training images per stage, and metrics on the held-out quiz images. */
-  evaluate(quizTest: Int32Array, labels: Int32Array): TetResult {
-    const { images } = this.trajectory.meta;
-    const c = this.classes;
-    const refined: Float32Array[] = [];
-    const metrics: TetStageMetrics[] = [];
-    for (let k = 0; k < this.stages; k++) {
-      const out = new Float32Array(images * c);
-      const chunk = 4096;
-      for (let start = 0; start < images; start += chunk) {
-        const idx = Array.from({ length: Math.min(chunk, images - start) }, (_, i) => start + i);
-        tf.tidy(() => out.set(this.refine(this.stageLogits(k, idx), k).dataSync() as Float32Array, start * c));
-      }
-      refined.push(out);
-      const n = quizTest.length;
-      const y = Array.from(quizTest, (i) => labels[i]);
-      const q = softmaxRows(gatherRows(out, c, quizTest), n, c);
-      const p = softmaxRows(gatherRows(this.trajectory.stage(k).logits, c, quizTest), n, c);
-      const mine = calibration(q, y, n, c);
-      const teacher = calibration(p, y, n, c);
-      metrics.push({
-        stage: k,
-        accuracy: mine.accuracy,
-        ece: mine.ece,
-        entropy: mine.entropy,
-        klToTeacher: meanKl(p, q, n, c),
-        teacherAccuracy: teacher.accuracy,
-        teacherEce: teacher.ece,
-      });
+function concat(arrays: Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}
+
+const IDENTITY = (m: number): Fit => ({ weights: Float32Array.from({ length: m }, (_, i) => (i === 0 ? 1 : 0)), temperature: 1 });
+
+/**
+ * Fits every stage's experience on the two quiz halves (cross-fitted), measures it on the
+ * held-out half, and gives the experience logits for all training images.
+ */
+export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: Int32Array, labels: Int32Array, opts: TetOptions = {}): TetResult {
+  const { classes: c, images, stages } = trajectory.meta;
+  const metrics: TetStageMetrics[] = [];
+  const refined: Float32Array[] = [];
+  const weights: TetResult['weights'] = [];
+  for (let k = 0; k < stages; k++) {
+    const epochs = candidateEpochs(trajectory, k, opts.mix ?? true);
+    const logits = epochs.map((e) => candidateLogits(trajectory, k, e));
+    const rowsOf = (idx: Int32Array) => logits.map((l) => logSoftmaxRows(gatherRows(l, c, idx), idx.length, c));
+    const [lpA, lpB] = [rowsOf(quizA), rowsOf(quizB)];
+    const [yA, yB] = [Array.from(quizA, (i) => labels[i]), Array.from(quizB, (i) => labels[i])];
+    // Out-of-fold: fitted on one half, measured on the other.
+    const fitA = fitMixture(lpA, yA, quizA.length, c, opts);
+    const fitB = fitMixture(lpB, yB, quizB.length, c, opts);
+    const heldOut = Int32Array.from([...quizB, ...quizA]);
+    const y = [...yB, ...yA];
+    const n = heldOut.length;
+    const oof = new Float32Array(n * c);
+    oof.set(mixLogits(lpB, fitA, quizB.length, c), 0);
+    oof.set(mixLogits(lpA, fitB, quizA.length, c), quizB.length * c);
+    const raw = gatherRows(logits[0], c, heldOut);
+    const tetNll = meanNll(oof, y, n, c);
+    const rawNll = meanNll(raw, y, n, c);
+    const q = softmaxRows(oof, n, c);
+    const p = softmaxRows(raw, n, c);
+    const mine = calibration(q, y, n, c);
+    const teacher = calibration(p, y, n, c);
+    // Never worse than the raw teacher on images neither fit saw.
+    const better = tetNll < rawNll && mine.accuracy >= teacher.accuracy;
+    const both = Int32Array.from([...quizA, ...quizB]);
+    const fit = better ? fitMixture(rowsOf(both), Array.from(both, (i) => labels[i]), both.length, c, opts) : IDENTITY(epochs.length);
+    const out = new Float32Array(images * c);
+    const chunk = 4096;
+    for (let start = 0; start < images; start += chunk) {
+      const idx = Int32Array.from({ length: Math.min(chunk, images - start) }, (_, i) => start + i);
+      out.set(mixLogits(rowsOf(idx), fit, idx.length, c), start * c);
     }
-    const weights = (['w1', 'b1', 'w2', 'b2'] as const).map((k) => ({ name: k, shape: [...this[k].shape], data: Float32Array.from(this[k].dataSync() as Float32Array) }));
-    return { metrics, refined, weights };
+    const corrected = (opts.correct ?? true) ? correctFromTrajectory(out, logits, epochs, fit.temperature, labels, c) : 0;
+    refined.push(out);
+    weights.push({ name: `stage-${k + 1}/weights`, shape: [epochs.length], data: fit.weights }, { name: `stage-${k + 1}/epochs`, shape: [epochs.length], data: Float32Array.from(epochs) });
+    const shown = better ? mine : teacher;
+    metrics.push({
+      stage: k,
+      accuracy: shown.accuracy,
+      ece: shown.ece,
+      entropy: shown.entropy,
+      klToTeacher: better ? meanKl(p, q, n, c) : 0,
+      teacherAccuracy: teacher.accuracy,
+      teacherEce: teacher.ece,
+      nll: better ? tetNll : rawNll,
+      teacherNll: rawNll,
+      temperature: fit.temperature,
+      mixture: epochs.map((e, i) => ({ epoch: e, weight: fit.weights[i] })).filter((x) => x.weight >= 0.01),
+      identity: !better,
+      corrected: corrected / images,
+    });
   }
+  return { metrics, refined, weights };
+}
 
-  dispose(): void {
-    [this.w1, this.b1, this.w2, this.b2].forEach((v) => v.dispose());
+/**
+ * The teacher's best experience of an image it gets wrong: where the stage's experience
+ * disagrees with an image's label, the latest checkpoint up to the stage that got that image
+ * right is used instead (at the stage's temperature); where none did, the logits of the label
+ * and of the wrongly preferred class are swapped (knowledge adjustment, Wen et al. 2021), so
+ * the dark knowledge of the other classes is kept. The student then never learns a mistake
+ * that the teacher made on its own training images. Returns how many images were corrected.
+ */
+export function correctFromTrajectory(out: Float32Array, candidates: Float32Array[], epochs: number[], temperature: number, labels: ArrayLike<number>, c: number): number {
+  const n = out.length / c;
+  // Latest epoch first.
+  const order = epochs.map((e, i) => [e, i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
+  let corrected = 0;
+  for (let i = 0; i < n; i++) {
+    const y = labels[i];
+    const pred = argmaxRow(out, i * c, c);
+    if (pred === y) continue;
+    corrected++;
+    const right = order.find((m) => argmaxRow(candidates[m], i * c, c) === y);
+    if (right !== undefined) {
+      const row = logSoftmaxRows(candidates[right].subarray(i * c, (i + 1) * c), 1, c);
+      for (let j = 0; j < c; j++) out[i * c + j] = row[j] / temperature;
+    } else {
+      const a = out[i * c + y];
+      out[i * c + y] = out[i * c + pred];
+      out[i * c + pred] = a;
+    }
   }
+  return corrected;
+}
+
+function argmaxRow(a: Float32Array, offset: number, c: number): number {
+  let best = 0;
+  for (let j = 1; j < c; j++) if (a[offset + j] > a[offset + best]) best = j;
+  return best;
 }

@@ -10,10 +10,19 @@ import { readJson, writeJsonAtomic } from '../util/atomicFile';
  * - the hidden behaviour B_k^l at each tap l: channel-wise global-average-pooled features of
  *   the teacher at the end of the stage;
  * - the logits of the stage's best checkpoint (its "optimal experience").
- * One file per stage, written when the stage ends, so a crash keeps finished stages.
+ * - the logits of every epoch's checkpoint (`epoch-<n>.bin`), from which TET builds each stage's
+ *   optimal experience as a mixture of checkpoints (format 2; a format-1 record has none, and
+ *   TET then works from the best-of-stage logits alone).
+ * One file per stage and per epoch, written when it ends, so a crash keeps finished ones.
  */
+export interface EpochRecord {
+  epoch: number;
+  stage: number;
+  valAcc: number;
+}
+
 export interface TrajectoryMeta {
-  format: 'skd-trajectory/1';
+  format: 'skd-trajectory/1' | 'skd-trajectory/2';
   stages: number;
   classes: number;
   taps: string[];
@@ -23,6 +32,10 @@ export interface TrajectoryMeta {
   /** Identifies the data the trajectory belongs to; a reusing run must load the same. */
   data: { name: string; train: number; test: number; seed: number; shape: number[] };
   recorded: { stage: number; bestEpoch: number; bestValAcc: number; endEpoch: number }[];
+  /** Epochs whose checkpoint logits are recorded (format 2). */
+  epochs?: EpochRecord[];
+  /** The stage of each teacher epoch (format 2). */
+  plan?: number[];
 }
 
 export interface StageRecord {
@@ -36,6 +49,7 @@ export const TRAJECTORY_JSON = 'trajectory.json';
 
 export class Trajectory {
   private cache = new Map<number, StageRecord>();
+  private epochCache = new Map<number, Float32Array>();
 
   private constructor(
     readonly dir: string,
@@ -43,7 +57,7 @@ export class Trajectory {
   ) {}
 
   static create(dir: string, meta: Omit<TrajectoryMeta, 'format' | 'recorded'>): Trajectory {
-    const t = new Trajectory(dir, { format: 'skd-trajectory/1', recorded: [], ...meta });
+    const t = new Trajectory(dir, { format: 'skd-trajectory/2', recorded: [], epochs: [], ...meta });
     if (fs.existsSync(path.join(dir, TRAJECTORY_JSON))) {
       // Resuming: keep what earlier stages recorded.
       t.meta = readJson<TrajectoryMeta>(path.join(dir, TRAJECTORY_JSON));
@@ -59,7 +73,7 @@ export class Trajectory {
       throw new InputError(dir, undefined, 'no recorded teacher trajectory here: a teacher trained outside SKD Lab, without its per-stage record, cannot give SKD');
     }
     const meta = readJson<TrajectoryMeta>(file);
-    if (meta.format !== 'skd-trajectory/1') throw new InputError(file, 'format', `unknown trajectory format ${meta.format}`);
+    if (meta.format !== 'skd-trajectory/1' && meta.format !== 'skd-trajectory/2') throw new InputError(file, 'format', `unknown trajectory format ${meta.format}`);
     return new Trajectory(dir, meta);
   }
 
@@ -96,6 +110,28 @@ export class Trajectory {
     };
     this.cache.set(stage, rec);
     return rec;
+  }
+
+  /** Records the logits of one epoch's checkpoint over all training images. */
+  recordEpoch(info: EpochRecord, logits: Float32Array): void {
+    writeCheckpoint(path.join(this.dir, `epoch-${info.epoch + 1}.bin`), [{ name: 'logits', shape: [this.meta.images, this.meta.classes], data: logits }], { epoch: info.epoch });
+    this.meta.epochs = [...(this.meta.epochs ?? []).filter((r) => r.epoch !== info.epoch), info].sort((a, b) => a.epoch - b.epoch);
+    this.saveMeta();
+    this.epochCache.set(info.epoch, logits);
+  }
+
+  /** The recorded epochs (empty for a format-1 record). */
+  get epochRecords(): readonly EpochRecord[] {
+    return this.meta.epochs ?? [];
+  }
+
+  epochLogits(epoch: number): Float32Array {
+    const hit = this.epochCache.get(epoch);
+    if (hit) return hit;
+    if (!this.epochRecords.some((r) => r.epoch === epoch)) throw new Error(`epoch ${epoch + 1} of the teacher trajectory was not recorded`);
+    const logits = readCheckpoint<{ epoch: number }>(path.join(this.dir, `epoch-${epoch + 1}.bin`)).arrays.find((a) => a.name === 'logits')!.data;
+    this.epochCache.set(epoch, logits);
+    return logits;
   }
 
   /** The stage whose best checkpoint is the best overall: its logits are the final teacher's. */

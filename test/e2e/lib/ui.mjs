@@ -175,7 +175,8 @@ export async function openFile(page, name) {
   });
   await page.keyboard.press('Enter');
   await page.locator(`.tabs-container .tab[aria-label*="${name}"]`).first().waitFor({ state: 'visible', timeout: 10_000 });
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: 10_000 });
+  // The visible editor: restored webview panels and other groups keep hidden editor instances.
+  await page.locator('.editor-instance .monaco-editor .view-lines >> visible=true').first().waitFor({ state: 'visible', timeout: 10_000 });
 }
 
 /** The activity-bar entry of the SKD Lab view container. @param {Page} page */

@@ -27,27 +27,40 @@ export async function vsixTest(log) {
   const out = path.join(ARTIFACTS, 'vsix');
   fs.mkdirSync(out, { recursive: true });
 
-  // 1. Pack (production bundle, as a release would be).
+  // 1. Pack exactly as the README says (`npm run package`: the production bundle, then
+  // scripts/package.mjs with the pinned @vscode/vsce: one universal package), into the sandbox.
   let t = Date.now();
-  const vsix = path.join(sb.root, 'skd-lab.vsix');
-  const vsce = path.join(E2E_DIR, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const args = ['package', '--out', vsix, '--skip-license', '--allow-missing-repository', '--allow-star-activation', '--no-rewrite-relative-links'];
-  if (!fs.existsSync(path.join(REPO_ROOT, '.vscodeignore'))) {
-    // Without one, vsce would pack test/e2e/node_modules (code-server) too.
-    log('  vsix: note: no .vscodeignore at the repository root; using test/e2e/fixtures/vsix.vscodeignore');
-    args.push('--ignoreFile', path.join(E2E_DIR, 'fixtures', 'vsix.vscodeignore'));
-  }
-  const pack = spawnSync(process.execPath, [vsce, ...args], {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const pack = spawnSync(npm, ['run', 'package', '--', '--out', sb.root], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 240_000,
   });
   fs.writeFileSync(path.join(out, 'vsce.log'), `${pack.stdout}\n${pack.stderr}`);
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+  const vsix = path.join(sb.root, `${pkg.name}-${pkg.version}.vsix`);
   if (pack.status !== 0 || !fs.existsSync(vsix)) {
-    throw new Error(`vsce package failed (exit ${pack.status}): ${(pack.stderr || pack.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(`npm run package failed (exit ${pack.status}): ${(pack.stderr || pack.stdout).trim().split('\n').slice(-3).join(' | ')}`);
   }
-  log(`  vsix: packed ${(fs.statSync(vsix).size / 1048576).toFixed(1)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  if (/WARNING|ERROR/.test(pack.stdout + pack.stderr)) log(`  vsix: vsce said: ${(pack.stdout + pack.stderr).split('\n').filter((l) => /WARNING|ERROR/.test(l)).join(' | ')}`);
+  const listing = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' });
+  const files = listing.status === 0 ? listing.stdout.trim().split('\n') : [];
+  const mb = fs.statSync(vsix).size / 1048576;
+  log(`  vsix: packed ${mb.toFixed(1)} MB, ${files.length} files, in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  if (files.length > 0) {
+    if (mb >= 15) throw new Error(`the .vsix is ${mb.toFixed(1)} MB (target: under 15 MB)`);
+    for (const need of ['extension/LICENSE.txt', 'extension/media/icon.png', 'extension/dist/tfjs-backend-wasm-simd.wasm', 'extension/node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm']) {
+      if (!files.some((f) => f.toLowerCase() === need.toLowerCase())) throw new Error(`the .vsix lacks ${need}`);
+    }
+    const readme = files.find((f) => /^extension\/readme\.md$/i.test(f));
+    const readmeText = readme ? spawnSync('unzip', ['-p', vsix, readme], { encoding: 'utf8' }).stdout : '';
+    if (!/## Commands/.test(readmeText) || /npm test|setup-e2e/.test(readmeText)) throw new Error('the .vsix does not carry the marketplace README (media/marketplace/README.md)');
+    const stray = files.filter((f) => /^extension\/(src|test|webview|scripts|docs|bench)\//.test(f) || /\.(map|ts)$/.test(f));
+    if (stray.length > 0) throw new Error(`the .vsix carries development files: ${stray.slice(0, 5).join(', ')}`);
+    const native = files.filter((f) => /onnxruntime-node\//.test(f));
+    if (native.length > 0) throw new Error(`the universal .vsix carries onnxruntime-node: ${native[0]}`);
+  }
 
   // 2. Install into the sandbox's extensions folder.
   t = Date.now();

@@ -57,7 +57,7 @@ describe('validateExperimentObject: schema errors', () => {
 });
 
 describe('validateExperimentObject: semantic checks', () => {
-  it('unknown method without a module', () => onlyIssue(tiny({ method: { name: 'magic', stages: 2 } }), 'method.name', /unknown method "magic" \(known: none, kd, .*skd-no-tet; or give a plugin "module"\)/));
+  it('unknown method without a module', () => onlyIssue(tiny({ method: { name: 'magic', stages: 2 } }), 'method.name', /unknown method "magic" \(known: none, kd, .*skd-no-stages; or give a plugin "module"\)/));
   it('a named method with a module is not "unknown"', () => {
     const mod = path.join(tmp.dir, 'plugin.js');
     fs.writeFileSync(mod, 'module.exports = {};');
@@ -126,12 +126,18 @@ describe('loadExperiment', () => {
     assert.equal(e.field, 'method.name');
     assert.match(e.message, /bad\.skd\.json: method\.name: unknown method "magic"/);
   });
-  it('several problems: the first, and how many more', () => {
+  it('several problems: every one of them, on one line, and how many', () => {
     const e = loadError(tiny({ seed: -1, backend: 'gpu' }));
     assert.equal(e.field, 'seed');
-    assert.match(e.message, /\(and 1 more problem\)$/);
+    assert.match(e.message, /: seed: .+; backend: .+ \(2 problems\)$/);
     const three = loadError(tiny({ seed: -1, backend: 'gpu', colour: 1 }));
-    assert.match(three.message, /\(and 2 more problems\)$/);
+    for (const part of [/colour: unknown key "colour"/, /seed: must be >= 0/, /backend: must be one of/, / \(3 problems\)$/]) assert.match(three.message, part);
+  });
+  it('tags the issues the JSON Schema already states, and only those', () => {
+    const issues = validateExperimentObject(tiny({ seed: -1, student: { model: 'resnet', depth: 9, epochs: 1 } }), path.join(tmp.dir, 'x.skd.json'));
+    const bySource = (s: string | undefined) => issues.filter((i) => i.source === s).map((i) => i.path.join('.'));
+    assert.deepEqual(bySource('schema'), ['seed']);
+    assert.deepEqual(bySource(undefined).sort(), ['student.depth', 'student.epochs']);
   });
   it('invalid JSON', () => {
     const e = loadError('{ "name": "tiny", ');

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TrainingSpec } from '../../../src/protocol/experiment';
-import { learningRate, stageBounds, stageOf } from '../../../src/trainer/engine/schedule';
+import { learningRate, stageBounds, stageOf, stagePlan, targetStage } from '../../../src/trainer/engine/schedule';
 
 const base: TrainingSpec = { batchSize: 32, optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 };
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
@@ -92,5 +92,40 @@ describe('stages', () => {
 
   it('one stage: the whole schedule', () => {
     assert.deepEqual(stageBounds(7, 1), [[0, 6]]);
+  });
+});
+
+describe('stages by learning rate', () => {
+  const training = { batchSize: 64, optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 } as const;
+
+  it('cuts a cosine schedule into stages of equal summed learning rate: short early stages, a long last one', () => {
+    // Per-epoch LR of 12 cosine epochs, in units of lr/2: 2, 1.97, 1.87, 1.71, 1.5, 1.26, 1, 0.74,
+    // 0.5, 0.29, 0.13, 0.03 (sum 13). A stage starts once the sum before it reaches k * 13/4.
+    assert.deepEqual(stagePlan(12, 4, training, 'lr'), [0, 0, 1, 1, 2, 2, 3, 3, 3, 3, 3, 3]);
+    assert.deepEqual(stageBounds(12, 4, stagePlan(12, 4, training, 'lr')), [[0, 1], [2, 3], [4, 5], [6, 11]]);
+  });
+
+  it('gives equal epochs for a constant schedule or boundaries "epochs", and never an empty stage', () => {
+    assert.deepEqual(stagePlan(8, 4, { ...training, schedule: 'constant' }, 'lr'), [0, 0, 1, 1, 2, 2, 3, 3]);
+    assert.deepEqual(stagePlan(10, 4, training, 'epochs'), Array.from({ length: 10 }, (_, e) => stageOf(e, 10, 4)));
+    for (const epochs of [1, 2, 3, 4, 5, 7, 30]) {
+      for (const stages of [1, 2, 4, 6]) {
+        const plan = stagePlan(epochs, stages, training, 'lr');
+        const k = Math.min(stages, epochs);
+        assert.equal(plan.length, epochs);
+        assert.deepEqual([...new Set(plan)], Array.from({ length: k }, (_, i) => i), `${epochs} epochs, ${stages} stages: ${plan}`);
+      }
+    }
+  });
+});
+
+describe('targetStage', () => {
+  it('aligned: the same stage; lookahead: the next, the last from the final teacher; none: always the last', () => {
+    assert.deepEqual([0, 1, 2, 3].map((k) => targetStage(k, 4, 4, 'aligned')), [0, 1, 2, 3]);
+    assert.deepEqual([0, 1, 2, 3].map((k) => targetStage(k, 4, 4, 'lookahead')), [1, 2, 3, 3]);
+    assert.deepEqual([0, 1, 2, 3].map((k) => targetStage(k, 4, 4, 'none')), [3, 3, 3, 3]);
+    // A student with fewer stages than the teacher's record steps through it proportionally.
+    assert.deepEqual([0, 1].map((k) => targetStage(k, 2, 4, 'lookahead')), [2, 3]);
+    assert.deepEqual([0].map((k) => targetStage(k, 1, 4, 'lookahead')), [3]);
   });
 });

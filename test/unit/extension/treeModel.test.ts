@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import type { RunInfo } from '../../../src/protocol/lsp';
 import type { RunState } from '../../../src/protocol/runDir';
 import { buildTree, childrenOf, runContextValue, runDescription, runNode } from '../../../src/extension/runs/treeModel';
-import { formatAccuracy, formatProgress } from '../../../src/extension/runs/format';
+import { formatAccuracy, formatProgress, shortTime } from '../../../src/extension/runs/format';
 import { pickActiveRun, statusBarContent } from '../../../src/extension/runs/statusBarText';
 import { RunStore } from '../../../src/extension/runs/runStore';
 import { experimentFileFromArg, runDirFromArg, runDirsFromArgs } from '../../../src/extension/runs/commandArgs';
@@ -51,7 +51,10 @@ test('tree: runs are grouped under their experiment files, newest first', () => 
   const [a, kd, other] = roots;
   assert.ok(a && kd && other);
   assert.equal(a.kind, 'experiment');
-  assert.deepEqual(a.runs.map((n) => n.label), ['skd-11:00:00', 'skd-10:00:00']);
+  // Under their experiment file the name is said already: method and start time tell them apart.
+  const at = (iso: string) => shortTime(new Date(iso));
+  assert.deepEqual(a.runs.map((n) => n.label), [`SKD · ${at('2026-01-01T11:00:00Z')}`, `SKD · ${at('2026-01-01T10:00:00Z')}`]);
+  assert.equal(other.runs[0]?.label, `orphan · SKD · ${at('2026-01-01T08:00:00Z')}`);
   assert.equal(a.description, '2 runs');
   assert.equal(kd.description, 'b · 1 run');
   assert.equal(kd.runs[0]?.run.name, 'kd');
@@ -90,7 +93,9 @@ test('tree: an empty workspace has no roots (the welcome view shows)', () => {
 test('status bar: active run with stage, epoch and percent', () => {
   const r = run('fmnist', '1', 'running', {}, { phase: 'student', progress: 0.61 });
   const c = statusBarContent(r, { phase: 'student', stage: 2, epoch: 5, network: 'student' }, 2);
-  assert.equal(c.text, '$(sync~spin) SKD: fmnist · student · stage 2 · epoch 5 · 61% (+1)');
+  // Events count from 0; the status bar counts from 1, as the dashboard and the CLI do.
+  assert.equal(c.text, '$(sync~spin) SKD: fmnist · student · stage 3 · epoch 6 · 61% (+1)');
+  assert.match(statusBarContent(r, { phase: 'teacher', stage: 0, epoch: 0, network: 'teacher' }, 1).text, /stage 1 · epoch 1 ·/);
   const q = run('q', '2', 'queued');
   assert.equal(pickActiveRun([q, r]), r);
   assert.equal(statusBarContent(q, undefined, 1).text, '$(clock) SKD: q · queued');

@@ -119,8 +119,11 @@ test('webview pages under the strict CSP in Chromium: charts draw, nothing is bl
         { name: 'skd-1', method: 'skd', state: 'done', teacherAcc: 0.9, studentAcc: 0.86, studentParams: 9000, seconds: 60, curve: [{ epoch: 1, valAcc: 0.7 }, { epoch: 2, valAcc: 0.8 }] },
         { name: 'kd-1', method: 'kd', state: 'done', teacherAcc: 0.9, studentAcc: 0.84, studentParams: 9000, seconds: 50, curve: [{ epoch: 1, valAcc: 0.68 }] },
       ],
+      dirs: ['/runs/skd-1', '/runs/kd-1'],
     });
     await page.waitForFunction(() => document.querySelectorAll('table#compare-table tbody tr').length === 2);
+    // A new comparison saves its runs, so that the panel comes back after a window reload.
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __state: unknown }).__state), { view: 'compare', dirs: ['/runs/skd-1', '/runs/kd-1'] });
     assert.equal(await points('chart-compare'), 3);
     assert.equal(await page.locator('table#compare-table tbody tr.best td.method').textContent(), 'skd');
     await page.locator('table#compare-table a[data-index="1"]').click();

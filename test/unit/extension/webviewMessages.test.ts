@@ -53,7 +53,11 @@ test('webview messages: host-to-webview guard', () => {
   assert.equal(isMessageToWebview({ type: 'dashboard/init', run: { dir: '/r', name: 'n', method: 'skd' }, events: [] }), true);
   assert.equal(isMessageToWebview({ type: 'dashboard/events', from: 3, events: [{ type: 'log', time: 't', level: 'info', message: 'm' }] }), true);
   assert.equal(isMessageToWebview({ type: 'dashboard/status', status: { state: 'running', updated: 'now' } }), true);
-  assert.equal(isMessageToWebview({ type: 'compare/init', runs: [{ name: 'a', method: 'kd', state: 'done', curve: [] }] }), true);
+  assert.equal(isMessageToWebview({ type: 'compare/init', runs: [{ name: 'a', method: 'kd', state: 'done', curve: [] }], dirs: ['/runs/a'] }), true);
+  // The page saves the run directories for a reload: one per run, each a path.
+  assert.equal(isMessageToWebview({ type: 'compare/init', runs: [{ name: 'a', method: 'kd', state: 'done', curve: [] }] }), false);
+  assert.equal(isMessageToWebview({ type: 'compare/init', runs: [{ name: 'a', method: 'kd', state: 'done', curve: [] }], dirs: [] }), false);
+  assert.equal(isMessageToWebview({ type: 'compare/init', runs: [{ name: 'a', method: 'kd', state: 'done', curve: [] }], dirs: [''] }), false);
   assert.equal(isMessageToWebview({ type: 'dashboard/events', from: -1, events: [] }), false);
   assert.equal(isMessageToWebview({ type: 'dashboard/events', from: 0, events: [1] }), false);
   assert.equal(isMessageToWebview({ type: 'dashboard/init', run: {}, events: [] }), false);

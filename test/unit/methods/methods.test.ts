@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { at } from '../../../src/trainer/methods/at';
 import { dkd, dkdWarmup } from '../../../src/trainer/methods/dkd';
-import { fitnet } from '../../../src/trainer/methods/fitnet';
+import { fitnet, hintTap } from '../../../src/trainer/methods/fitnet';
 import { kd } from '../../../src/trainer/methods/kd';
 import { none } from '../../../src/trainer/methods/none';
 import { rco } from '../../../src/trainer/methods/rco';
@@ -53,32 +53,31 @@ test('rco: KD terms against the best-of-stage logits of the current stage', () =
   closeTerms(terms(rco), { ce: 0.1 * CE, kd: 0.9 * R.kdTerm(R.STAGE, R.STUDENT, 4) });
 });
 
-test('fitnet: CE + beta * mean over taps of MSE(1x1 regressor(F_S), F_T)', () => {
-  const s = R.setup({ beta: 2 });
-  const m = fitnet(s);
+test('fitnet: CE + beta * MSE(relu(BN(1x1 conv(F_S))), F_T) at the middle tap, beta 100', () => {
+  const m = fitnet(R.setup());
   assert.deepEqual(m.needs, { teacherFeatures: true });
   const vars = m.extraVariables();
-  assert.equal(vars.length, 4);
-  const perTap = R.STUDENT_CHANNELS.map((cin, l) => {
-    const cout = R.TEACHER_CHANNELS[l];
-    const kernel = Array.from(vars[2 * l].dataSync());
-    const bias = Array.from(vars[2 * l + 1].dataSync());
-    assert.deepEqual(vars[2 * l].shape, [1, 1, cin, cout]);
-    const projected = R.conv1x1(R.STUDENT_FEATURES[l], kernel, bias, cin, cout);
-    return R.mse(R.flat4(projected), R.flat4(R.TEACHER_FEATURES[l]));
-  });
+  // One regressor: kernel, BatchNorm gamma and shift. Two taps: the hint is tap 0.
+  assert.equal(vars.length, 3);
+  const cin = R.STUDENT_CHANNELS[0];
+  const cout = R.TEACHER_CHANNELS[0];
+  assert.deepEqual(vars[0].shape, [1, 1, cin, cout]);
+  const kernel = Array.from(vars[0].dataSync());
+  const regressed = R.convReg(R.STUDENT_FEATURES[0], kernel, R.ones(cout), R.zeros(cout), cin, cout);
+  const hint = R.mse(R.flat4(regressed), R.flat4(R.TEACHER_FEATURES[0]));
   const b = R.batch();
   const got: Record<string, number> = {};
   tf.tidy(() => {
     for (const [k, v] of Object.entries(m.losses(b))) got[k] = R.value(v);
   });
   R.disposeBatch(b);
-  closeTerms(got, { ce: CE, hint: 2 * R.mean(perTap) });
+  closeTerms(got, { ce: CE, hint: 100 * hint });
   m.dispose();
   assert.ok(vars.every((v) => v.isDisposed));
+  closeTerms(terms(fitnet, R.setup({ beta: 2 })), { ce: CE, hint: 2 * hint });
 });
 
-test('fitnet: the regressors start from the run seed', () => {
+test('fitnet: the regressor starts from the run seed', () => {
   const kernel = (seed: number) => {
     const m = fitnet(R.setup({}, seed));
     const k = Array.from(m.extraVariables()[0].dataSync());
@@ -89,20 +88,20 @@ test('fitnet: the regressors start from the run seed', () => {
   assert.notDeepEqual(kernel(3), kernel(4));
 });
 
-test('at: CE + beta/2 * sum over taps of mean squared difference of attention maps, beta 1000', () => {
+test('at: CE + beta * sum over taps of mean squared difference of attention maps, beta 1000', () => {
   assert.deepEqual(at(R.setup()).needs, { teacherFeatures: true });
   const perTap = R.STUDENT_FEATURES.map((f, l) =>
     R.mse(R.attention(f).flat(), R.attention(R.TEACHER_FEATURES[l]).flat()),
   );
-  closeTerms(terms(at), { ce: CE, at: 500 * R.sum(perTap) });
-  closeTerms(terms(at, R.setup({ beta: 10 })), { ce: CE, at: 5 * R.sum(perTap) });
+  closeTerms(terms(at), { ce: CE, at: 1000 * R.sum(perTap) });
+  closeTerms(terms(at, R.setup({ beta: 10 })), { ce: CE, at: 10 * R.sum(perTap) });
 });
 
 test('dkd: CE + alpha TCKD + beta NCKD after the warm-up, defaults 1 and 8', () => {
   assert.deepEqual(dkd(R.setup()).needs, { finalLogits: true });
   const tc = R.tckd(R.TEACHER, R.STUDENT, R.LABELS, 4);
   const nc = R.nckd(R.TEACHER, R.STUDENT, R.LABELS, 4);
-  // 10 epochs: default warm-up 2 epochs, so epoch 5 has full weight.
+  // 10 epochs: default warm-up 1 epoch (1/12 of 10, at least 1), so epoch 5 has full weight.
   closeTerms(terms(dkd, R.setup(), 5, 10), { ce: CE, tckd: tc, nckd: 8 * nc });
   closeTerms(terms(dkd, R.setup({ dkd: { alpha: 2, beta: 3, warmup: 0 } }), 0, 10), { ce: CE, tckd: 2 * tc, nckd: 3 * nc });
 });
@@ -120,8 +119,9 @@ test('dkd: the warm-up scales both DKD terms linearly, CE untouched', () => {
   ]) {
     closeTerms(terms(dkd, s, epoch, 10), { ce: CE, tckd: w * tc, nckd: 8 * w * nc });
   }
-  // Default: 20% of the epochs (20 epochs -> 4), at least one.
-  closeTerms(terms(dkd, R.setup(), 1, 20), { ce: CE, tckd: 0.5 * tc, nckd: 4 * nc });
+  // Default: 1/12 of the epochs (mdistiller's 20 of 240), at least one.
+  closeTerms(terms(dkd, R.setup(), 9, 240), { ce: CE, tckd: 0.5 * tc, nckd: 4 * nc });
+  closeTerms(terms(dkd, R.setup(), 0, 10), { ce: CE, tckd: tc, nckd: 8 * nc });
   assert.equal(dkdWarmup(0, 1), 1);
   assert.equal(dkdWarmup(0, 0), 1);
 });
@@ -187,8 +187,9 @@ test('every method: gradients reach the student outputs and the extra variables'
         assert.ok(Array.from(g.dataSync()).every(Number.isFinite), `${name}: non-finite gradient`);
       }
       assert.ok(norm(logits.name) > 0, `${name}: no gradient to the logits`);
-      const featureMethod = name === 'fitnet' || name === 'at';
-      for (const f of feats) assert.equal(norm(f.name) > 0, featureMethod, `${name}: feature gradient`);
+      // AT reads every tap; FitNet its one hint tap (the middle one: tap 0 of these two).
+      const reads = (l: number) => name === 'at' || (name === 'fitnet' && l === hintTap(feats.length));
+      feats.forEach((f, l) => assert.equal(norm(f.name) > 0, reads(l), `${name}: feature gradient at tap ${l}`));
       for (const v of m.extraVariables()) assert.ok(norm(v.name) > 0, `${name}: no gradient to ${v.name}`);
     });
     assert.equal(tf.memory().numTensors, before, `${name} leaked under the tape`);

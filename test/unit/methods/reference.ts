@@ -77,6 +77,25 @@ export function conv1x1(f: Map4, kernel: number[], bias: number[], cin: number, 
 }
 
 export const flat4 = (f: Map4): number[] => f.flat(3);
+export const ones = (n: number): number[] => new Array<number>(n).fill(1);
+export const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+
+/** torch's BatchNorm2d in training mode on NHWC: per channel, biased batch statistics over N, H, W. */
+export function batchNormTrain(f: Map4, gamma: number[], shift: number[], eps = 1e-5): Map4 {
+  const c = f[0][0][0].length;
+  const stats = Array.from({ length: c }, (_, k) => {
+    const v = f.flatMap((img) => img.flatMap((row) => row.map((px) => px[k])));
+    const m = mean(v);
+    return { m, s: Math.sqrt(mean(v.map((x) => (x - m) ** 2)) + eps) };
+  });
+  return f.map((img) => img.map((row) => row.map((px) => px.map((x, k) => ((x - stats[k].m) / stats[k].s) * gamma[k] + shift[k]))));
+}
+
+/** mdistiller's ConvReg for maps of equal size: relu(BN(conv1x1(f))), the conv without bias. */
+export function convReg(f: Map4, kernel: number[], gamma: number[], shift: number[], cin: number, cout: number): Map4 {
+  const bn = batchNormTrain(conv1x1(f, kernel, zeros(cout), cin, cout), gamma, shift);
+  return bn.map((img) => img.map((row) => row.map((px) => px.map((x) => Math.max(0, x)))));
+}
 
 /** A deterministic NHWC map [b, h, w, c] with varied signs and sizes. */
 export function featureMap(b: number, h: number, w: number, c: number, offset: number): Map4 {
@@ -133,6 +152,7 @@ export function batch(epoch = 0, epochs = 10, stage = 0): BatchContext {
     epochs,
     stage,
     stages: 4,
+    teacherStage: stage,
   };
 }
 

@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CompletionRequest, DidChangeConfigurationNotification, type CompletionItem, type CompletionList, HoverRequest, type MarkupContent } from 'vscode-languageserver-protocol';
-import { ExportStudentRequest, ResumeRunRequest, StartRunRequest } from '../../../src/protocol/lsp';
+import { CompletionRequest, DidChangeConfigurationNotification, ResponseError, type CompletionItem, type CompletionList, HoverRequest, type MarkupContent } from 'vscode-languageserver-protocol';
+import { ExportStudentRequest, ResumeRunRequest, StartRunRequest, isRefusal } from '../../../src/protocol/lsp';
 import { type TestConnection, connectServer } from './testConnection';
 
 const EXPERIMENT = `{
@@ -137,5 +140,55 @@ describe('an untrusted workspace', () => {
     } finally {
       await c.dispose();
     }
+  });
+});
+
+describe('where the editor owns the schema (VS Code: initializationOptions.schemaFeatures false)', () => {
+  let c: TestConnection;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skd-owner-'));
+  before(async () => {
+    c = await connectServer({ schemaFeatures: false });
+  });
+  after(async () => {
+    await c.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('offers no completion or hover (VS Code answers them from the schema)', async () => {
+    assert.equal(c.initialize.capabilities.hoverProvider, undefined);
+    assert.equal(c.initialize.capabilities.completionProvider, undefined);
+    const uri = 'file:///tmp/skd-test/owner-hover.skd.json';
+    await c.open(uri, EXPERIMENT);
+    const at = positionOf(EXPERIMENT, '"seed"');
+    assert.equal(await c.client.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: at.line, character: at.character + 2 } }), null);
+  });
+
+  it('reports what a schema cannot say, and no syntax or schema problem', async () => {
+    const text = EXPERIMENT.replace('"seed": 1', '"sede": 1')
+      .replace('"student": { "model": "cnn", "width": 4, "epochs": 1 }', '"student": { "model": "resnet", "depth": 9, "epochs": 1 }')
+      .replace('"teacher": { "model": "cnn", "width": 4, "epochs": 1 }', '"teacher": { "model": "cnn", "width": 4, "epochs": 3 }')
+      .replace('"stages": 1', '"stages": 3');
+    const d = await c.open('file:///tmp/skd-test/owner-semantic.skd.json', `// a comment is fine\n${text}`);
+    const messages = d.diagnostics.map((x) => x.message).sort();
+    assert.equal(messages.length, 2, JSON.stringify(messages));
+    assert.match(messages[0], /^student\.depth: a ResNet's depth must be 6n\+2/);
+    assert.match(messages[1], /^student\.epochs: 1 epochs cannot hold 3 learning stages/);
+    const syntax = await c.open('file:///tmp/skd-test/owner-syntax.skd.json', '{ "name": "x", "seed": }');
+    assert.deepEqual(syntax.diagnostics, []);
+  });
+
+  it('a refused run names every problem, schema ones too, and is marked as a refusal', async () => {
+    const file = path.join(dir, 'two.skd.json');
+    fs.writeFileSync(file, EXPERIMENT.replace('"seed": 1', '"sede": 1').replace('"name": "kd"', '"name": "kdd"'));
+    const err: unknown = await c.client.sendRequest(StartRunRequest.type, { experimentFile: file, outDir: path.join(dir, 'runs') }).then(
+      () => assert.fail('the run was not refused'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ResponseError, String(err));
+    assert.ok(isRefusal(err.data), JSON.stringify(err.data));
+    assert.match(err.message, /two\.skd\.json: 2 problems: /);
+    assert.match(err.message, /sede/);
+    assert.match(err.message, /method\.name: unknown method "kdd"/);
+    assert.ok(!fs.existsSync(path.join(dir, 'runs')) || fs.readdirSync(path.join(dir, 'runs')).length === 0, 'no run directory');
   });
 });

@@ -8,22 +8,25 @@ import {
   DidOpenTextDocumentNotification,
   InitializeRequest,
   InitializedNotification,
+  type InitializeResult,
   type PublishDiagnosticsParams,
   PublishDiagnosticsNotification,
 } from 'vscode-languageserver-protocol';
 import { createConnection } from 'vscode-languageserver/node';
-import type { TrainerSettings } from '../../../src/protocol/lsp';
+import type { TrainerInitializationOptions } from '../../../src/protocol/lsp';
 import { TrainerServer, type TrainerServerOptions } from '../../../src/trainer/server/trainerServer';
 
 export interface TestConnection {
   client: MessageConnection;
   server: TrainerServer;
+  /** What the server answered to `initialize` (its capabilities). */
+  initialize: InitializeResult;
   /** Opens a document and resolves with its first diagnostics. */
   open(uri: string, text: string, languageId?: string): Promise<PublishDiagnosticsParams>;
   dispose(): Promise<void>;
 }
 
-export async function connectServer(settings: Partial<TrainerSettings> = {}, options: TrainerServerOptions = {}): Promise<TestConnection> {
+export async function connectServer(settings: TrainerInitializationOptions = {}, options: TrainerServerOptions = {}): Promise<TestConnection> {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   // Readers and writers rather than raw streams: given streams, the library exits the process
@@ -38,7 +41,7 @@ export async function connectServer(settings: Partial<TrainerSettings> = {}, opt
     diagnostics.delete(p.uri);
   });
   client.listen();
-  await client.sendRequest(InitializeRequest.type, {
+  const initialize = await client.sendRequest(InitializeRequest.type, {
     processId: null,
     rootUri: null,
     capabilities: { window: { workDoneProgress: true } },
@@ -48,6 +51,7 @@ export async function connectServer(settings: Partial<TrainerSettings> = {}, opt
   return {
     client,
     server,
+    initialize,
     open(uri, text, languageId = 'json') {
       const received = new Promise<PublishDiagnosticsParams>((resolve) => diagnostics.set(uri, resolve));
       void client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });

@@ -1,14 +1,15 @@
 /**
  * SKD's loss (methods/skd.ts) on tiny tensors, against values computed here in plain JS:
  *   ce         = (1 - alpha) CE(y, s)
- *   experience = alpha T^2 mean_b KL(softmax(q/T) || softmax(s/T))   (q: TET's, or final logits)
- *   behaviour  = beta / L sum_l mean_b || n(GAP(F_l) W_l + b_l) - n(TBT_l) ||^2
+ *   experience = alpha T^2 mean_b KL(softmax(q/T) || softmax(s/T))   (q: TET's, or the stage's logits)
+ *   behaviour  = beta / L sum_l SP(GAP(F_l), TBT_l)                      (default: similarity)
+ *              = beta / L sum_l mean_b || n(GAP(F_l) W_l + b_l) - n(TBT_l) ||^2   (tbt.match "regression")
  */
 import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/trainer/backend/select';
-import { skd, skdNoTbt, skdNoTet } from '../../../src/trainer/methods/skd';
+import { SKD_DEFAULT_BETA, skd, skdNoStages, skdNoTbt, skdNoTet } from '../../../src/trainer/methods/skd';
 import type { BatchContext, DistillMethod, MethodFactory, MethodSetup, TeacherSignals } from '../../../src/trainer/methods/types';
 
 type Mat = number[][];
@@ -118,7 +119,7 @@ function setup(spec: Partial<MethodSetup['spec']> = {}): MethodSetup {
 function batch(signals: (keyof TeacherSignals)[]): BatchContext {
   const teacher: TeacherSignals = {};
   if (signals.includes('experience')) teacher.experience = tf.tensor2d(EXPERIENCE);
-  if (signals.includes('finalLogits')) teacher.finalLogits = tf.tensor2d(FINAL);
+  if (signals.includes('stageLogits')) teacher.stageLogits = tf.tensor2d(FINAL);
   if (signals.includes('behaviour')) teacher.behaviour = PREDICTED.map((p) => tf.tensor2d(p));
   const labels = tf.tensor1d(LABELS, 'int32');
   return {
@@ -131,12 +132,13 @@ function batch(signals: (keyof TeacherSignals)[]): BatchContext {
     epochs: 2,
     stage: 0,
     stages: 2,
+    teacherStage: 1,
   };
 }
 
 function disposeBatch(b: BatchContext): void {
   tf.dispose([b.labels, b.oneHot, b.studentLogits, ...b.studentFeatures]);
-  const teacher: (tf.Tensor | undefined)[] = [b.teacher.experience, b.teacher.finalLogits, ...(b.teacher.behaviour ?? [])];
+  const teacher: (tf.Tensor | undefined)[] = [b.teacher.experience, b.teacher.stageLogits, ...(b.teacher.behaviour ?? [])];
   tf.dispose(teacher.filter((t): t is tf.Tensor => t !== undefined));
 }
 
@@ -189,68 +191,87 @@ before(async () => {
 });
 
 describe('skd method', () => {
-  it('skd: ce, experience and behaviour terms, defaults alpha 0.9, beta 2, T 4 (no ramp)', () => {
+  const regression = { tbt: { match: 'regression' as const } };
+
+  it('skd: ce, experience and behaviour terms, defaults alpha 0.9, T 4, lookahead curriculum', () => {
     assert.deepEqual(needsOf(skd), { experience: true, behaviour: true });
-    check(skd, ['experience', 'behaviour'], { tet: { ramp: false } }, (m) => ({
+    const m = skd(setup());
+    assert.equal(m.curriculum, 'lookahead');
+    m.dispose();
+    check(skd, ['experience', 'behaviour'], regression, (m) => ({
       ce: 0.1 * ce(STUDENT),
       experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
-      behaviour: behaviourTerm(adapterWeights(m), 2),
+      behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA),
     }));
   });
 
   it('skd: alpha, beta and T from the method spec', () => {
-    check(skd, ['experience', 'behaviour'], { alpha: 0.5, beta: 3, temperature: 2, tet: { ramp: false } }, (m) => ({
+    check(skd, ['experience', 'behaviour'], { alpha: 0.5, beta: 3, temperature: 2, ...regression }, (m) => ({
       ce: 0.5 * ce(STUDENT),
       experience: 0.5 * kdTerm(EXPERIENCE, STUDENT, 2),
       behaviour: behaviourTerm(adapterWeights(m), 3),
     }));
   });
 
-  it('skd with tet.ramp (the default): stage k of K weighs the experience alpha * k / K', () => {
-    // The test batch is in the first of two stages: a = 0.9 * 1/2.
-    check(skd, ['experience', 'behaviour'], {}, (m) => ({
-      ce: 0.55 * ce(STUDENT),
-      experience: 0.45 * kdTerm(EXPERIENCE, STUDENT, 4),
-      behaviour: behaviourTerm(adapterWeights(m), 2),
-    }));
+  it('the default similarity match needs no adapters; beta 0 drops the behaviour term', () => {
+    const m = skd(setup());
+    assert.equal(m.extraVariables().length, 0);
+    m.dispose();
+    // Two images relate to each other the same way in any two descriptors: SP is 0 for a pair.
+    check(skd, ['experience', 'behaviour'], {}, () => ({ ce: 0.1 * ce(STUDENT), experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4), behaviour: 0 }));
+    check(skd, ['experience'], { beta: 0 }, () => ({ ce: 0.1 * ce(STUDENT), experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4) }));
+    assert.deepEqual(needsOf((s) => skd({ ...s, spec: { ...s.spec, beta: 0 } })), { experience: true });
   });
 
-  it('the adapters map each student tap to the teacher descriptor size', () => {
-    const m = skd(setup());
+  it('the regression adapters map each student tap to the teacher descriptor size', () => {
+    const m = skd(setup(regression));
     assert.deepEqual(
       m.extraVariables().map((v) => v.shape),
       [[2, 3], [3], [3, 2], [2]],
     );
     // Same seed, same initial adapters.
-    const again = skd(setup());
+    const again = skd(setup(regression));
     assert.deepEqual(adapterWeights(again), adapterWeights(m));
     m.dispose();
     again.dispose();
   });
 
-  it('skd-no-tbt: no behaviour term, no adapters, and no behaviour needed', () => {
+  it('skd-no-tbt: no behaviour term and no behaviour needed; curriculum kept', () => {
     assert.deepEqual(needsOf(skdNoTbt), { experience: true });
-    // First of two stages, with the default ramp: a = 0.45.
-    check(skdNoTbt, ['experience'], {}, () => ({ ce: 0.55 * ce(STUDENT), experience: 0.45 * kdTerm(EXPERIENCE, STUDENT, 4) }));
+    check(skdNoTbt, ['experience'], {}, () => ({ ce: 0.1 * ce(STUDENT), experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4) }));
     const m = skdNoTbt(setup());
     assert.equal(m.extraVariables().length, 0);
+    assert.equal(m.curriculum, 'lookahead');
     m.dispose();
   });
 
-  it('skd-no-tet: the output term distils the final teacher logits', () => {
-    assert.deepEqual(needsOf(skdNoTet), { finalLogits: true, behaviour: true });
-    check(skdNoTet, ['finalLogits', 'behaviour'], {}, (m) => ({
+  it("skd-no-tet: the output term distils the target stage's raw best checkpoint; curriculum kept", () => {
+    assert.deepEqual(needsOf(skdNoTet), { stageLogits: true, behaviour: true });
+    const m = skdNoTet(setup());
+    assert.equal(m.curriculum, 'lookahead');
+    m.dispose();
+    check(skdNoTet, ['stageLogits', 'behaviour'], regression, (m) => ({
       ce: 0.1 * ce(STUDENT),
       experience: 0.9 * kdTerm(FINAL, STUDENT, 4),
-      behaviour: behaviourTerm(adapterWeights(m), 2),
+      behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA),
     }));
+  });
+
+  it('skd-no-stages: the same terms, every stage from the final teacher', () => {
+    assert.deepEqual(needsOf(skdNoStages), { experience: true, behaviour: true });
+    const m = skdNoStages(setup({ curriculum: 'aligned' }));
+    assert.equal(m.curriculum, 'none');
+    m.dispose();
+    const aligned = skd(setup({ curriculum: 'aligned' }));
+    assert.equal(aligned.curriculum, 'aligned');
+    aligned.dispose();
   });
 
   it('a missing teacher signal is a clear error', () => {
     const cases: [MethodFactory, (keyof TeacherSignals)[], RegExp][] = [
-      [skdNoTet, ['experience', 'behaviour'], /"skd-no-tet" needs the teacher's final logits/],
-      [skd, ['finalLogits', 'behaviour'], /"skd" needs the teacher's TET's refined experience/],
-      [skd, ['experience'], /"skd" needs the teacher's TBT's predicted behaviour/],
+      [skdNoTet, ['experience', 'behaviour'], /"skd-no-tet" needs the teacher's best-of-stage logits/],
+      [skd, ['stageLogits', 'behaviour'], /"skd" needs the teacher's TET's experience/],
+      [skd, ['experience'], /"skd" needs the teacher's TBT's behaviour/],
     ];
     for (const [factory, signals, message] of cases) {
       const m = factory(setup());
@@ -267,7 +288,7 @@ describe('skd method', () => {
   });
 
   it('gradients reach the adapters and the student logits', () => {
-    const m = skd(setup());
+    const m = skd(setup(regression));
     const b = batch(['experience', 'behaviour']);
     const logits = tf.variable(b.studentLogits);
     const vars = [...m.extraVariables(), logits];
@@ -285,13 +306,14 @@ describe('skd method', () => {
   });
 
   it('leaves no tensors behind: losses inside a tidy, adapters freed by dispose', () => {
-    for (const [factory, signals] of [
-      [skd, ['experience', 'behaviour']],
-      [skdNoTbt, ['experience']],
-      [skdNoTet, ['finalLogits', 'behaviour']],
-    ] as [MethodFactory, (keyof TeacherSignals)[]][]) {
+    for (const [factory, signals, spec] of [
+      [skd, ['experience', 'behaviour'], {}],
+      [skd, ['experience', 'behaviour'], regression],
+      [skdNoTbt, ['experience'], {}],
+      [skdNoTet, ['stageLogits', 'behaviour'], {}],
+    ] as [MethodFactory, (keyof TeacherSignals)[], Partial<MethodSetup['spec']>][]) {
       const start = tf.memory().numTensors;
-      const m = factory(setup());
+      const m = factory(setup(spec));
       const vars = m.extraVariables();
       const b = batch(signals);
       const afterSetup = tf.memory().numTensors;

@@ -1,0 +1,50 @@
+/**
+ * The statistics of `skd bench methods`: mean and sample standard deviation over seeds, and the
+ * paired difference of two methods over the seeds both have (same teacher, same seed, so the
+ * same data order and initial weights): the mean of the per-seed differences, its standard
+ * error (std of the differences / sqrt(n)) and t = mean / SE. Pure functions, no I/O.
+ */
+
+export interface MeanStd {
+  mean: number;
+  /** Sample standard deviation (n - 1); 0 for a single value. */
+  std: number;
+  n: number;
+}
+
+/** Mean and sample standard deviation; NaN mean for no values. */
+export function meanStd(values: readonly number[]): MeanStd {
+  const n = values.length;
+  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
+  return { mean, std: Math.sqrt(variance), n };
+}
+
+export interface PairedDiff {
+  /** Seeds both methods have, ascending. */
+  seeds: number[];
+  n: number;
+  /** Mean of the per-seed differences a - b. */
+  mean: number;
+  /** Sample standard deviation of the differences (0 when n < 2). */
+  std: number;
+  /** Standard error of the mean difference, std / sqrt(n); null when n < 2. */
+  se: number | null;
+  /** mean / se; null when n < 2 or se is 0. */
+  t: number | null;
+}
+
+/** Values by seed. */
+export type BySeed = ReadonlyMap<number, number>;
+
+/** The paired difference a - b over the seeds both have; undefined when they share none. */
+export function pairedDiff(a: BySeed, b: BySeed): PairedDiff | undefined {
+  const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
+  if (seeds.length === 0) return undefined;
+  const diffs = seeds.map((s) => a.get(s)! - b.get(s)!);
+  const { mean, std, n } = meanStd(diffs);
+  const se = n > 1 ? std / Math.sqrt(n) : null;
+  const t = se !== null && se > 0 ? mean / se : null;
+  return { seeds, n, mean, std, se, t };
+}

@@ -1,0 +1,42 @@
+/** `skd <command> --help` and `skd help <command>`: a command's usage lines and what it does. */
+
+const ABOUT: Record<string, string> = {
+  run: 'Trains an experiment: teacher, student alone, meta-networks and the distilled student, into a new run directory.',
+  resume: 'Continues a stopped or failed run from its last checkpoint.',
+  export: 'Exports a finished run\'s student (tf.js or ONNX, optionally quantized), checked against the trained model, with a model card.',
+  device: 'Sends an exported student to a device: copies it to a folder, pushes it with adb, or serves it to a phone\'s browser.',
+  compare: 'Compares runs: their methods, accuracies, sizes and times (--json for a machine-readable table).',
+  bench: 'Measures training speed per backend, or compares distillation methods over seeds (bench methods).',
+  sweep: 'Runs a sweep of experiments (a grid and/or list of overrides, seeds) locally or on Slurm; status, cancel, report.',
+};
+
+/** The usage lines of `command` in the full usage text (its lines and their continuations). */
+export function usageOf(command: string, usage: string): string[] {
+  const out: string[] = [];
+  let inside = false;
+  for (const line of usage.split('\n')) {
+    const m = /^\s*skd (\S+)/.exec(line);
+    if (m) inside = m[1] === command;
+    else if (!/^\s{4,}/.test(line)) inside = false;
+    if (inside) out.push(line);
+  }
+  return out;
+}
+
+export function commandNames(usage: string): string[] {
+  return [...new Set([...usage.matchAll(/^\s*skd (\S+)/gm)].map((m) => m[1]).filter((c) => /^[a-z]/.test(c)))];
+}
+
+/** The help text of one command, or undefined for an unknown one. */
+export function commandHelp(command: string, usage: string): string | undefined {
+  const lines = usageOf(command, usage);
+  if (lines.length === 0) return undefined;
+  const about = ABOUT[command];
+  return [`usage:`, ...lines, ...(about ? ['', about] : []), '', 'Exit codes: 0 done, 1 failed, 2 bad input or usage, 3 stopped (resumable).'].join('\n');
+}
+
+/** Whether argv asks for help (`--help` or `-h` before a `--` terminator). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}

@@ -1,0 +1,164 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Experiment, ModelSpec, TrainingSpec } from '../../protocol/experiment';
+import { RUN_FILES } from '../../protocol/runDir';
+import { getMethod } from '../methods';
+import { buildModel } from '../models';
+import { writeJsonAtomic } from '../util/atomicFile';
+import type { RunContext } from './context';
+import { studentPhase, type StudentResult } from './studentPhase';
+import { dataFingerprint, type TeacherResult } from './teacherPhase';
+
+/**
+ * The student alone: the run's student, seed, data and training with cross-entropy only (the
+ * `none` method), trained by the student loop into its own files, so a run can say what its
+ * method gained. Reused instead of trained when the reused teacher's run directory already
+ * holds it for exactly the same student, seed, training and data.
+ */
+
+export type DataFingerprint = ReturnType<typeof dataFingerprint>;
+
+/** Everything the student alone's result depends on; two runs share it only when all agree. */
+export interface AloneKey {
+  student: ModelSpec;
+  seed: number;
+  training: TrainingSpec;
+  /** The images (data set, subsample sizes, data seed, shape): the teacher trajectory's fingerprint. */
+  data: DataFingerprint;
+  /** Share held out for validation (decides the fit / validation split and the best epoch). */
+  validation: number;
+  /** The data's augmentation setting, compared as written (null: none). */
+  augment: Experiment['data']['augment'] | null;
+}
+
+/** What `alone.json` holds: the result, what it was trained on, and where it came from when reused. */
+export interface AloneRecord extends StudentResult {
+  key: AloneKey;
+  fromRun?: string;
+}
+
+export interface AloneResult {
+  testAcc: number;
+  params: number;
+  /** Run directory the result was reused from (the one that trained it). */
+  fromRun?: string;
+}
+
+const CHECKPOINT_FILE = 'alone-checkpoint.bin';
+const STUDENT_DONE = 'student.json';
+
+export function aloneKey(exp: Experiment, data: DataFingerprint): AloneKey {
+  return {
+    student: exp.student,
+    seed: exp.seed,
+    training: exp.training,
+    data,
+    validation: exp.data.validation ?? 0.1,
+    augment: exp.data.augment ?? null,
+  };
+}
+
+/** JSON with object keys sorted at every level: equal values, equal text, whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.keys(v as Record<string, unknown>)
+          .sort()
+          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(sort(value));
+}
+
+/** Strict: every field of both keys has the same JSON (key order aside). */
+export function sameAloneKey(a: AloneKey, b: AloneKey): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function readJsonOrUndefined(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isResult(v: unknown): v is StudentResult {
+  if (!v || typeof v !== 'object') return false;
+  const r = v as Record<string, unknown>;
+  return typeof r.testAcc === 'number' && Number.isFinite(r.testAcc) && typeof r.params === 'number';
+}
+
+/**
+ * A finished student-alone result in run directory `dir` trained on `key`: its own `alone.json`
+ * (a run that trained or reused one), or, for a `none` run, its student itself. `fromRun` is the
+ * directory that trained it.
+ */
+export function findReusableAlone(dir: string, key: AloneKey): { result: StudentResult; fromRun: string } | undefined {
+  const rec = readJsonOrUndefined(path.join(dir, RUN_FILES.alone));
+  if (isResult(rec) && (rec as Partial<AloneRecord>).key && sameAloneKey((rec as AloneRecord).key, key)) {
+    const from = (rec as AloneRecord).fromRun;
+    return { result: { testAcc: rec.testAcc, params: rec.params, bestEpoch: rec.bestEpoch }, fromRun: typeof from === 'string' && from ? from : dir };
+  }
+  const exp = readJsonOrUndefined(path.join(dir, RUN_FILES.experiment)) as Experiment | undefined;
+  if (exp?.method?.name !== 'none' || !exp.student || !exp.training || !exp.data) return undefined;
+  const student = readJsonOrUndefined(path.join(dir, STUDENT_DONE));
+  const traj = readJsonOrUndefined(path.join(dir, RUN_FILES.trajectory, 'trajectory.json')) as { data?: DataFingerprint } | undefined;
+  if (!isResult(student) || !traj?.data) return undefined;
+  if (!sameAloneKey(aloneKey(exp, traj.data), key)) return undefined;
+  return { result: { testAcc: student.testAcc, params: student.params, bestEpoch: student.bestEpoch }, fromRun: dir };
+}
+
+/**
+ * Trains the student alone into `alone.json` / `alone-checkpoint.bin` (events of network
+ * `alone`, no exported model), or reuses it from the reused teacher's run. Resumable: a
+ * finished one is read back, an interrupted one continues from its checkpoint.
+ */
+export async function alonePhase(ctx: RunContext, teacher: TeacherResult): Promise<AloneResult> {
+  const { dataset, experiment: exp, run } = ctx;
+  const doneFile = run.file(RUN_FILES.alone);
+  const key = aloneKey(exp, dataFingerprint(ctx));
+  const existing = readJsonOrUndefined(doneFile);
+  if (fs.existsSync(doneFile) && isResult(existing)) {
+    const from = (existing as Partial<AloneRecord>).fromRun;
+    return { testAcc: existing.testAcc, params: existing.params, fromRun: from };
+  }
+  const found = teacher.fromRun ? findReusableAlone(teacher.fromRun, key) : undefined;
+  if (found) {
+    const rec: AloneRecord = { ...found.result, key, fromRun: found.fromRun };
+    writeJsonAtomic(doneFile, rec);
+    run.append({ type: 'phase', phase: 'alone', detail: `reused from ${found.fromRun}` });
+    ctx.log(`student alone: reused from ${found.fromRun} (test accuracy ${(found.result.testAcc * 100).toFixed(2)}%)`);
+    return { testAcc: found.result.testAcc, params: found.result.params, fromRun: found.fromRun };
+  }
+  run.append({ type: 'phase', phase: 'alone' });
+  // Built exactly as the student (same field, same seed): the same initial weights.
+  const built = buildModel(exp.student, { inputShape: dataset.shape, numClasses: dataset.numClasses, seed: exp.seed, experimentFile: ctx.experimentFile, field: 'student' });
+  const method = getMethod('none', ctx.experimentFile)({
+    spec: { ...exp.method, name: 'none' },
+    numClasses: dataset.numClasses,
+    studentTapChannels: built.tapChannels,
+    teacherTapChannels: teacher.built.tapChannels,
+    behaviourSizes: teacher.trajectory.meta.tapChannels,
+    seed: exp.seed,
+  });
+  try {
+    const result = await studentPhase(ctx, teacher, built, method, {}, {
+      doneFile: RUN_FILES.alone,
+      checkpointFile: CHECKPOINT_FILE,
+      network: 'alone',
+      saveModel: false,
+      record: { key },
+    });
+    ctx.log(`student alone: test accuracy ${(result.testAcc * 100).toFixed(2)}%`);
+    return { testAcc: result.testAcc, params: result.params };
+  } finally {
+    method.dispose();
+    built.model.dispose();
+  }
+}

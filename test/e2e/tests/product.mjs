@@ -1,0 +1,287 @@
+// @ts-check
+// The paths a user lives in after the first run (issue 11): editing experiment files (JSON with
+// comments; each hover, completion item and problem once), Send to Device from a run's context
+// menu, and the comparison panel coming back after a window reload. They follow the steps of
+// user.mjs in the same workbench and name the steps they need.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  answerQuickPick,
+  dismissQuickInput,
+  expandTreeRow,
+  experimentsPane,
+  openFile,
+  problemsRows,
+  showSkdSidebar,
+  treeRows,
+  waitFor,
+  waitForWorkbench,
+  webviewFrame,
+  sleep,
+} from '../lib/ui.mjs';
+import { runDirs } from './user.mjs';
+
+/** @typedef {import('./user.mjs').Test} Test */
+/** @typedef {import('playwright-core').Page} Page */
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const SCHEMA = JSON.parse(fs.readFileSync(path.join(REPO, 'schema', 'experiment.schema.json'), 'utf8'));
+
+/**
+ * Shows a workspace file in the editor: a click on its tab when it has one (Quick Open's keys go
+ * to a focused webview instead, e.g. a dashboard restored by a reload), else Quick Open.
+ * @param {Page} page
+ * @param {string} name
+ */
+async function showFile(page, name) {
+  const tab = page.locator(`.tabs-container .tab[aria-label*="${name}"]`).first();
+  if (await tab.isVisible().catch(() => false)) await tab.click();
+  else await openFile(page, name);
+  await page.locator('.editor-instance .monaco-editor .view-lines >> visible=true').first().waitFor({ state: 'visible', timeout: 10_000 });
+}
+
+/** Shows the Problems panel (if hidden) and returns its marker rows (not the file rows). @param {Page} page */
+async function problemMarkers(page) {
+  if (!(await page.locator('.markers-panel').isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 10_000 });
+  const rows = await problemsRows(page);
+  return rows.filter((r) => /^(error|warning|info)/i.test(r));
+}
+
+/** Hides the Problems panel when it is shown. @param {Page} page */
+async function hideProblems(page) {
+  if (await page.locator('.markers-panel').isVisible().catch(() => false)) await page.keyboard.press('Control+Shift+M');
+}
+
+/** Moves the cursor of the active editor to a line and column (1-based) with Ctrl+G. @param {Page} page */
+async function goToLine(page, line, column) {
+  await dismissQuickInput(page);
+  await page.locator('.editor-instance .monaco-editor .view-lines >> visible=true').first().click();
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 5000 });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+}
+
+/** The language mode the status bar shows for the active editor. @param {Page} page */
+async function languageMode(page) {
+  return (await page.locator('.statusbar-item[id="status.editor.mode"]').first().innerText({ timeout: 5000 }).catch(() => '')).trim();
+}
+
+/** GETs a URL from this process; resolves with the status code. @param {string} url */
+function httpStatus(url) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${url} timed out`)));
+  });
+}
+
+/** External IPv4 addresses of this machine (what the extension may show for a phone). */
+function lanAddresses() {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a) => a && !a.internal && a.family === 'IPv4')
+    .map((a) => /** @type {os.NetworkInterfaceInfo} */ (a).address);
+}
+
+const ACTIVATED = 'SKD Lab activates (activity bar, palette, Experiments tree)';
+const TINY_DONE = 'run the tiny experiment from the palette; the tree shows progress, then done';
+
+/** @type {Test[]} */
+export const tests = [
+  {
+    name: 'each problem appears once (VS Code has the schema, the trainer what a schema cannot say)',
+    needs: [ACTIVATED],
+    timeout: 60_000,
+    async fn(ctx) {
+      const { page } = ctx;
+      await showFile(page, 'broken.skd.json');
+      const rows = await waitFor(
+        async () => {
+          const r = await problemMarkers(page);
+          return r.some((x) => /modle/i.test(x)) ? r : null;
+        },
+        { timeout: 30_000, what: 'a Problems entry about the misspelt key "modle"' },
+      );
+      // The trainer's diagnostics arrive a little after VS Code's: give them time to double up.
+      await sleep(3000);
+      const markers = (await problemMarkers(page)).filter((r) => /broken\.skd\.json/.test(r) || !/\.skd\.json/.test(r));
+      ctx.log(`  problems of broken.skd.json: ${markers.join(' || ').slice(0, 800)}`);
+      const aboutModle = markers.filter((r) => /modle/i.test(r));
+      if (aboutModle.length !== 1) throw new Error(`the misspelt key is reported ${aboutModle.length} times: ${aboutModle.join(' || ')} (first seen: ${rows.length})`);
+      const missingModel = markers.filter((r) => /\bmodel\b/i.test(r.replace(/modle/gi, '')));
+      if (missingModel.length > 1) throw new Error(`the missing "model" is reported ${missingModel.length} times: ${missingModel.join(' || ')}`);
+      await hideProblems(page);
+    },
+  },
+  {
+    name: 'a // comment and a trailing comma are not flagged (*.skd.json opens as JSON with Comments)',
+    needs: ['each problem appears once (VS Code has the schema, the trainer what a schema cannot say)'],
+    timeout: 60_000,
+    async fn(ctx) {
+      const { page } = ctx;
+      await showFile(page, 'commented.skd.json');
+      const mode = await waitFor(async () => {
+        const m = await languageMode(page);
+        return m ? m : null;
+      }, { timeout: 10_000, what: 'the language mode in the status bar' });
+      ctx.log(`  language mode: ${mode}`);
+      if (!/JSON with Comments/i.test(mode)) throw new Error(`commented.skd.json opens as "${mode}", not "JSON with Comments"`);
+      // editing.skd.json has a schema error: once it shows, VS Code's JSON server has the schema.
+      await showFile(page, 'editing.skd.json');
+      await waitFor(async () => (await problemMarkers(page)).some((r) => /editing\.skd\.json/.test(r) || /"name"/.test(r)), {
+        timeout: 30_000,
+        what: 'the schema error of editing.skd.json (method without "name")',
+      });
+      await showFile(page, 'commented.skd.json');
+      await sleep(3000);
+      const squiggles = await page.locator('.editor-instance .monaco-editor .squiggly-error, .editor-instance .monaco-editor .squiggly-warning').count();
+      const markers = (await problemMarkers(page)).filter((r) => /commented\.skd\.json/.test(r) || /comment/i.test(r));
+      if (squiggles > 0 || markers.length > 0) throw new Error(`commented.skd.json is flagged: ${squiggles} squiggles; ${markers.join(' || ')}`);
+      await hideProblems(page);
+    },
+  },
+  {
+    name: 'hover on a key shows its description once',
+    needs: [ACTIVATED],
+    timeout: 60_000,
+    async fn(ctx) {
+      const { page } = ctx;
+      await showFile(page, 'editing.skd.json');
+      const key = page.locator('.editor-instance .monaco-editor .view-lines span span', { hasText: /^"seed"$/ }).first();
+      await key.waitFor({ state: 'visible', timeout: 10_000 });
+      const hover = page.locator('.monaco-hover:not(.hidden)').first();
+      const text = await waitFor(
+        async () => {
+          await page.mouse.move(0, 0);
+          await sleep(200);
+          await key.hover();
+          await hover.waitFor({ state: 'visible', timeout: 3000 });
+          await sleep(1500); // a second provider's answer would be added by now
+          const t = await hover.innerText();
+          return /Random seed/.test(t) ? t : null;
+        },
+        { timeout: 40_000, interval: 500, what: 'a hover on "seed" with its description ("Random seed ...")' },
+      );
+      const count = (text.match(/Random seed/g) ?? []).length;
+      ctx.log(`  hover: ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
+      if (count !== 1) throw new Error(`the hover shows the description ${count} times: ${text}`);
+      await page.mouse.move(0, 0);
+      await page.keyboard.press('Escape');
+    },
+  },
+  {
+    name: 'completion in "method": {} lists each key once',
+    needs: [ACTIVATED],
+    timeout: 60_000,
+    async fn(ctx) {
+      const { page } = ctx;
+      await showFile(page, 'editing.skd.json');
+      const expected = Object.keys(SCHEMA.properties.method.properties);
+      const widget = page.locator('.editor-widget.suggest-widget.visible');
+      /** @type {{ size: number, labels: string[] }} */
+      const got = await waitFor(
+        async () => {
+          await page.keyboard.press('Escape');
+          await goToLine(page, 7, 14); // between the braces of `"method": {}`
+          await page.keyboard.press('Control+Space');
+          await widget.waitFor({ state: 'visible', timeout: 5000 });
+          await sleep(1500); // both providers have answered by now
+          const rows = widget.locator('.monaco-list-row');
+          const size = Number((await rows.first().getAttribute('aria-setsize')) ?? (await rows.count()));
+          const labels = await rows.evaluateAll((els) => els.map((e) => (e.querySelector('.label-name')?.textContent ?? '').trim()));
+          return labels.some((l) => /temperature|stages/.test(l)) ? { size, labels } : null;
+        },
+        { timeout: 40_000, interval: 500, what: 'completion of method keys in "method": {}' },
+      );
+      await page.keyboard.press('Escape');
+      ctx.log(`  completion: ${got.size} items; shown: ${got.labels.join(', ')}`);
+      const dupes = got.labels.filter((l, i) => got.labels.indexOf(l) !== i);
+      if (dupes.length > 0) throw new Error(`completion lists ${dupes.join(', ')} more than once`);
+      if (got.size !== expected.length) throw new Error(`completion lists ${got.size} items for the ${expected.length} keys of "method" (${expected.join(', ')})`);
+    },
+  },
+  {
+    name: 'send to device from a run in the tree: export first, then serve on the LAN address',
+    needs: [TINY_DONE],
+    timeout: 150_000,
+    async fn(ctx) {
+      const { page } = ctx;
+      await dismissQuickInput(page);
+      await showSkdSidebar(page);
+      await expandTreeRow(page, 'tiny');
+      const rows = await treeRows(page);
+      const exp = rows.findIndex((r) => /tiny/.test(r.label));
+      const runRow = rows.slice(exp + 1).find((r) => r.level > rows[exp].level);
+      if (!runRow) throw new Error(`no run row under tiny in the tree: ${JSON.stringify(rows.map((r) => r.label))}`);
+      const row = experimentsPane(page).locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: runRow.label }) }).first();
+      await row.click({ button: 'right' });
+      const item = page.locator('.context-view .monaco-menu .action-item', { hasText: /Send Student to Device/ }).first();
+      await item.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {
+        throw new Error(`no "Send Student to Device..." in the context menu of run row "${runRow.label}"`);
+      });
+      // A click on a menu item of the web workbench's context menu is not always taken; the
+      // keyboard is (the item under the pointer is the focused one).
+      await item.hover();
+      await page.keyboard.press('Enter');
+      const first = await answerQuickPick(page, { match: /Export/, timeout: 10_000 });
+      ctx.log(`  offered: ${first?.join(' / ')}`);
+      if (!first?.some((r) => /Export the student first/.test(r))) throw new Error(`the run has no export, but no offer to export first: ${JSON.stringify(first)}`);
+      for (const [match, what] of /** @type {const} */ ([[/^tfjs/, 'format'], [/^none/, 'quantization'], [/Inside the run/, 'where']])) {
+        const seen = await answerQuickPick(page, { match, timeout: 10_000 });
+        if (!seen) throw new Error(`no quick pick for the export's ${what}`);
+      }
+      const targets = await waitFor(async () => {
+        const r = await answerQuickPick(page, { match: /Serve/, timeout: 1000 });
+        return r && r.some((x) => /Serve|Copy/.test(x)) ? r : null;
+      }, { timeout: 90_000, interval: 500, what: 'the export to finish and the "How to send it" pick' });
+      ctx.log(`  targets: ${targets.join(' / ')}`);
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /serving the student at/ }).first();
+      await toast.waitFor({ state: 'visible', timeout: 30_000 });
+      const message = (await toast.innerText()).replace(/\s+/g, ' ');
+      ctx.log(`  ${message.slice(0, 300)}`);
+      const url = /https?:\/\/[^\s"'<>]+?(?=[\s—]|$)/.exec(message)?.[0]?.replace(/[.,]$/, '');
+      if (!url) throw new Error(`no URL in "${message}"`);
+      const host = new URL(url).hostname;
+      const lan = lanAddresses();
+      if (host === '0.0.0.0') throw new Error(`the URL shows 0.0.0.0: ${url}`);
+      if (lan.length > 0 && !lan.includes(host)) throw new Error(`the URL ${url} is not one of this machine's LAN addresses (${lan.join(', ')})`);
+      const status = await httpStatus(url);
+      if (status !== 200) throw new Error(`GET ${url} answered ${status}`);
+      const exportsDir = path.join(runDirs(ctx.workspace, 'tiny').at(-1) ?? '', 'exports');
+      ctx.log(`  exports: ${fs.existsSync(exportsDir) ? fs.readdirSync(exportsDir).join(', ') : 'none'}; ${url} answers 200`);
+      await toast.locator('.monaco-button', { hasText: 'Stop Serving' }).click().catch(() => {});
+    },
+  },
+  {
+    name: 'a reloaded window restores the comparison panel',
+    needs: ['the comparison panel lists the runs'],
+    timeout: 90_000,
+    async fn(ctx) {
+      const { page } = ctx;
+      await dismissQuickInput(page);
+      await page.reload();
+      await waitForWorkbench(page);
+      const tab = page.locator('.tabs-container .tab', { hasText: /SKD: Compare/ }).first();
+      await tab.waitFor({ state: 'visible', timeout: 30_000 }).catch(() => {
+        throw new Error('after a reload there is no "SKD: Compare" editor tab (the comparison panel was not restored)');
+      });
+      await tab.click();
+      const frame = await webviewFrame(page, 'table#compare-table', 30_000);
+      const rows = await waitFor(async () => {
+        const n = await frame.locator('table#compare-table tbody tr').count();
+        return n > 0 ? n : null;
+      }, { timeout: 20_000, what: 'the restored comparison to list runs' });
+      ctx.log(`  restored comparison: ${rows} rows`);
+    },
+  },
+];

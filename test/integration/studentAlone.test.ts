@@ -1,0 +1,107 @@
+/**
+ * The student alone, on real tiny runs: a kd run trains it (stopped inside that phase and
+ * resumed, without training it twice), reports it in summary.json and the `final` event with
+ * the gain; a run reusing that teacher reuses it; a `none` run of the same student gets the
+ * very same accuracy; `"studentAlone": false` skips it.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { RUN_FILES, type RunStatus, type Summary } from '../../src/protocol/runDir';
+import type { AloneRecord } from '../../src/trainer/engine/alonePhase';
+import { resumeRun, runExperiment, type RunOutcome } from '../../src/trainer/engine/run';
+import type { StopToken } from '../../src/trainer/engine/trainLoop';
+import { eventsOf, readJsonFile, readMetrics, tempDir, tinyExperiment, writeExperiment } from '../helpers/experiment';
+
+const tmp = tempDir('skd-alone-');
+after(tmp.cleanup);
+const out = path.join(tmp.dir, 'runs');
+const kd = { name: 'kd', stages: 2 };
+
+let first: RunOutcome;
+let stoppedAt: string | undefined;
+
+before(async () => {
+  // Stopped after the student alone's first epoch, then resumed.
+  const stop: StopToken = { requested: false };
+  const file = writeExperiment(tmp.dir, 'kd', tinyExperiment({ name: 'kd', method: kd }));
+  const stopped = await runExperiment(file, {
+    outDir: out,
+    stop,
+    onEvent: (e) => {
+      if (e.type === 'epoch' && e.network === 'alone' && e.epoch === 0) stop.requested = true;
+    },
+  });
+  assert.equal(stopped.state, 'stopped');
+  assert.equal(readJsonFile<RunStatus>(path.join(stopped.dir, RUN_FILES.status)).state, 'stopped');
+  stoppedAt = eventsOf(readMetrics(stopped.dir), 'phase').pop()?.phase;
+  first = await resumeRun(stopped.dir);
+});
+
+describe('student alone', () => {
+  it('a kd run trains it after the teacher and before the distilled student, resumably', () => {
+    assert.equal(first.state, 'done');
+    assert.equal(stoppedAt, 'alone');
+    const events = readMetrics(first.dir);
+    const epochs = eventsOf(events, 'epoch');
+    assert.deepEqual(epochs.filter((e) => e.network === 'alone').map((e) => e.epoch), [0, 1], 'each student-alone epoch once across the stop');
+    assert.deepEqual(epochs.filter((e) => e.network === 'teacher').map((e) => e.epoch), [0, 1], 'the teacher is not trained again on resume');
+    assert.deepEqual(Object.keys(epochs.find((e) => e.network === 'alone')!.terms), ['ce']);
+    const phases = eventsOf(events, 'phase').map((e) => e.phase);
+    assert.ok(phases.indexOf('teacher') < phases.indexOf('alone') && phases.lastIndexOf('alone') < phases.indexOf('student'), phases.join(' '));
+    const order = epochs.map((e) => e.network);
+    assert.ok(order.lastIndexOf('alone') < order.indexOf('student'), order.join(' '));
+  });
+
+  it('summary.json and the final event carry the student alone and the gain', () => {
+    const s = readJsonFile<Summary>(path.join(first.dir, RUN_FILES.summary));
+    assert.ok(s.studentAlone && s.studentAlone.testAcc >= 0 && s.studentAlone.testAcc <= 1, JSON.stringify(s.studentAlone));
+    assert.equal(s.studentAlone.fromRun, undefined);
+    assert.equal(s.gain, s.student.testAcc - s.studentAlone.testAcc);
+    const final = eventsOf(readMetrics(first.dir), 'final');
+    assert.equal(final.length, 1);
+    assert.equal(final[0].studentAloneTestAcc, s.studentAlone.testAcc);
+    assert.equal(final[0].gain, s.gain);
+    const rec = readJsonFile<AloneRecord>(path.join(first.dir, RUN_FILES.alone));
+    assert.equal(rec.testAcc, s.studentAlone.testAcc);
+    assert.equal(rec.key.seed, 1);
+    // The exported model is the distilled student, not the student alone.
+    assert.equal(readJsonFile<{ testAcc: number }>(path.join(first.dir, 'student.json')).testAcc, s.student.testAcc);
+    assert.ok(fs.existsSync(path.join(first.dir, RUN_FILES.student, 'model.json')));
+    assert.equal(readJsonFile<RunStatus>(path.join(first.dir, RUN_FILES.status)).progress, 1);
+  });
+
+  it('a run reusing that teacher reuses its student alone, and says where from', async () => {
+    const file = writeExperiment(tmp.dir, 'reuse', tinyExperiment({ name: 'reuse', teacher: { run: first.dir }, method: { name: 'skd', stages: 2, tbt: { epochs: 2 }, tet: { epochs: 2 } } }));
+    const o = await runExperiment(file, { outDir: out });
+    assert.equal(o.state, 'done');
+    const events = readMetrics(o.dir);
+    assert.deepEqual(eventsOf(events, 'epoch').map((e) => e.network), ['student', 'student'], 'neither the teacher nor the student alone trained again');
+    const mine = first.summary!.studentAlone!;
+    assert.deepEqual(o.summary!.studentAlone, { testAcc: mine.testAcc, fromRun: first.dir });
+    assert.equal(o.summary!.gain, o.summary!.student.testAcc - mine.testAcc);
+    assert.match(eventsOf(events, 'phase').find((e) => e.phase === 'alone')?.detail ?? '', /^reused from /);
+  });
+
+  it('a `none` run of the same student is exactly the student alone', async () => {
+    const file = writeExperiment(tmp.dir, 'none', tinyExperiment({ name: 'none', teacher: { run: first.dir }, method: { name: 'none', stages: 2 } }));
+    const o = await runExperiment(file, { outDir: out });
+    assert.equal(o.state, 'done');
+    assert.equal(o.summary!.student.testAcc, first.summary!.studentAlone!.testAcc);
+    assert.equal(o.summary!.studentAlone, undefined, 'a none run is the student alone itself');
+    assert.ok(!eventsOf(readMetrics(o.dir), 'epoch').some((e) => e.network === 'alone'));
+  });
+
+  it('"studentAlone": false skips it', async () => {
+    const file = writeExperiment(tmp.dir, 'off', tinyExperiment({ name: 'off', teacher: { run: first.dir }, method: kd, studentAlone: false }));
+    const o = await runExperiment(file, { outDir: out });
+    assert.equal(o.state, 'done');
+    assert.equal(o.summary!.studentAlone, undefined);
+    assert.equal(o.summary!.gain, undefined);
+    assert.ok(!fs.existsSync(path.join(o.dir, RUN_FILES.alone)));
+    const events = readMetrics(o.dir);
+    assert.ok(!eventsOf(events, 'phase').some((e) => e.phase === 'alone'));
+    assert.equal(eventsOf(events, 'final')[0].studentAloneTestAcc, undefined);
+  });
+});
