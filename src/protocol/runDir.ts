@@ -119,6 +119,8 @@ export interface TetEvent extends EventBase {
   identity?: boolean;
   /** Share of the training images whose experience was corrected from the trajectory (it was wrong). */
   corrected?: number;
+  /** Whether, on held-out images, this stage's experience adds to the final teacher's (SKD teaches it only then). */
+  addsToFinal?: boolean;
 }
 
 export interface PhaseEvent extends EventBase {

@@ -17,7 +17,7 @@ const USAGE = `usage:
   skd resume <run dir> [--backend <name>]
   skd export <run dir> --format tfjs|onnx [--quantize none|float16|uint8] [--out <dir>]
   skd device <export dir> --copy <dir> | --adb [<remote path>] | --serve [--host <h>] [--port <p>]
-  skd compare <run dir>... [--json]
+  skd compare <run dir>... [--sort <column>] [--group-by <column>] [--json | --csv]
   skd bench [--json]
   skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin]
                     [--limit-train N] [--parallel N] [--out <dir>] [--json]

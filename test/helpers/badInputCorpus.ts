@@ -67,7 +67,7 @@ export function fullExperiment(): Record<string, unknown> {
       beta: 1,
       dkd: { alpha: 1, beta: 8, warmup: 1 },
       tbt: { hidden: 8, epochs: 1, lr: 0.01, cell: 'gru' },
-      tet: { hidden: 8, epochs: 1, lr: 0.01, kl: 1 },
+      tet: { epochs: 1, lr: 0.01, mix: true, correct: true, weight: 1 },
     },
     training: { batchSize: 8, optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.0005, schedule: 'step', milestones: [0.5], gamma: 0.1 },
     backend: 'wasm',

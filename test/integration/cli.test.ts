@@ -87,8 +87,9 @@ describe('skd run, compare and resume on real runs', () => {
     assert.equal(r.code, 0, r.stderr);
     const table = lines(r.stdout);
     assert.equal(table.length, 4, r.stdout);
-    assert.match(table[0], /^run\s+method\s+seed\s+teacher acc\s+student acc\s+student params\s+seconds$/);
-    assert.match(table[1], /^-+( +-+){6}$/);
+    assert.match(table[0], /^run\s+state\s+method\s+seed\s+T\s.*\steacher\s.*\sstudent\s.*\sseconds\s+provenance$/);
+    const header = table[0].trim().split(/\s{2,}/);
+    assert.match(table[1], new RegExp(`^-+( +-+){${header.length - 1}}$`));
     for (const [row, dir, method] of [
       [table[2], skdDir, 'skd'],
       [table[3], kdDir, 'kd'],
@@ -96,20 +97,22 @@ describe('skd run, compare and resume on real runs', () => {
       const s = readJsonFile<Summary>(path.join(dir, RUN_FILES.summary));
       const cells = row.trim().split(/\s{2,}/);
       assert.equal(cells[0], path.basename(dir));
-      assert.equal(cells[1], method);
-      assert.equal(cells[2], '1');
-      assert.equal(cells[3], `${(s.teacher.testAcc * 100).toFixed(2)}%`);
-      assert.equal(cells[4], `${(s.student.testAcc * 100).toFixed(2)}%`);
+      assert.equal(cells[1], 'done');
+      assert.equal(cells[2], method);
+      assert.equal(cells[3], '1');
+      assert.equal(cells[header.indexOf('teacher')], `${(s.teacher.testAcc * 100).toFixed(2)}%`);
+      assert.equal(cells[header.indexOf('student')], `${(s.student.testAcc * 100).toFixed(2)}%`);
+      assert.match(cells[header.indexOf('provenance')], /^\d+\.\d+\.\d+ node\d+ tf\d+\.\d+ /);
     }
     const json = await runCli(['compare', '--json', skdDir, kdDir]);
     const rows = JSON.parse(json.stdout) as { method: string }[];
     assert.deepEqual(rows.map((x) => x.method), ['skd', 'kd']);
   });
 
-  it('compare: an unfinished run is an error naming it', async () => {
+  it('compare: a folder that is not a run directory is an error naming it', async () => {
     const r = await runCli(['compare', skdDir, tmp.dir]);
     assert.equal(r.code, 2);
-    assert.deepEqual(ownLines(r.stderr), [`skd: ${tmp.dir}: has no summary.json (the run has not finished)`]);
+    assert.deepEqual(ownLines(r.stderr), [`skd: ${tmp.dir}: not a run directory (no status.json)`]);
   });
 
   it('resume on a finished run exits 2 with a clear line', async () => {

@@ -84,7 +84,8 @@ describe('a tiny SKD run, end to end', () => {
         const terms = Object.values(e.terms).reduce((a, b) => a + b, 0);
         assert.ok(Math.abs(terms - e.loss) < 1e-4 * Math.max(1, e.loss), `${network}: terms ${terms} vs loss ${e.loss}`);
       }
-      const want = network === 'teacher' ? ['ce'] : ['behaviour', 'ce', 'experience'];
+      // Two stages: the student looks ahead to the last one from the start, so SKD is KD plus behaviour.
+      const want = network === 'teacher' ? ['ce'] : ['behaviour', 'ce', 'kd'];
       for (const e of epochs) assert.deepEqual(Object.keys(e.terms).sort(), want);
     }
     assert.ok(eventsOf(events, 'batch').length >= 4, 'live batch events for the charts');

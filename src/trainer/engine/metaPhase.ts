@@ -12,6 +12,8 @@ import type { RunContext } from './context';
 export interface MetaTargets {
   /** experience[t]: TET's experience logits of teacher stage t, [images * classes]. */
   experience?: Float32Array[];
+  /** addsToFinal[t]: whether stage t's experience adds to the final teacher's on held-out images. */
+  addsToFinal?: boolean[];
   /**
    * behaviour[t][l]: the behaviour of teacher stage t at tap l, [images * channels], as TBT
    * predicts it from stages 0..t-1; stage 0 (nothing to predict from) and the last stage (the
@@ -54,21 +56,25 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
       }
     }
   }
-  if (needs.experience) {
+  if (needs.experience || needs.finalExperience) {
     const file = path.join(metaDir, 'tet.bin');
     if (fs.existsSync(file)) {
       const { arrays } = readCheckpoint(file);
       out.experience = Array.from({ length: stages }, (_, k) => arrays.find((a) => a.name === `refined/${k}`)!.data);
+      const adds = arrays.find((a) => a.name === 'adds-to-final');
+      out.addsToFinal = Array.from({ length: stages }, (_, k) => (adds ? adds.data[k] === 1 : true));
     } else {
       ctx.progress('tet', 0);
       const result = fitExperience(trajectory, ctx.splits.quizTrain, ctx.splits.quizTest, ctx.dataset.train.y, tetOptions(exp.method));
       for (const m of result.metrics) ctx.run.append({ type: 'tet', ...m });
       const refined = result.refined.map((data, k) => ({ name: `refined/${k}`, shape: [trajectory.meta.images, trajectory.meta.classes], data }));
+      refined.push({ name: 'adds-to-final', shape: [stages], data: Float32Array.from(result.metrics, (m) => (m.addsToFinal ? 1 : 0)) });
       writeCheckpoint(file, [...result.weights.map((w) => ({ ...w, name: `weights/${w.name}` })), ...refined], { stages });
       out.experience = result.refined;
+      out.addsToFinal = result.metrics.map((m) => m.addsToFinal === true);
       for (const m of result.metrics) {
         const mix = m.identity ? 'raw best checkpoint (the mixture was not better on held-out images)' : `mixture of epochs ${m.mixture!.map((x) => `${x.epoch + 1}:${x.weight.toFixed(2)}`).join(' ')}, temperature ${m.temperature!.toFixed(2)}`;
-        ctx.log(`TET stage ${m.stage + 1}: acc ${(m.accuracy * 100).toFixed(2)}% (teacher ${(m.teacherAccuracy * 100).toFixed(2)}%), NLL ${m.nll!.toFixed(4)} (teacher ${m.teacherNll!.toFixed(4)}), ECE ${m.ece.toFixed(4)} (teacher ${m.teacherEce.toFixed(4)}); ${mix}; ${((m.corrected ?? 0) * 100).toFixed(1)}% of the training images corrected from the trajectory`);
+        ctx.log(`TET stage ${m.stage + 1}: acc ${(m.accuracy * 100).toFixed(2)}% (teacher ${(m.teacherAccuracy * 100).toFixed(2)}%), NLL ${m.nll!.toFixed(4)} (teacher ${m.teacherNll!.toFixed(4)}), ECE ${m.ece.toFixed(4)} (teacher ${m.teacherEce.toFixed(4)}); ${mix}; ${((m.corrected ?? 0) * 100).toFixed(1)}% of the training images corrected from the trajectory; ${m.addsToFinal ? 'adds to the final teacher on held-out images' : 'does not add to the final teacher on held-out images (not taught as a stage)'}`);
       }
     }
   }

@@ -14,6 +14,8 @@ import '../methods/skd';
 import { buildModel } from '../models';
 import { readJson } from '../util/atomicFile';
 import { alonePhase } from './alonePhase';
+import { priorActiveSeconds } from './activeTime';
+import { collectProvenance, recordProvenance } from './provenance';
 import { relocatable } from './relocate';
 import type { RunContext } from './context';
 import { metaPhase } from './metaPhase';
@@ -127,6 +129,8 @@ async function prepare(experiment: Experiment, file: string, opts: RunOptions): 
 
 async function execute(run: RunDirectory, experiment: Experiment, file: string, prepared: Prepared, opts: RunOptions, resumed: boolean): Promise<RunOutcome> {
   const started = Date.now();
+  // A resumed run's time includes its earlier sessions' active time (not the pause between them).
+  const before = resumed ? priorActiveSeconds(run.events(), run.status()) : 0;
   const stop = opts.stop ?? { requested: false };
   const logFile = run.file(RUN_FILES.log);
   const log = (message: string) => {
@@ -158,6 +162,7 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
     },
   };
   run.writeStatus({ state: 'running', phase: 'setup', backend: prepared.backend, error: undefined });
+  recordProvenance(run.dir, collectProvenance(file, prepared.backend), resumed);
   run.append({
     type: 'run',
     name: experiment.name,
@@ -187,14 +192,14 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
       behaviourSizes: teacher.trajectory.meta.tapChannels,
       seed: experiment.seed,
     });
-    if (method.needs.behaviour || method.needs.experience) run.append({ type: 'phase', phase: 'tbt' });
+    if (method.needs.behaviour || method.needs.experience || method.needs.finalExperience) run.append({ type: 'phase', phase: 'tbt' });
     const meta = await metaPhase(ctx, teacher.trajectory, method.needs);
     run.append({ type: 'phase', phase: 'student' });
     const result = await studentPhase(ctx, teacher, student, method, meta);
     method.dispose();
     student.model.dispose();
     teacher.built.model.dispose();
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = before + (Date.now() - started) / 1000;
     const summary: Summary = {
       name: experiment.name,
       method: experiment.method.name,

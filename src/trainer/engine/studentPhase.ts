@@ -85,6 +85,7 @@ export async function studentPhase(
       if (finalLogits) signals.finalLogits = rows(finalLogits, classes, b.indices);
       if (needs.stageLogits) signals.stageLogits = rows(traj.stage(t).logits, classes, b.indices);
       if (needs.experience) signals.experience = rows(meta.experience![t], classes, b.indices);
+      if (needs.finalExperience) signals.finalExperience = rows(meta.experience![traj.meta.stages - 1], classes, b.indices);
       if (needs.behaviour) signals.behaviour = meta.behaviour![t].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
       if (needs.teacherFeatures) {
         const outs = teacher.built.model.apply(b.x, { training: false }) as tf.Tensor[];
@@ -101,6 +102,8 @@ export async function studentPhase(
         stage: b.stage,
         stages: studentStages,
         teacherStage: t,
+        teacherStages: traj.meta.stages,
+        stageAddsToFinal: meta.addsToFinal?.[t],
       });
       return method.selfWarmup ? terms : warmedUp(terms, b.progress, warmup);
     },

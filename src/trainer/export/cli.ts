@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { parseArgs } from '../commands/args';
 import { InputError } from '../errors';
 import { adbPush, copyExport, DEFAULT_ADB_PATH, serveStudent } from './device';
+import { qrColor, terminalQr } from './qr';
 import { exportFormatNames, exportRun } from './index';
 
 /**
@@ -53,6 +54,8 @@ export async function deviceCommand(argv: string[], out: NodeJS.WritableStream =
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError('command line', '--port', 'must be a port number 0..65535');
   const served = await serveStudent(exportDir, { host: args.options.get('host'), port });
   out.write(`serving the student at ${served.url} (Ctrl+C to stop)\n`);
+  const qr = await terminalQr(served.url, qrColor(out));
+  if (qr) out.write(`scan with a phone on the same network:\n${qr}${qr.endsWith('\n') ? '' : '\n'}`);
   await (stop ?? interrupted());
   await served.close();
   return 0;

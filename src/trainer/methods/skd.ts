@@ -7,18 +7,23 @@ import type { BatchContext, Curriculum, DistillMethod, MethodFactory, MethodNeed
 
 /**
  * SKD: Yang et al., "Skill-Transferring Knowledge Distillation Method", IEEE TCSVT 2023, as
- * reconstructed in docs/method.md. In student stage k, with t(k) the teacher stage it learns
- * from (the next one: a look-ahead curriculum, the last student stage the final teacher):
- *   L = (1 - a) CE(y, s) + a T^2 KL(softmax(TET_t(x)/T) || softmax(s/T))        "ce", "experience"
+ * reconstructed in docs/method.md. SKD contains KD and adds to it. In student stage k, with
+ * t(k) the teacher stage it looks ahead to (the next one; the final teacher from the
+ * second-to-last stage on):
+ *   L = (1 - a) CE(y, s) + a T^2 KL(softmax(z_final/T) || softmax(s/T))          "ce", "kd"
+ *     + g a T^2 KL(softmax(TET_t(x)/T) || softmax(s/T))     while t(k) < K-1    "experience"
  *     + b * mean_l SP(GAP(F_S^l), TBT_l(B_<t^l))                               "behaviour"
- * TET_t is the teacher's optimal experience at stage t (the best mixture of its checkpoints up
- * to t, with a temperature, cross-fitted on the quiz split); TBT_l(B_<t) is the behaviour that
- * the teacher's behaviour network predicts for stage t from the stages before it (the last
- * stage uses the recorded final behaviour). SP compares how the student and the teacher relate
- * the images of a batch at tap l (similarity-preserving KD); `method.tbt.match: "regression"`
- * regresses the teacher's descriptors through a learned adapter instead.
- * The ablations remove one part each: without TBT no behaviour term; without TET the raw
- * best-of-stage logits; without stages every stage learns from the final teacher.
+ * The first line is KD with the final teacher; the stage's experience TET_t (its best
+ * checkpoint, calibrated and corrected from the trajectory, docs/method.md) adds where the
+ * teacher was next while the student is early, if TET found on held-out images that it adds to
+ * the final teacher's (an early checkpoint far behind the final one does not); TBT_l(B_<t) is the behaviour the teacher's
+ * behaviour network predicts for stage t from the stages before it (the final stages use the
+ * recorded final behaviour). SP compares how the student and the teacher relate the images of a
+ * batch at tap l (similarity-preserving KD); `method.tbt.match: "regression"` regresses the
+ * teacher's descriptors through a learned adapter instead.
+ * The ablations remove one part each: without TBT no behaviour term; without TET the stage
+ * term uses the raw best-of-stage logits; without stages no stage term, and the behaviour
+ * target is the final teacher's in every stage.
  */
 interface SkdParts {
   experience: boolean;
@@ -29,6 +34,7 @@ interface SkdParts {
 function skdFactory(name: string, parts: SkdParts): MethodFactory {
   return (setup: MethodSetup): DistillMethod => {
     const alpha = option(setup.spec.alpha, 0.9, 'method.alpha', 0, 1);
+    const gamma = parts.stages ? option(setup.spec.tet?.weight, SKD_DEFAULT_GAMMA, 'method.tet.weight', 0) : 0;
     const beta = option(setup.spec.beta, SKD_DEFAULT_BETA, 'method.beta', 0);
     const temperature = temperatureOf(setup);
     const match = setup.spec.tbt?.match ?? 'similarity';
@@ -46,7 +52,11 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
             return tf.tidy(() => ({ w: tf.variable(tf.randomUniform([fanIn, fanOut], -a, a, 'float32', seed)), b: tf.variable(tf.zeros([fanOut])) }));
           })
         : [];
-    const needs: MethodNeeds = parts.experience ? { experience: true } : { stageLogits: true };
+    // `tet.final` (a studied variant, docs/method.md): the KD term distils TET's last-stage
+    // experience instead of the final teacher's raw logits.
+    const finalFromTet = setup.spec.tet?.final === true;
+    const needs: MethodNeeds = finalFromTet ? { finalExperience: true } : { finalLogits: true };
+    if (gamma > 0) needs[parts.experience ? 'experience' : 'stageLogits'] = true;
     if (pairs > 0) needs.behaviour = true;
     return {
       name,
@@ -54,14 +64,21 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
       curriculum,
       extraVariables: () => adapters.flatMap((a) => [a.w, a.b]),
       losses: (batch: BatchContext) => {
-        const target = parts.experience
-          ? required(batch.teacher.experience, name, "TET's experience")
-          : required(batch.teacher.stageLogits, name, 'best-of-stage logits');
+        const final = finalFromTet ? required(batch.teacher.finalExperience, name, "TET's final experience") : required(batch.teacher.finalLogits, name, 'final logits');
+        // The stage's experience while the student looks ahead to a teacher stage before the last,
+        // when TET found that it adds to the final teacher's on held-out images.
+        const staged = gamma > 0 && batch.teacherStage < batch.teacherStages - 1 && batch.stageAddsToFinal !== false;
+        const target = !staged
+          ? undefined
+          : parts.experience
+            ? required(batch.teacher.experience, name, "TET's experience")
+            : required(batch.teacher.stageLogits, name, 'best-of-stage logits');
         return tf.tidy(() => {
           const terms: Record<string, tf.Scalar> = {
             ce: tf.mul(crossEntropy(batch.studentLogits, batch.oneHot), 1 - alpha) as tf.Scalar,
-            experience: tf.mul(klDivWithTemperature(target, batch.studentLogits, temperature), alpha) as tf.Scalar,
+            kd: tf.mul(klDivWithTemperature(final, batch.studentLogits, temperature), alpha) as tf.Scalar,
           };
+          if (target) terms.experience = tf.mul(klDivWithTemperature(target, batch.studentLogits, temperature), gamma * alpha) as tf.Scalar;
           if (pairs > 0) {
             const behaviour = required(batch.teacher.behaviour, name, "TBT's behaviour");
             const distances = Array.from({ length: pairs }, (_, l) => {
@@ -83,7 +100,9 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
 }
 
 /** Weight of the behaviour term (chosen on validation data, docs/method.md). */
-export const SKD_DEFAULT_BETA = 100;
+export const SKD_DEFAULT_BETA = 20;
+/** Weight of the stage experience relative to the final teacher's (chosen on validation data). */
+export const SKD_DEFAULT_GAMMA = 1;
 
 export const skd = skdFactory('skd', { experience: true, behaviour: true, stages: true });
 export const skdNoTbt = skdFactory('skd-no-tbt', { experience: true, behaviour: false, stages: true });

@@ -18,6 +18,8 @@ export interface MethodNeeds {
   teacherFeatures?: boolean;
   /** TET's experience logits of the target stage (SKD). */
   experience?: boolean;
+  /** TET's experience logits of the last stage (SKD with `tet.final`). */
+  finalExperience?: boolean;
   /** The target stage's behaviour descriptors per tap, as TBT predicts them (SKD). */
   behaviour?: boolean;
 }
@@ -36,6 +38,7 @@ export interface TeacherSignals {
   /** NHWC maps, one per teacher tap, same spatial sizes as the student's taps. */
   features?: tf.Tensor4D[];
   experience?: tf.Tensor2D;
+  finalExperience?: tf.Tensor2D;
   /** [batch, descriptor size of tap l], one per teacher tap. */
   behaviour?: tf.Tensor2D[];
 }
@@ -55,8 +58,11 @@ export interface BatchContext {
   /** 0-based learning stage of the student. */
   stage: number;
   stages: number;
-  /** The teacher stage whose signals this batch carries (per the method's curriculum). */
+  /** The teacher stage whose signals this batch carries (per the method's curriculum), of `teacherStages`. */
   teacherStage: number;
+  teacherStages: number;
+  /** Whether TET found the target stage's experience adds to the final teacher's on held-out images. */
+  stageAddsToFinal?: boolean;
 }
 
 /** Shapes a method needs to create its own trainable parts (adapters, regressors). */

@@ -46,7 +46,7 @@ interface Fit {
 export interface TetOptions {
   steps?: number;
   lr?: number;
-  /** Mix the stage's checkpoints (default); false: only the best checkpoint, with a temperature. */
+  /** Mix the checkpoints up to the stage; false (default): the stage's best checkpoint, with a temperature. */
   mix?: boolean;
   /** Correct each training image's experience from the trajectory where it is wrong (default true). */
   correct?: boolean;
@@ -152,11 +152,14 @@ const IDENTITY = (m: number): Fit => ({ weights: Float32Array.from({ length: m }
  */
 export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: Int32Array, labels: Int32Array, opts: TetOptions = {}): TetResult {
   const { classes: c, images, stages } = trajectory.meta;
+  const quiz = Int32Array.from([...quizA, ...quizB]);
+  const quizY = Array.from(quiz, (i) => labels[i]);
+  const finalQuiz = softmaxRows(gatherRows(trajectory.stage(trajectory.bestStage()).logits, c, quiz), quiz.length, c);
   const metrics: TetStageMetrics[] = [];
   const refined: Float32Array[] = [];
   const weights: TetResult['weights'] = [];
   for (let k = 0; k < stages; k++) {
-    const epochs = candidateEpochs(trajectory, k, opts.mix ?? true);
+    const epochs = candidateEpochs(trajectory, k, opts.mix ?? false);
     const logits = epochs.map((e) => candidateLogits(trajectory, k, e));
     const rowsOf = (idx: Int32Array) => logits.map((l) => logSoftmaxRows(gatherRows(l, c, idx), idx.length, c));
     const [lpA, lpB] = [rowsOf(quizA), rowsOf(quizB)];
@@ -187,6 +190,8 @@ export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: 
       const idx = Int32Array.from({ length: Math.min(chunk, images - start) }, (_, i) => start + i);
       out.set(mixLogits(rowsOf(idx), fit, idx.length, c), start * c);
     }
+    // Before the correction, which reads labels: the quiz images' experience as TET gives it.
+    const adds = addsToFinal(softmaxRows(gatherRows(out, c, quiz), quiz.length, c), finalQuiz, quizY, c);
     const corrected = (opts.correct ?? true) ? correctFromTrajectory(out, logits, epochs, fit.temperature, labels, c) : 0;
     refined.push(out);
     weights.push({ name: `stage-${k + 1}/weights`, shape: [epochs.length], data: fit.weights }, { name: `stage-${k + 1}/epochs`, shape: [epochs.length], data: Float32Array.from(epochs) });
@@ -205,6 +210,7 @@ export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: 
       mixture: epochs.map((e, i) => ({ epoch: e, weight: fit.weights[i] })).filter((x) => x.weight >= 0.01),
       identity: !better,
       corrected: corrected / images,
+      addsToFinal: adds,
     });
   }
   return { metrics, refined, weights };
@@ -245,4 +251,28 @@ function argmaxRow(a: Float32Array, offset: number, c: number): number {
   let best = 0;
   for (let j = 1; j < c; j++) if (a[offset + j] > a[offset + best]) best = j;
   return best;
+}
+
+/**
+ * Whether a stage's experience adds to the final teacher's on held-out images: a student taught
+ * both (SKD's KD term and its stage term, equal weights) is pulled towards their average, so the
+ * average of the two distributions must have a lower negative log-likelihood than the final
+ * teacher's alone, at no cost in accuracy. An early checkpoint far behind the final teacher fails
+ * this, and SKD then does not teach it (docs/method.md).
+ */
+export function addsToFinal(stage: Float32Array, final: Float32Array, y: ArrayLike<number>, c: number): boolean {
+  const n = y.length;
+  let nllMix = 0;
+  let nllFinal = 0;
+  let rightMix = 0;
+  let rightFinal = 0;
+  const mix = new Float32Array(c);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < c; j++) mix[j] = (stage[i * c + j] + final[i * c + j]) / 2;
+    nllMix -= Math.log(Math.max(mix[y[i]], 1e-12));
+    nllFinal -= Math.log(Math.max(final[i * c + y[i]], 1e-12));
+    if (argmaxRow(mix, 0, c) === y[i]) rightMix++;
+    if (argmaxRow(final, i * c, c) === y[i]) rightFinal++;
+  }
+  return nllMix < nllFinal && rightMix >= rightFinal;
 }

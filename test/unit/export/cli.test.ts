@@ -43,6 +43,7 @@ test('skd export verifies on the experiment\'s test split and prints a summary; 
   assert.equal((await fetch(`${url}../package.json`)).status, 404);
   stop();
   assert.equal(await serving, 0);
+  assert.match(s.text(), /scan with a phone on the same network:\n[▀▄█ ]+/, 'a QR code of the URL follows it');
 });
 
 test('usage errors name what is wrong', async () => {

@@ -41,6 +41,7 @@ function batch(logits: number[][], labels: number[], student: Map4[], teacher: {
     stage: 0,
     stages: 4,
     teacherStage: 0,
+    teacherStages: 1,
   };
 }
 

@@ -153,6 +153,7 @@ export function batch(epoch = 0, epochs = 10, stage = 0): BatchContext {
     stage,
     stages: 4,
     teacherStage: stage,
+    teacherStages: 4,
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * SKD's loss (methods/skd.ts) on tiny tensors, against values computed here in plain JS:
  *   ce         = (1 - alpha) CE(y, s)
- *   experience = alpha T^2 mean_b KL(softmax(q/T) || softmax(s/T))   (q: TET's, or the stage's logits)
+ *   kd         = alpha T^2 mean_b KL(softmax(z/T) || softmax(s/T))    (z: the final teacher's logits)
+ *   experience = g alpha T^2 mean_b KL(softmax(q/T) || softmax(s/T))  (q: TET's, or the stage's logits;
+ *                                                                     only before the last teacher stage)
  *   behaviour  = beta / L sum_l SP(GAP(F_l), TBT_l)                      (default: similarity)
  *              = beta / L sum_l mean_b || n(GAP(F_l) W_l + b_l) - n(TBT_l) ||^2   (tbt.match "regression")
  */
@@ -9,7 +11,7 @@ import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/trainer/backend/select';
-import { SKD_DEFAULT_BETA, skd, skdNoStages, skdNoTbt, skdNoTet } from '../../../src/trainer/methods/skd';
+import { SKD_DEFAULT_BETA, SKD_DEFAULT_GAMMA, skd, skdNoStages, skdNoTbt, skdNoTet } from '../../../src/trainer/methods/skd';
 import type { BatchContext, DistillMethod, MethodFactory, MethodSetup, TeacherSignals } from '../../../src/trainer/methods/types';
 
 type Mat = number[][];
@@ -26,6 +28,10 @@ const EXPERIENCE: Mat = [
 const FINAL: Mat = [
   [-1, 3, 0],
   [1, 1, 1],
+];
+const STAGE: Mat = [
+  [0.5, 2, -1],
+  [0, 1, 2],
 ];
 /** Student taps, NHWC: [2, 2, 2, 2] and [2, 1, 1, 3]. */
 const FEATURES: number[][][][][] = [
@@ -116,10 +122,11 @@ function setup(spec: Partial<MethodSetup['spec']> = {}): MethodSetup {
 }
 
 /** The tiny batch; `signals` picks which teacher signals are present. */
-function batch(signals: (keyof TeacherSignals)[]): BatchContext {
+function batch(signals: (keyof TeacherSignals)[], teacherStage = 0): BatchContext {
   const teacher: TeacherSignals = {};
   if (signals.includes('experience')) teacher.experience = tf.tensor2d(EXPERIENCE);
-  if (signals.includes('stageLogits')) teacher.stageLogits = tf.tensor2d(FINAL);
+  if (signals.includes('stageLogits')) teacher.stageLogits = tf.tensor2d(STAGE);
+  if (signals.includes('finalLogits')) teacher.finalLogits = tf.tensor2d(FINAL);
   if (signals.includes('behaviour')) teacher.behaviour = PREDICTED.map((p) => tf.tensor2d(p));
   const labels = tf.tensor1d(LABELS, 'int32');
   return {
@@ -132,13 +139,14 @@ function batch(signals: (keyof TeacherSignals)[]): BatchContext {
     epochs: 2,
     stage: 0,
     stages: 2,
-    teacherStage: 1,
+    teacherStage,
+    teacherStages: 2,
   };
 }
 
 function disposeBatch(b: BatchContext): void {
   tf.dispose([b.labels, b.oneHot, b.studentLogits, ...b.studentFeatures]);
-  const teacher: (tf.Tensor | undefined)[] = [b.teacher.experience, b.teacher.stageLogits, ...(b.teacher.behaviour ?? [])];
+  const teacher: (tf.Tensor | undefined)[] = [b.teacher.experience, b.teacher.stageLogits, b.teacher.finalLogits, ...(b.teacher.behaviour ?? [])];
   tf.dispose(teacher.filter((t): t is tf.Tensor => t !== undefined));
 }
 
@@ -163,9 +171,9 @@ function adapterWeights(method: DistillMethod): { w: number[]; b: number[] }[] {
 
 const close = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want)), `${what}: ${got} != ${want}`);
 
-function check(factory: MethodFactory, signals: (keyof TeacherSignals)[], spec: Partial<MethodSetup['spec']>, want: (m: DistillMethod) => Record<string, number>): void {
+function check(factory: MethodFactory, signals: (keyof TeacherSignals)[], spec: Partial<MethodSetup['spec']>, want: (m: DistillMethod) => Record<string, number>, teacherStage = 0): void {
   const method = factory(setup(spec));
-  const b = batch(signals);
+  const b = batch(signals, teacherStage);
   try {
     const got = terms(method, b);
     const expected = want(method);
@@ -192,23 +200,43 @@ before(async () => {
 
 describe('skd method', () => {
   const regression = { tbt: { match: 'regression' as const } };
+  const all: (keyof TeacherSignals)[] = ['finalLogits', 'experience', 'stageLogits', 'behaviour'];
+  const g = SKD_DEFAULT_GAMMA;
 
-  it('skd: ce, experience and behaviour terms, defaults alpha 0.9, T 4, lookahead curriculum', () => {
-    assert.deepEqual(needsOf(skd), { experience: true, behaviour: true });
+  it('skd: KD on the final teacher, the stage experience, the behaviour; defaults alpha 0.9, T 4, lookahead', () => {
+    assert.deepEqual(needsOf(skd), { finalLogits: true, experience: true, behaviour: true });
     const m = skd(setup());
     assert.equal(m.curriculum, 'lookahead');
     m.dispose();
-    check(skd, ['experience', 'behaviour'], regression, (m) => ({
+    check(skd, all, regression, (m) => ({
       ce: 0.1 * ce(STUDENT),
-      experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
+      kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
+      experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
       behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA),
     }));
   });
 
-  it('skd: alpha, beta and T from the method spec', () => {
-    check(skd, ['experience', 'behaviour'], { alpha: 0.5, beta: 3, temperature: 2, ...regression }, (m) => ({
+  it('skd: once the student looks ahead to the last teacher stage, no stage term: SKD is KD plus behaviour', () => {
+    check(skd, all, regression, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }), 1);
+  });
+
+  it("skd: no stage term for a stage that TET found does not add to the final teacher's", () => {
+    const m = skd(setup(regression));
+    const b = { ...batch(all), stageAddsToFinal: false };
+    try {
+      const got = terms(m, b);
+      assert.deepEqual(Object.keys(got).sort(), ['behaviour', 'ce', 'kd']);
+    } finally {
+      disposeBatch(b);
+      m.dispose();
+    }
+  });
+
+  it('skd: alpha, beta, T and the stage weight from the method spec', () => {
+    check(skd, all, { alpha: 0.5, beta: 3, temperature: 2, ...regression, tet: { weight: 0.25 } }, (m) => ({
       ce: 0.5 * ce(STUDENT),
-      experience: 0.5 * kdTerm(EXPERIENCE, STUDENT, 2),
+      kd: 0.5 * kdTerm(FINAL, STUDENT, 2),
+      experience: 0.25 * 0.5 * kdTerm(EXPERIENCE, STUDENT, 2),
       behaviour: behaviourTerm(adapterWeights(m), 3),
     }));
   });
@@ -218,9 +246,9 @@ describe('skd method', () => {
     assert.equal(m.extraVariables().length, 0);
     m.dispose();
     // Two images relate to each other the same way in any two descriptors: SP is 0 for a pair.
-    check(skd, ['experience', 'behaviour'], {}, () => ({ ce: 0.1 * ce(STUDENT), experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4), behaviour: 0 }));
-    check(skd, ['experience'], { beta: 0 }, () => ({ ce: 0.1 * ce(STUDENT), experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4) }));
-    assert.deepEqual(needsOf((s) => skd({ ...s, spec: { ...s.spec, beta: 0 } })), { experience: true });
+    check(skd, all, {}, () => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4), behaviour: 0 }));
+    check(skd, ['finalLogits', 'experience'], { beta: 0 }, () => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4) }));
+    assert.deepEqual(needsOf((s) => skd({ ...s, spec: { ...s.spec, beta: 0 } })), { finalLogits: true, experience: true });
   });
 
   it('the regression adapters map each student tap to the teacher descriptor size', () => {
@@ -236,32 +264,34 @@ describe('skd method', () => {
     again.dispose();
   });
 
-  it('skd-no-tbt: no behaviour term and no behaviour needed; curriculum kept', () => {
-    assert.deepEqual(needsOf(skdNoTbt), { experience: true });
-    check(skdNoTbt, ['experience'], {}, () => ({ ce: 0.1 * ce(STUDENT), experience: 0.9 * kdTerm(EXPERIENCE, STUDENT, 4) }));
+  it('skd-no-tbt: no behaviour term and no behaviour needed; stages kept', () => {
+    assert.deepEqual(needsOf(skdNoTbt), { finalLogits: true, experience: true });
+    check(skdNoTbt, all, {}, () => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4) }));
     const m = skdNoTbt(setup());
     assert.equal(m.extraVariables().length, 0);
     assert.equal(m.curriculum, 'lookahead');
     m.dispose();
   });
 
-  it("skd-no-tet: the output term distils the target stage's raw best checkpoint; curriculum kept", () => {
-    assert.deepEqual(needsOf(skdNoTet), { stageLogits: true, behaviour: true });
+  it("skd-no-tet: the stage term distils the target stage's raw best checkpoint; stages kept", () => {
+    assert.deepEqual(needsOf(skdNoTet), { finalLogits: true, stageLogits: true, behaviour: true });
     const m = skdNoTet(setup());
     assert.equal(m.curriculum, 'lookahead');
     m.dispose();
-    check(skdNoTet, ['stageLogits', 'behaviour'], regression, (m) => ({
+    check(skdNoTet, all, regression, (m) => ({
       ce: 0.1 * ce(STUDENT),
-      experience: 0.9 * kdTerm(FINAL, STUDENT, 4),
+      kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
+      experience: g * 0.9 * kdTerm(STAGE, STUDENT, 4),
       behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA),
     }));
   });
 
-  it('skd-no-stages: the same terms, every stage from the final teacher', () => {
-    assert.deepEqual(needsOf(skdNoStages), { experience: true, behaviour: true });
+  it('skd-no-stages: no stage term, every stage from the final teacher', () => {
+    assert.deepEqual(needsOf(skdNoStages), { finalLogits: true, behaviour: true });
     const m = skdNoStages(setup({ curriculum: 'aligned' }));
     assert.equal(m.curriculum, 'none');
     m.dispose();
+    check(skdNoStages, all, regression, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }));
     const aligned = skd(setup({ curriculum: 'aligned' }));
     assert.equal(aligned.curriculum, 'aligned');
     aligned.dispose();
@@ -269,9 +299,10 @@ describe('skd method', () => {
 
   it('a missing teacher signal is a clear error', () => {
     const cases: [MethodFactory, (keyof TeacherSignals)[], RegExp][] = [
-      [skdNoTet, ['experience', 'behaviour'], /"skd-no-tet" needs the teacher's best-of-stage logits/],
-      [skd, ['stageLogits', 'behaviour'], /"skd" needs the teacher's TET's experience/],
-      [skd, ['experience'], /"skd" needs the teacher's TBT's behaviour/],
+      [skdNoTet, ['finalLogits', 'experience', 'behaviour'], /"skd-no-tet" needs the teacher's best-of-stage logits/],
+      [skd, ['finalLogits', 'stageLogits', 'behaviour'], /"skd" needs the teacher's TET's experience/],
+      [skd, ['finalLogits', 'experience'], /"skd" needs the teacher's TBT's behaviour/],
+      [skd, ['experience', 'behaviour'], /"skd" needs the teacher's final logits/],
     ];
     for (const [factory, signals, message] of cases) {
       const m = factory(setup());
@@ -285,18 +316,19 @@ describe('skd method', () => {
   it('bad weights are refused, naming the field', () => {
     assert.throws(() => skd(setup({ alpha: 2 })), /method\.alpha: must be a number in \[0, 1\], got 2/);
     assert.throws(() => skd(setup({ beta: -1 })), /method\.beta/);
+    assert.throws(() => skd(setup({ tet: { weight: -1 } })), /method\.tet\.weight/);
   });
 
   it('gradients reach the adapters and the student logits', () => {
     const m = skd(setup(regression));
-    const b = batch(['experience', 'behaviour']);
+    const b = batch(all);
     const logits = tf.variable(b.studentLogits);
     const vars = [...m.extraVariables(), logits];
     const { value, grads } = tf.variableGrads(() => tf.addN(Object.values(m.losses({ ...b, studentLogits: logits }))) as tf.Scalar, vars);
     for (const v of vars) {
-      const g = grads[v.name];
-      assert.ok(g, `a gradient for ${v.name}`);
-      const data = Array.from(g.dataSync());
+      const grad = grads[v.name];
+      assert.ok(grad, `a gradient for ${v.name}`);
+      const data = Array.from(grad.dataSync());
       assert.ok(data.every(Number.isFinite), `${v.name}: finite gradient`);
       assert.ok(data.some((x) => Math.abs(x) > 1e-6), `${v.name}: non-zero gradient`);
     }
@@ -306,16 +338,17 @@ describe('skd method', () => {
   });
 
   it('leaves no tensors behind: losses inside a tidy, adapters freed by dispose', () => {
-    for (const [factory, signals, spec] of [
-      [skd, ['experience', 'behaviour'], {}],
-      [skd, ['experience', 'behaviour'], regression],
-      [skdNoTbt, ['experience'], {}],
-      [skdNoTet, ['stageLogits', 'behaviour'], {}],
-    ] as [MethodFactory, (keyof TeacherSignals)[], Partial<MethodSetup['spec']>][]) {
+    for (const [factory, spec] of [
+      [skd, {}],
+      [skd, regression],
+      [skdNoTbt, {}],
+      [skdNoTet, {}],
+      [skdNoStages, regression],
+    ] as [MethodFactory, Partial<MethodSetup['spec']>][]) {
       const start = tf.memory().numTensors;
       const m = factory(setup(spec));
       const vars = m.extraVariables();
-      const b = batch(signals);
+      const b = batch(all);
       const afterSetup = tf.memory().numTensors;
       terms(m, b);
       terms(m, b);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/trainer/backend/select';
 import { calibration, gatherRows, softmaxRows } from '../../../src/trainer/skd/metrics';
-import { candidateEpochs, fitExperience, meanNll } from '../../../src/trainer/skd/tet';
+import { addsToFinal, candidateEpochs, fitExperience, meanNll } from '../../../src/trainer/skd/tet';
 import { Trajectory } from '../../../src/trainer/skd/trajectory';
 import { Rng } from '../../../src/trainer/util/rng';
 import { tempDir } from '../../helpers/experiment';
@@ -75,7 +75,7 @@ describe('TET (optimal experience of each stage)', () => {
   it('mixes checkpoints with a temperature and beats the raw best checkpoint on held-out images', () => {
     const traj = Trajectory.open(tmp.dir);
     const before = tf.memory().numTensors;
-    const r = fitExperience(traj, QUIZ_A, QUIZ_B, labels, { steps: 200 });
+    const r = fitExperience(traj, QUIZ_A, QUIZ_B, labels, { steps: 200, mix: true });
     assert.equal(tf.memory().numTensors, before, 'TET leaves no tensors behind');
     assert.equal(r.refined.length, 2);
     for (const m of r.metrics) {
@@ -120,5 +120,25 @@ describe('TET (optimal experience of each stage)', () => {
     for (let i = 0; i < raw.length; i++) worst = Math.max(worst, Math.abs(r.refined[0][i] - (raw[i] - Math.log(CLASSES))));
     // The raw logits as log-probabilities: the same distribution.
     assert.ok(worst < 1e-5, `refined differs from the raw teacher by ${worst}`);
+  });
+});
+
+describe("TET's check that a stage adds to the final teacher", () => {
+  // Two images, two classes, labels 0 and 1.
+  const y = [0, 1];
+  it('a stage that is right where the final teacher is unsure adds to it', () => {
+    const final = Float32Array.from([0.6, 0.4, 0.45, 0.55]);
+    const stage = Float32Array.from([0.9, 0.1, 0.2, 0.8]);
+    assert.equal(addsToFinal(stage, final, y, 2), true);
+  });
+  it('a stage that is less sure or wrong does not', () => {
+    const final = Float32Array.from([0.9, 0.1, 0.2, 0.8]);
+    assert.equal(addsToFinal(Float32Array.from([0.6, 0.4, 0.45, 0.55]), final, y, 2), false);
+    // Better likelihood on one image but the average flips the other: accuracy would drop.
+    assert.equal(addsToFinal(Float32Array.from([0.99, 0.01, 0.9, 0.1]), Float32Array.from([0.55, 0.45, 0.45, 0.55]), y, 2), false);
+  });
+  it('is reported per stage by fitExperience', () => {
+    const r = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 20 });
+    for (const m of r.metrics) assert.equal(typeof m.addsToFinal, 'boolean');
   });
 });
