@@ -68,7 +68,12 @@ export async function studentPhase(
   const plan = stagePlan(exp.student.epochs, traj.meta.stages, exp.training, exp.method.boundaries ?? 'lr');
   const studentStages = Math.max(...plan) + 1;
   const curriculum = method.curriculum ?? 'aligned';
-  const teacherStageOf = (k: number) => targetStage(k, studentStages, traj.meta.stages, curriculum);
+  // A stage that TET found does not add to the final teacher on held-out images is not looked
+  // ahead to: the student learns from the final teacher then (experience and behaviour alike).
+  const teacherStageOf = (k: number) => {
+    const t = targetStage(k, studentStages, traj.meta.stages, curriculum);
+    return meta.addsToFinal?.[t] === false ? traj.meta.stages - 1 : t;
+  };
   const warmup = exp.method.warmup ?? defaultWarmup(exp.student.epochs);
   const loop = new TrainLoop({
     ...sharedLoopSpec(ctx, network),
@@ -103,7 +108,6 @@ export async function studentPhase(
         stages: studentStages,
         teacherStage: t,
         teacherStages: traj.meta.stages,
-        stageAddsToFinal: meta.addsToFinal?.[t],
       });
       return method.selfWarmup ? terms : warmedUp(terms, b.progress, warmup);
     },

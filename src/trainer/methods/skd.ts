@@ -15,8 +15,9 @@ import type { BatchContext, Curriculum, DistillMethod, MethodFactory, MethodNeed
  *     + b * mean_l SP(GAP(F_S^l), TBT_l(B_<t^l))                               "behaviour"
  * The first line is KD with the final teacher; the stage's experience TET_t (its best
  * checkpoint, calibrated and corrected from the trajectory, docs/method.md) adds where the
- * teacher was next while the student is early, if TET found on held-out images that it adds to
- * the final teacher's (an early checkpoint far behind the final one does not); TBT_l(B_<t) is the behaviour the teacher's
+ * teacher was next while the student is early; the engine looks ahead only to a stage that TET
+ * found adds to the final teacher's on held-out images (an early checkpoint far behind the final
+ * one does not), and otherwise to the final teacher, for the behaviour too; TBT_l(B_<t) is the behaviour the teacher's
  * behaviour network predicts for stage t from the stages before it (the final stages use the
  * recorded final behaviour). SP compares how the student and the teacher relate the images of a
  * batch at tap l (similarity-preserving KD); `method.tbt.match: "regression"` regresses the
@@ -65,9 +66,9 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
       extraVariables: () => adapters.flatMap((a) => [a.w, a.b]),
       losses: (batch: BatchContext) => {
         const final = finalFromTet ? required(batch.teacher.finalExperience, name, "TET's final experience") : required(batch.teacher.finalLogits, name, 'final logits');
-        // The stage's experience while the student looks ahead to a teacher stage before the last,
-        // when TET found that it adds to the final teacher's on held-out images.
-        const staged = gamma > 0 && batch.teacherStage < batch.teacherStages - 1 && batch.stageAddsToFinal !== false;
+        // The stage's experience while the student looks ahead to a teacher stage before the last
+        // (the engine looks ahead only to stages that TET found add to the final teacher's).
+        const staged = gamma > 0 && batch.teacherStage < batch.teacherStages - 1;
         const target = !staged
           ? undefined
           : parts.experience

@@ -61,8 +61,6 @@ export interface BatchContext {
   /** The teacher stage whose signals this batch carries (per the method's curriculum), of `teacherStages`. */
   teacherStage: number;
   teacherStages: number;
-  /** Whether TET found the target stage's experience adds to the final teacher's on held-out images. */
-  stageAddsToFinal?: boolean;
 }
 
 /** Shapes a method needs to create its own trainable parts (adapters, regressors). */

@@ -256,23 +256,18 @@ function argmaxRow(a: Float32Array, offset: number, c: number): number {
 /**
  * Whether a stage's experience adds to the final teacher's on held-out images: a student taught
  * both (SKD's KD term and its stage term, equal weights) is pulled towards their average, so the
- * average of the two distributions must have a lower negative log-likelihood than the final
- * teacher's alone, at no cost in accuracy. An early checkpoint far behind the final teacher fails
- * this, and SKD then does not teach it (docs/method.md).
+ * average of the two distributions must have a lower negative log-likelihood (a proper scoring
+ * rule) than the final teacher's alone. An early checkpoint far behind the final teacher fails
+ * this, and SKD then does not teach it (docs/method.md). Accuracy is not asked to improve as well:
+ * on a thousand quiz images it moves by a few images either way.
  */
 export function addsToFinal(stage: Float32Array, final: Float32Array, y: ArrayLike<number>, c: number): boolean {
   const n = y.length;
   let nllMix = 0;
   let nllFinal = 0;
-  let rightMix = 0;
-  let rightFinal = 0;
-  const mix = new Float32Array(c);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < c; j++) mix[j] = (stage[i * c + j] + final[i * c + j]) / 2;
-    nllMix -= Math.log(Math.max(mix[y[i]], 1e-12));
+    nllMix -= Math.log(Math.max((stage[i * c + y[i]] + final[i * c + y[i]]) / 2, 1e-12));
     nllFinal -= Math.log(Math.max(final[i * c + y[i]], 1e-12));
-    if (argmaxRow(mix, 0, c) === y[i]) rightMix++;
-    if (argmaxRow(final, i * c, c) === y[i]) rightFinal++;
   }
-  return nllMix < nllFinal && rightMix >= rightFinal;
+  return nllMix < nllFinal;
 }

@@ -220,18 +220,6 @@ describe('skd method', () => {
     check(skd, all, regression, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }), 1);
   });
 
-  it("skd: no stage term for a stage that TET found does not add to the final teacher's", () => {
-    const m = skd(setup(regression));
-    const b = { ...batch(all), stageAddsToFinal: false };
-    try {
-      const got = terms(m, b);
-      assert.deepEqual(Object.keys(got).sort(), ['behaviour', 'ce', 'kd']);
-    } finally {
-      disposeBatch(b);
-      m.dispose();
-    }
-  });
-
   it('skd: alpha, beta, T and the stage weight from the method spec', () => {
     check(skd, all, { alpha: 0.5, beta: 3, temperature: 2, ...regression, tet: { weight: 0.25 } }, (m) => ({
       ce: 0.5 * ce(STUDENT),

@@ -134,7 +134,7 @@ describe("TET's check that a stage adds to the final teacher", () => {
   it('a stage that is less sure or wrong does not', () => {
     const final = Float32Array.from([0.9, 0.1, 0.2, 0.8]);
     assert.equal(addsToFinal(Float32Array.from([0.6, 0.4, 0.45, 0.55]), final, y, 2), false);
-    // Better likelihood on one image but the average flips the other: accuracy would drop.
+    // Surer on one image, wrong on the other: -ln(0.77) - ln(0.325) = 1.385 > -2 ln(0.55) = 1.196.
     assert.equal(addsToFinal(Float32Array.from([0.99, 0.01, 0.9, 0.1]), Float32Array.from([0.55, 0.45, 0.45, 0.55]), y, 2), false);
   });
   it('is reported per stage by fitExperience', () => {
