@@ -56,7 +56,7 @@ export interface MethodSpec {
   name: MethodName;
   /** Number of learning stages K. */
   stages: number;
-  /** How schedules are cut into stages: equal shares of the learning rate (default) or of the epochs. */
+  /** How the teacher's schedule is cut into stages: equal shares of the learning rate (default) or of the epochs. */
   boundaries?: 'lr' | 'epochs';
   /** Epochs over which the distillation terms ramp up from 0 (default 1/12 of the student's, at least 1; 0: off). */
   warmup?: number;

@@ -64,8 +64,10 @@ export async function studentPhase(
   const needs = method.needs;
   const rows = (a: Float32Array, width: number, idx: Int32Array) => tf.tensor2d(gatherRows(a, width, idx), [idx.length, width]);
   const finalLogits = needs.finalLogits ? traj.stage(traj.bestStage()).logits : undefined;
-  // The student's own stages, cut like the teacher's; each maps to the teacher stage it learns from.
-  const plan = stagePlan(exp.student.epochs, traj.meta.stages, exp.training, exp.method.boundaries ?? 'lr');
+  // The student's own stages: equal shares of its epochs (the teacher's trajectory is cut by
+  // `method.boundaries`), so the student spends its first stages looking ahead; each maps to the
+  // teacher stage it learns from.
+  const plan = stagePlan(exp.student.epochs, traj.meta.stages, exp.training, 'epochs');
   const studentStages = Math.max(...plan) + 1;
   const curriculum = method.curriculum ?? 'aligned';
   // A stage that TET found does not add to the final teacher on held-out images is not looked
@@ -82,7 +84,8 @@ export async function studentPhase(
     built,
     extraVars: method.extraVariables(),
     epochs: exp.student.epochs,
-    stages: traj.meta.stages,
+    stages: studentStages,
+    plan,
     checkpointFile: ctx.run.file(opts.checkpointFile ?? 'student-checkpoint.bin'),
     losses: (b) => {
       const signals: TeacherSignals = {};
