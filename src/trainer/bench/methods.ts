@@ -278,7 +278,7 @@ function writeExperiment(root: string, exp: Experiment): string {
   return file;
 }
 
-function makePlan(opts: MethodsBenchOptions): { plan: BenchPlan; root: string } {
+function makePlan(opts: MethodsBenchOptions, attempt = 0): { plan: BenchPlan; root: string } {
   const baseFile = path.resolve(opts.experiment ?? defaultExperimentFile());
   const base = absolutePaths(loadExperiment(baseFile), baseFile);
   const fullInstalled = fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte.gz')) || fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte'));
@@ -287,7 +287,8 @@ function makePlan(opts: MethodsBenchOptions): { plan: BenchPlan; root: string } 
   const seeds = Array.from({ length: opts.seeds ?? DEFAULT_SEEDS }, (_, i) => i + 1);
   const methods = opts.methods ?? [...BENCH_METHODS];
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const root = path.resolve(opts.outDir ?? 'runs', `bench-methods-${stamp}`);
+  // A second bench started in the same second gets its own folder (`-2`, `-3`, ...).
+  const root = path.resolve(opts.outDir ?? 'runs', `bench-methods-${stamp}${attempt ? `-${attempt + 1}` : ''}`);
   const reused = isTeacherRun(experiment.teacher) ? experiment.teacher.run : undefined;
   const plan: BenchPlan = {
     version: 1,
@@ -330,11 +331,22 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
     if (opts.methods) plan.methods = opts.methods;
     if (opts.seeds) plan.seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
     if (opts.command) plan.notes = [...plan.notes, `resumed with: ${opts.command}`];
+    checkPlan(plan, root);
+    fs.mkdirSync(root, { recursive: true });
   } else {
-    ({ plan, root } = makePlan(opts));
+    // Claims a new folder: mkdir of the leaf fails if another bench took the name first.
+    for (let attempt = 0; ; attempt++) {
+      ({ plan, root } = makePlan(opts, attempt));
+      checkPlan(plan, root);
+      fs.mkdirSync(path.dirname(root), { recursive: true });
+      try {
+        fs.mkdirSync(root);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw e;
+      }
+    }
   }
-  checkPlan(plan, root);
-  fs.mkdirSync(root, { recursive: true });
   writeJsonAtomic(path.join(root, PLAN_FILE), plan);
   for (const n of plan.notes) opts.log(`note: ${n}`);
   opts.log(`bench folder: ${root}`);

@@ -299,6 +299,14 @@ describe('runMethodsBench, --resume and --report (a fake runner that writes run 
     assert.equal(r.rows.find((x) => x.method === 'skd')!.vsKd.test!.n, 3);
   });
 
+  it('two benches started in the same second get their own folders', async () => {
+    const out = path.join(tmp.dir, 'same-second');
+    const start = () => runMethodsBench({ data: 'builtin', seeds: 1, methods: ['none', 'kd'], outDir: out, parallel: 1, log: () => undefined, runner: fakeRunner });
+    const [a, b] = await Promise.all([start(), start()]);
+    assert.notEqual(a.benchDir, b.benchDir);
+    for (const r of [a, b]) assert.equal(r.rows.find((x) => x.method === 'kd')!.runs, 1);
+  });
+
   it('--resume leaves a run alone that another process is still training', async () => {
     jobs.length = 0;
     const dir = path.join(report.benchDir, 'kd-s3');
