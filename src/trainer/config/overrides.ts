@@ -1,8 +1,7 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Experiment } from '../../protocol/experiment';
 import { InputError } from '../errors';
-import { checkedExperiment, parseJsonWithComments, validateExperimentObject } from './validate';
+import { checkedExperiment, readJsonWithComments, validateExperimentObject } from './validate';
 import { experimentSchema } from './schema';
 
 /**
@@ -216,18 +215,7 @@ export function checkOverridden(value: Record<string, unknown>, overrides: reado
 
 /** Reads an experiment file, applies the overrides, validates and fills defaults. */
 export function loadExperimentWithOverrides(file: string, overrides: readonly Override[]): Experiment {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(file, undefined, `cannot read the experiment file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let value: unknown;
-  try {
-    value = parseJsonWithComments(text);
-  } catch (e) {
-    throw new InputError(file, undefined, `not valid JSON: ${(e as Error).message}`);
-  }
+  const value = readJsonWithComments(file, 'experiment file');
   if (!isObject(value)) return checkedExperiment(value, file);
   const applied = applyOverrides(value, overrides);
   checkOverridden(applied, overrides, file);

@@ -31,7 +31,7 @@ export function schemaIssues(value: unknown): SchemaIssue[] {
     const key = path.join('.');
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ path, message: describe(e) });
+    out.push({ path, message: describeSchemaError(e) });
   }
   return out;
 }
@@ -70,7 +70,8 @@ function toPath(e: ErrorObject): (string | number)[] {
   return parts;
 }
 
-function describe(e: ErrorObject): string {
+/** One JSON Schema error in words, for experiment and sweep files alike. */
+export function describeSchemaError(e: ErrorObject): string {
   switch (e.keyword) {
     case 'additionalProperties':
       return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
@@ -78,6 +79,8 @@ function describe(e: ErrorObject): string {
       return `missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
     case 'enum':
       return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'propertyNames':
+      return 'is not a dotted setting key such as method.temperature';
     case 'type':
       return `must be ${(e.params as { type: string }).type === 'integer' ? 'an integer' : `of type ${(e.params as { type: string }).type}`}`;
     default:

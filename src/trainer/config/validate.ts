@@ -111,19 +111,22 @@ function numbersIn(value: unknown, at: (string | number)[] = [], out: [(string |
 
 /** Reads, validates and resolves an experiment file; the first problem is thrown as one line. */
 export function loadExperiment(file: string): Experiment {
+  return checkedExperiment(readJsonWithComments(file, 'experiment file'), file);
+}
+
+/** A JSON-with-comments file's value; one-line input errors naming the file when it cannot be read or parsed. */
+export function readJsonWithComments(file: string, what: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError(file, undefined, `cannot read the experiment file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new InputError(file, undefined, `cannot read the ${what} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  let value: unknown;
   try {
-    value = parseJsonWithComments(text);
+    return parseJsonWithComments(text);
   } catch (e) {
     throw new InputError(file, undefined, `not valid JSON: ${(e as Error).message}`);
   }
-  return checkedExperiment(value, file);
 }
 
 /** Validates an already-parsed experiment (e.g. a run's experiment.json) and fills defaults. */

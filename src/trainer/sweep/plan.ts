@@ -6,7 +6,8 @@ import { isTeacherRun, type Experiment } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
 import { SWEEP_FILES, type OverrideMap, type PlannedRun, type SweepFile, type SweepGroup, type SweepPlan, type TeacherSharing } from '../../protocol/sweep';
 import { applyOverrides, checkKey, checkOverridden, PATH_KEYS, type Override } from '../config/overrides';
-import { parseJsonWithComments, resolveFrom, validateExperimentObject } from '../config/validate';
+import { parseJsonWithComments, readJsonWithComments, resolveFrom, validateExperimentObject } from '../config/validate';
+import { describeSchemaError } from '../config/schema';
 import { InputError, isInputError } from '../errors';
 import { relocatable } from '../engine/relocate';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomicFile';
@@ -31,7 +32,7 @@ export function sweepSchemaIssues(value: unknown): { path: string; message: stri
   const validate = validator();
   if (validate(value)) return [];
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if');
-  return errors.map((e) => ({ path: errorPath(e), message: describe(e) }));
+  return errors.map((e) => ({ path: errorPath(e), message: describeSchemaError(e) }));
 }
 
 function errorPath(e: ErrorObject): string {
@@ -42,37 +43,9 @@ function errorPath(e: ErrorObject): string {
   return parts.join('.');
 }
 
-function describe(e: ErrorObject): string {
-  switch (e.keyword) {
-    case 'additionalProperties':
-      return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
-    case 'required':
-      return `missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
-    case 'enum':
-      return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'propertyNames':
-      return 'is not a dotted setting key such as method.temperature';
-    case 'type':
-      return `must be ${(e.params as { type: string }).type === 'integer' ? 'an integer' : `of type ${(e.params as { type: string }).type}`}`;
-    default:
-      return e.message ?? 'is invalid';
-  }
-}
-
 /** Reads and checks a sweep file (JSON with comments). */
 export function loadSweepFile(file: string): SweepFile {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(file, undefined, `cannot read the sweep file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let value: unknown;
-  try {
-    value = parseJsonWithComments(text);
-  } catch (e) {
-    throw new InputError(file, undefined, `not valid JSON: ${(e as Error).message}`);
-  }
+  const value = readJsonWithComments(file, 'sweep file');
   const issues = sweepSchemaIssues(value);
   if (issues.length) {
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
