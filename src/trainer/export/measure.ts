@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { concatFloat32 } from '../util/float32';
 import type { Predictor } from './types';
 
 /** Total bytes of the named files of a directory. */
@@ -15,13 +16,7 @@ export async function predictAll(p: Predictor, x: Float32Array, n: number, shape
     const m = Math.min(batch, n - i);
     parts.push(await p.run(x.slice(i * size, (i + m) * size), [m, ...shape]));
   }
-  const out = new Float32Array(parts.reduce((k, a) => k + a.length, 0));
-  let at = 0;
-  for (const a of parts) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
+  return concatFloat32(parts);
 }
 
 /**

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodSpec } from '../../protocol/experiment';
 import type { TetEvent } from '../../protocol/runDir';
+import { argmax } from '../engine/evaluate';
+import { concatFloat32 } from '../util/float32';
 import { calibration, gatherRows, meanKl, softmaxRows } from './metrics';
 import type { Trajectory } from './trajectory';
 
@@ -113,7 +115,7 @@ export function fitMixture(logProbs: Float32Array[], y: ArrayLike<number>, n: nu
   const m = logProbs.length;
   const steps = opts.steps ?? TET_DEFAULT_STEPS;
   return tf.tidy(() => {
-    const stacked = tf.tensor3d(concat(logProbs), [m, n, c]);
+    const stacked = tf.tensor3d(concatFloat32(logProbs), [m, n, c]);
     const oneHot = tf.cast(tf.oneHot(tf.tensor1d(Array.from(y), 'int32'), c), 'float32');
     const v = tf.variable(tf.tensor1d(Array.from({ length: m }, (_, i) => (i === 0 ? 0 : OTHER_START))));
     const s = tf.variable(tf.scalar(0));
@@ -132,16 +134,6 @@ export function fitMixture(logProbs: Float32Array[], y: ArrayLike<number>, n: nu
     s.dispose();
     return { weights: Float32Array.from(fit.weights), temperature: fit.temperature };
   });
-}
-
-function concat(arrays: Float32Array[]): Float32Array {
-  const out = new Float32Array(arrays.reduce((a, b) => a + b.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
 }
 
 const IDENTITY = (m: number): Fit => ({ weights: Float32Array.from({ length: m }, (_, i) => (i === 0 ? 1 : 0)), temperature: 1 });
@@ -231,10 +223,10 @@ export function correctFromTrajectory(out: Float32Array, candidates: Float32Arra
   let corrected = 0;
   for (let i = 0; i < n; i++) {
     const y = labels[i];
-    const pred = argmaxRow(out, i * c, c);
+    const pred = argmax(out, i * c, c);
     if (pred === y) continue;
     corrected++;
-    const right = order.find((m) => argmaxRow(candidates[m], i * c, c) === y);
+    const right = order.find((m) => argmax(candidates[m], i * c, c) === y);
     if (right !== undefined) {
       const row = logSoftmaxRows(candidates[right].subarray(i * c, (i + 1) * c), 1, c);
       for (let j = 0; j < c; j++) out[i * c + j] = row[j] / temperature;
@@ -247,11 +239,6 @@ export function correctFromTrajectory(out: Float32Array, candidates: Float32Arra
   return corrected;
 }
 
-function argmaxRow(a: Float32Array, offset: number, c: number): number {
-  let best = 0;
-  for (let j = 1; j < c; j++) if (a[offset + j] > a[offset + best]) best = j;
-  return best;
-}
 
 /**
  * Whether a stage's experience adds to the final teacher's on held-out images: a student taught
