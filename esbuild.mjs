@@ -59,8 +59,7 @@ const builds = [
   node('src/extension/extension.ts', 'dist/extension.js'),
   node('src/trainer/cli.ts', 'dist/cli.js'),
   node('src/trainer/server/server.ts', 'dist/server.js'),
-  node('src/trainer/engine/runWorker.ts', 'dist/runWorker.js'),
-  node('src/trainer/backend/gradWorker.ts', 'dist/gradWorker.js'),
+  node('src/trainer/bench/gradWorker.ts', 'dist/gradWorker.js'),
   {
     entryPoints: ['webview/main.ts'],
     outfile: 'dist/webview.js',
@@ -73,7 +72,15 @@ const builds = [
     logLevel: 'warning',
     plugins: [problemMatcherPlugin],
   },
-].filter((b) => fs.existsSync(b.entryPoints[0]));
+];
+
+// A missing entry is a broken build, not an optional one: say which and stop, so a renamed
+// file never ships a package without its bundle.
+const missing = builds.map((b) => b.entryPoints[0]).filter((e) => !fs.existsSync(e));
+if (missing.length > 0) {
+  console.error(`esbuild.mjs: missing entry point${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  process.exit(1);
+}
 
 copyWasmFiles();
 if (watch) {

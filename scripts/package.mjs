@@ -1,5 +1,5 @@
 // Packs SKD Lab into a .vsix with the pinned @vscode/vsce and the marketplace README
-// (media/marketplace/README.md). By default one universal package, skd-lab-<version>.vsix: its only
+// (media/marketplace/README.md, its screenshots inlined: packedReadme). By default one universal package, skd-lab-<version>.vsix: its only
 // platform-specific need, checking ONNX exports, is met by onnxruntime-web's WebAssembly build,
 // which runs everywhere. `--target <platform>` packs skd-lab-<platform>-<version>.vsix with
 // onnxruntime-node's native library for that platform instead (25-86 MB more before compression;
@@ -46,8 +46,44 @@ export function ignoreFileFor(target, base = fs.readFileSync(path.join(root, '.v
   return lines.join('\n') + '\n';
 }
 
+export const MARKETPLACE_README = 'media/marketplace/README.md';
+/** Where the README as packed is written (inside the root: vsce takes its README from the tree). */
+export const PACKED_README = '.tmp/package/README.md';
+const IMAGE_TYPES = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif' };
+
+/**
+ * The marketplace README as packed: each image it links (relative to itself, e.g. the screenshots
+ * in docs/images/) inlined as a data: URI. VS Code shows an installed extension's README under
+ * `img-src https: data:` with no base address, so a path to an image inside the package never
+ * loads there (checked in code-server 1.100), and vsce would otherwise point relative links at
+ * the repository's web address, which needs the network.
+ */
+export function packedReadme(file = path.join(root, MARKETPLACE_README)) {
+  const text = fs.readFileSync(file, 'utf8');
+  return text.replace(/(!\[[^\]]*\]\()([^)\s]+)(\))/g, (all, open, link, close) => {
+    if (/^[a-z][\w+.-]*:/i.test(link)) return all;
+    const image = path.resolve(path.dirname(file), link);
+    const type = IMAGE_TYPES[path.extname(image).toLowerCase()];
+    if (!type) throw new Error(`${path.relative(root, file)}: image ${link}: not a PNG, JPEG or GIF`);
+    if (!fs.existsSync(image)) throw new Error(`${path.relative(root, file)}: image ${link}: no such file`);
+    return `${open}data:${type};base64,${fs.readFileSync(image).toString('base64')}${close}`;
+  });
+}
+
+/** vsce's README options: the packed README, its links left as they are (data: URIs). */
+export function vsceReadmeArgs(readme = PACKED_README) {
+  return ['--readme-path', readme, '--no-rewrite-relative-links'];
+}
+
 function vscePackage(vsce, args) {
-  return spawnSync(process.execPath, [vsce, 'package', '--readme-path', 'media/marketplace/README.md', ...args], { cwd: root, stdio: 'inherit' }).status ?? 1;
+  const packed = path.join(root, PACKED_README);
+  fs.mkdirSync(path.dirname(packed), { recursive: true });
+  fs.writeFileSync(packed, packedReadme());
+  try {
+    return spawnSync(process.execPath, [vsce, 'package', ...vsceReadmeArgs(), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1;
+  } finally {
+    fs.rmSync(path.dirname(packed), { recursive: true, force: true });
+  }
 }
 
 function main(argv) {

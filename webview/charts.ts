@@ -85,6 +85,8 @@ export class LineChart {
     readonly canvas: HTMLCanvasElement,
     xTitle: string,
     scales: Scales,
+    /** More plugin options (the comparison's zoom), next to the legend. */
+    plugins: Record<string, unknown> = {},
   ) {
     this.chart = new Chart<'line', Point[]>(canvas, {
       type: 'line',
@@ -94,13 +96,25 @@ export class LineChart {
         maintainAspectRatio: false,
         normalized: true,
         interaction: { mode: 'nearest', intersect: false },
-        plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+        plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } }, ...plugins },
         scales: {
           x: { type: 'linear', title: { display: true, text: xTitle }, ticks: { precision: 0 } },
           ...scales,
         } as never,
       },
     });
+  }
+
+  /** Renames the x axis (the comparison's per-stage metrics are drawn over stages, not epochs). */
+  setXTitle(text: string): void {
+    const x = (this.chart.options.scales as Scales).x as { title?: { text?: string } } | undefined;
+    if (x?.title && x.title.text !== text) x.title.text = text;
+  }
+
+  /** Replaces the y axis (type, limits, ticks), e.g. for another metric or a log scale. */
+  setYScale(y: Record<string, unknown>): void {
+    (this.chart.options.scales as Scales).y = y;
+    this.chart.update('none');
   }
 
   /** Shows these series (same arrays are reused; datasets are rebuilt only when labels change). */

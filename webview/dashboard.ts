@@ -14,6 +14,8 @@ export class DashboardPage {
   private status: RunStatus | undefined;
   private readonly charts: Record<ChartKey, LineChart>;
   private pending = new Set<Section>();
+  /** Asked for the history again: events until it arrives are covered by it. */
+  private resyncing = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
@@ -39,6 +41,7 @@ export class DashboardPage {
   handle(message: MessageToWebview): void {
     switch (message.type) {
       case 'dashboard/init':
+        this.resyncing = false;
         this.model = new DashboardModel();
         this.run = message.run;
         this.status = message.run.status;
@@ -47,10 +50,17 @@ export class DashboardPage {
         this.schedule(new Set<Section>(['loss', 'accuracy', 'terms', 'tbt', 'tet', 'timeline', 'summary', 'log']));
         return;
       case 'dashboard/events': {
-        // Skip what this page already has (the host sends each event once, but be safe).
-        const skip = Math.max(0, this.model.count - message.from);
-        if (message.from > this.model.count) logToHost('warn', `dashboard: events ${this.model.count}..${message.from - 1} missing`);
-        this.schedule(this.model.apply(message.events.slice(skip)));
+        // The host drops duplicates and fills gaps (DashboardSync); this page only checks that
+        // the batch continues what it holds. If not, it does not guess: it asks for the history.
+        if (this.resyncing) return;
+        const changed = this.model.applyAt(message.from, message.events);
+        if (changed) {
+          this.schedule(changed);
+          return;
+        }
+        logToHost('error', `dashboard: events from ${message.from} do not continue the ${this.model.count} this page holds; reading the history again`);
+        this.resyncing = true;
+        post({ type: 'initialized' });
         return;
       }
       case 'dashboard/status':

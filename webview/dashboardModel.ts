@@ -24,7 +24,7 @@ const NETWORKS: readonly Network[] = ['teacher', 'alone', 'student'];
 const MAX_LOG = 200;
 
 export class DashboardModel {
-  /** Events applied so far (the index of the next one). */
+  /** Events applied so far: the index of the next one, in the event-index unit of `MetricsParams`. */
   count = 0;
   run: RunEvent | undefined;
   final: FinalEvent | undefined;
@@ -39,6 +39,15 @@ export class DashboardModel {
   readonly tet = { accuracy: [] as Point[], ece: [] as Point[], entropy: [] as Point[], kl: [] as Point[], teacherAccuracy: [] as Point[] };
   readonly timelineEvents: (StageEvent | PhaseEvent)[] = [];
   readonly logs: LogEvent[] = [];
+
+  /**
+   * Folds in events that start at event index `from`; undefined (and nothing applied) when
+   * `from` is not this model's count: the host sends each event once and in order, so anything
+   * else is a bug to report and a reason to read the history again, never to guess what overlaps.
+   */
+  applyAt(from: number, events: readonly MetricEvent[]): Set<Section> | undefined {
+    return from === this.count ? this.apply(events) : undefined;
+  }
 
   /** Folds events in; answers which parts of the page changed. */
   apply(events: readonly MetricEvent[]): Set<Section> {
@@ -62,8 +71,8 @@ export class DashboardModel {
           // x = n on the same axis as the batches' fractional steps.
           const x = e.epoch + 1;
           upsert(this.epochLoss[e.network], x, e.loss);
-          upsert(this.trainAcc[e.network], x, fraction(e.trainAcc));
-          upsert(this.valAcc[e.network], x, fraction(e.valAcc));
+          upsert(this.trainAcc[e.network], x, e.trainAcc);
+          upsert(this.valAcc[e.network], x, e.valAcc);
           for (const [term, value] of Object.entries(e.terms ?? {})) {
             const key = `${e.network} · ${term}`;
             let series = this.terms.get(key);
@@ -82,21 +91,23 @@ export class DashboardModel {
           changed.add('timeline').add('summary');
           break;
         case 'tbt':
+          // Plotted at the stage it predicts, which the event names (0-based, shown from 1); an
+          // event without it (written before it had one) is counted, not drawn.
+          if (typeof e.target !== 'number') break;
           for (const l of e.layers) {
             let series = this.tbt.get(l.layer);
             if (!series) this.tbt.set(l.layer, (series = { nmse: [], cosine: [] }));
-            // Stage j's prediction is of stage j + 2 from stages 1..j + 1: plotted at the target.
-            upsert(series.nmse, e.stage + 2, l.nmse);
-            upsert(series.cosine, e.stage + 2, l.cosine);
+            upsert(series.nmse, e.target + 1, l.nmse);
+            upsert(series.cosine, e.target + 1, l.cosine);
           }
           changed.add('tbt');
           break;
         case 'tet':
-          upsert(this.tet.accuracy, e.stage + 1, fraction(e.accuracy));
+          upsert(this.tet.accuracy, e.stage + 1, e.accuracy);
           upsert(this.tet.ece, e.stage + 1, e.ece);
           upsert(this.tet.entropy, e.stage + 1, e.entropy);
           upsert(this.tet.kl, e.stage + 1, e.klToTeacher);
-          upsert(this.tet.teacherAccuracy, e.stage + 1, fraction(e.teacherAccuracy));
+          upsert(this.tet.teacherAccuracy, e.stage + 1, e.teacherAccuracy);
           changed.add('tet');
           break;
         case 'log':
@@ -141,7 +152,7 @@ export class DashboardModel {
         items.push({
           kind: isNetwork(e.network) ? e.network : 'other',
           what: `${NETWORK_TITLES[e.network] ?? e.network} stage ${e.stage + 1}`,
-          detail: `epochs ${e.firstEpoch + 1}–${e.lastEpoch + 1}, best ${e.bestEpoch + 1} (${(fraction(e.bestValAcc) * 100).toFixed(1)}% val)`,
+          detail: `epochs ${e.firstEpoch + 1}–${e.lastEpoch + 1}, best ${e.bestEpoch + 1} (${(e.bestValAcc * 100).toFixed(1)}% val)`,
         });
         continue;
       }
@@ -185,11 +196,6 @@ const NETWORK_TITLES: Record<string, string> = { teacher: 'Teacher', alone: 'Stu
 /** Events come from a file: a network this page does not know is not drawn. */
 function isNetwork(v: unknown): v is Network {
   return typeof v === 'string' && (NETWORKS as readonly string[]).includes(v);
-}
-
-/** Accuracies as fractions (the trainer writes 0..1; tolerate percent). */
-export function fraction(v: number): number {
-  return v > 1 ? v / 100 : v;
 }
 
 /** Sets the point at x (a resumed run may redo an epoch) or appends it, keeping x sorted. */

@@ -10,6 +10,10 @@ export const Commands = {
   sendToDevice: 'skd.sendToDevice',
   showTrainerLog: 'skd.showTrainerLog',
   refreshRuns: 'skd.refreshRuns',
+  runSweep: 'skd.runSweep',
+  stopSweep: 'skd.stopSweep',
+  compareSweep: 'skd.compareSweep',
+  installNativeBackend: 'skd.installNativeBackend',
 } as const;
 
 export const Views = {

@@ -8,6 +8,8 @@ import { Panels } from './dashboard/panels';
 import { ExportCommand } from './export/exportStudent';
 import { SendToDevice } from './export/sendToDevice';
 import { TrainerClient } from './languageClient/trainerClient';
+import { NativeBackendInstaller } from './native/installNative';
+import { TFJS_NODE_PATH_KEY } from './native/tfjsNodePath';
 import { PluginRegistry, type PluginKind } from './plugins/pluginRegistry';
 import { ExperimentsTreeProvider } from './runs/experimentsTree';
 import { RunCommands } from './runs/runCommands';
@@ -15,6 +17,7 @@ import { RunEndNotifier } from './runs/runEndNotifier';
 import { RunStatusBar } from './runs/statusBar';
 import { RunStore } from './runs/runStore';
 import { trainerSettings } from './settings';
+import { SweepCommands } from './sweeps/sweepCommands';
 import { newExperiment } from './templates/newExperiment';
 import { Disposer } from './util/disposable';
 
@@ -33,22 +36,36 @@ export function activate(context: vscode.ExtensionContext): SkdLabExtensionApi {
   const client = disposer.track(new TrainerClient(context, log, () => trainerSettings(plugins.modules())));
   trainer = client;
   const store = disposer.track(new RunStore());
-  const panels = disposer.track(new Panels(client, store, context.extensionUri));
-  const runs = new RunCommands({
+  // Run commands and panels call each other; the commands reach the panels only when invoked,
+  // so the panels can be built complete, with their actions, after them.
+  const runs: RunCommands = new RunCommands({
     trainer: client,
     store,
     openDashboard: (dir, preserveFocus) => panels.openDashboard(dir, preserveFocus),
     openCompare: (dirs) => panels.openCompare(dirs),
   });
   const exporter = new ExportCommand(client, store);
+  const panels: Panels = disposer.track(
+    new Panels(client, store, context.extensionUri, {
+      stop: (dir) => runs.stopRun(dir),
+      resume: (dir) => runs.resumeRun(dir),
+      exportStudent: (dir) => exporter.run(dir),
+    }),
+  );
   const device = disposer.track(new SendToDevice(context, client, store));
-  panels.actions = {
-    stop: (dir) => runs.stopRun(dir),
-    resume: (dir) => runs.resumeRun(dir),
-    exportStudent: (dir) => exporter.run(dir),
-  };
+  const nativeBackend = disposer.track(new NativeBackendInstaller(context, log));
 
-  const tree = disposer.track(new ExperimentsTreeProvider(store));
+  const tree = disposer.track(new ExperimentsTreeProvider(store, (line) => log.warn(line)));
+  const sweeps = disposer.track(
+    new SweepCommands({
+      extensionPath: context.extensionUri.fsPath,
+      store,
+      tree,
+      output: disposer.track(vscode.window.createOutputChannel('SKD Sweeps', { log: true })),
+      refresh: () => runs.refresh(),
+      openCompare: (dirs) => panels.openCompare(dirs),
+    }),
+  );
   disposer.track(vscode.window.createTreeView(Views.experiments, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true }));
   disposer.track(new RunStatusBar(store));
 
@@ -64,6 +81,10 @@ export function activate(context: vscode.ExtensionContext): SkdLabExtensionApi {
   register(Commands.exportStudent, (arg, options) => exporter.run(arg, options));
   register(Commands.sendToDevice, (arg) => device.run(arg));
   register(Commands.showTrainerLog, () => log.show());
+  register(Commands.installNativeBackend, () => nativeBackend.run());
+  register(Commands.runSweep, (arg) => sweeps.runSweep(arg));
+  register(Commands.stopSweep, (arg) => sweeps.stop(arg));
+  register(Commands.compareSweep, (arg) => sweeps.compareSweep(arg));
   register(Commands.refreshRuns, async () => {
     if (!client.running) await client.start().catch((err: unknown) => log.error(`trainer did not start: ${String(err)}`));
     await tree.scanExperiments();
@@ -88,7 +109,8 @@ export function activate(context: vscode.ExtensionContext): SkdLabExtensionApi {
   disposer.track(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration(CONFIG_SECTION)) return;
-      if (e.affectsConfiguration(`${CONFIG_SECTION}.nodePath`)) await client.restart();
+      // The Node executable and the native backend's folder are fixed for a trainer process.
+      if (e.affectsConfiguration(`${CONFIG_SECTION}.nodePath`) || e.affectsConfiguration(TFJS_NODE_PATH_KEY)) await client.restart();
       else await client.sendSettings();
       if (e.affectsConfiguration(`${CONFIG_SECTION}.runsFolder`)) await runs.refresh();
     }),

@@ -25,7 +25,7 @@ export interface DataSpec {
 }
 
 export interface ModelSpec {
-  /** Model family: resnet | cnn | mobilenet, or a plugin module. */
+  /** Model family: a built-in (src/trainer/models/index.ts) or a plugin's. */
   model: string;
   depth?: number;
   width?: number;
@@ -39,18 +39,13 @@ export interface TeacherRunSpec {
 
 export type TeacherSpec = ModelSpec | TeacherRunSpec;
 
-export type MethodName =
-  | 'none'
-  | 'kd'
-  | 'fitnet'
-  | 'at'
-  | 'rco'
-  | 'dkd'
-  | 'skd'
-  | 'skd-no-tbt'
-  | 'skd-no-tet'
-  | 'skd-no-stages'
-  | string;
+/**
+ * A distillation method's name: a built-in or a plugin's. The trainer's method registry
+ * (src/trainer/methods/index.ts) holds the names and checks them where an experiment comes in
+ * (validation, `skd run`, the language server); the trainer's `BuiltinMethodName` lists the
+ * built-ins as a type.
+ */
+export type MethodName = string;
 
 export interface MethodSpec {
   name: MethodName;
@@ -117,20 +112,8 @@ export function wantsStudentAlone(exp: Pick<Experiment, 'method' | 'studentAlone
   return exp.method.name !== 'none' && exp.studentAlone !== false;
 }
 
-export const METHOD_NAMES: readonly string[] = [
-  'none',
-  'kd',
-  'fitnet',
-  'at',
-  'rco',
-  'dkd',
-  'skd',
-  'skd-no-tbt',
-  'skd-no-tet',
-  'skd-no-stages',
-];
-
-export const MODEL_NAMES: readonly string[] = ['resnet', 'cnn', 'mobilenet'];
+// Method and model names are not listed here: the trainer's registries own them
+// (src/trainer/methods/index.ts, src/trainer/models/index.ts), since plugins extend them.
 export const DATA_FORMATS: readonly string[] = ['builtin', 'idx', 'cifar10', 'cifar100', 'folder'];
 export const BUILTIN_DATASETS: readonly string[] = ['fashion-mnist-mini'];
 export const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];

@@ -14,6 +14,7 @@ const METHOD_LABELS: Record<string, string> = {
   skd: 'SKD',
   'skd-no-tbt': 'SKD-no-TBT',
   'skd-no-tet': 'SKD-no-TET',
+  'skd-no-stages': 'SKD-no-stages',
 };
 
 export function methodLabel(method: string): string {

@@ -61,12 +61,37 @@ export namespace ListRunsRequest {
 }
 
 /**
- * client -> server: the metric events of a run from line `from` on (0-based), for a dashboard
- * that opens or reloads; live events then arrive as `skd/metrics` notifications.
+ * Metric events of a run. Every metrics cursor of SKD Lab (`from` and `next` here, the server's
+ * tail, a dashboard's cursor, its webview model's event count) is the index of a valid event of
+ * `metrics.jsonl` (0-based): not a line number, since a crash leaves a torn line that is no
+ * event, and not a byte offset, which a webview holding events could not check. The one reader
+ * is src/trainer/runDir/metricsLog.ts, which says more.
+ */
+export interface MetricsParams {
+  dir: string;
+  /** Event index of `events[0]`; the events follow each other without a gap. */
+  from: number;
+  events: MetricEvent[];
+}
+
+export interface ReadMetricsParams extends RunRef {
+  /** Event index to read from (0 when absent). */
+  from?: number;
+}
+
+export interface ReadMetricsResult {
+  events: MetricEvent[];
+  /** Event index after the last event returned: where to ask from next time. */
+  next: number;
+}
+
+/**
+ * client -> server: the metric events of a run from event index `from` on, for a dashboard
+ * that opens, reloads or catches up; live events then arrive as `skd/metrics` notifications.
  */
 export namespace ReadMetricsRequest {
   export const method = 'skd/readMetrics';
-  export const type = new RequestType<RunRef & { from?: number }, { events: MetricEvent[]; next: number }, void>(method);
+  export const type = new RequestType<ReadMetricsParams, ReadMetricsResult, void>(method);
 }
 
 export interface ExportParams {
@@ -81,7 +106,10 @@ export interface ExportResult {
   files: string[];
   bytes: number;
   maxAbsLogitDiff: number;
+  /** Accuracy of the export on `testImages` images of the named `testSet` (by default all of the run's test split). */
   accuracy: number;
+  testSet: string;
+  testImages: number;
   card: string;
 }
 
@@ -94,7 +122,7 @@ export namespace ExportStudentRequest {
 /** server -> client: new metric events of a run (incremental, never the whole history). */
 export namespace MetricsNotification {
   export const method = 'skd/metrics';
-  export const type = new NotificationType<{ dir: string; from: number; events: MetricEvent[] }>(method);
+  export const type = new NotificationType<MetricsParams>(method);
 }
 
 /** server -> client: a run's status changed (queued, running, done, failed, stopped). */

@@ -19,6 +19,14 @@ export const RUN_FILES = {
   log: 'trainer.log',
 } as const;
 
+/** The files of one export folder (`exports/<format>-<quantize>/`) that say what it holds. */
+export const EXPORT_FILES = {
+  /** The model card for programs (the server reads an export's result back from it). */
+  cardJson: 'model-card.json',
+  /** The same card for people. */
+  cardMd: 'MODEL_CARD.md',
+} as const;
+
 export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'stopped';
 
 export interface RunStatus {
@@ -28,7 +36,11 @@ export interface RunStatus {
   /** 0..1 over the whole run. */
   progress?: number;
   error?: string;
+  /** The trainer process: pid, its start time (clock ticks since boot, /proc/<pid>/stat field 22), host and boot id, so a reused pid is never taken for it. */
   pid?: number;
+  pidStart?: number;
+  host?: string;
+  bootId?: string;
   updated: string;
   started?: string;
   backend?: string;
@@ -91,10 +103,13 @@ export interface StageEvent extends EventBase {
   bestValAcc: number;
 }
 
-/** TBT behaviour prediction of stage `stage + 1` from stages 1..stage, on held-out probes. */
+/** TBT behaviour prediction of teacher stage `target` from stages 0..`stage` (0-based), on held-out probes. */
 export interface TbtEvent extends EventBase {
   type: 'tbt';
+  /** The last stage the prediction starts from. */
   stage: number;
+  /** The stage whose behaviour is predicted (`stage + 1`): views plot the point there. */
+  target: number;
   /** Per tapped layer: normalised MSE and cosine in standardised units; `baselineNmse` is the NMSE of predicting "no change" (B_{k+1} = B_k). */
   layers: { layer: string; nmse: number; cosine: number; baselineNmse: number }[];
 }
@@ -165,6 +180,7 @@ export interface Summary {
   seed: number;
   backend: string;
   data: string;
+  /** Paths here are relative to the run directory (`../teacher`), so a moved folder stays true. */
   teacher: { model: string; testAcc: number; params: number; fromRun?: string };
   student: { model: string; testAcc: number; params: number };
   /** The same student trained alone (cross-entropy only); `fromRun` when reused from another run directory. */
@@ -172,6 +188,7 @@ export interface Summary {
   /** student.testAcc - studentAlone.testAcc (fractions; * 100 for points). */
   gain?: number;
   seconds: number;
+  /** The run directory's name (its folder's basename: the summary never holds an absolute path). */
   runDir: string;
   finished: string;
 }

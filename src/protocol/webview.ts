@@ -35,18 +35,61 @@ export interface CompareRun {
   backend?: string;
   /** Student validation accuracy per epoch (epochs counted over the student phase). */
   curve: { epoch: number; valAcc: number }[];
+  /** Best student validation accuracy (the selected epoch's). */
+  bestValAcc?: number;
+  /** Test accuracy of the same student trained alone, and `studentAcc` minus it. */
+  aloneAcc?: number;
+  gain?: number;
+  /** Hyperparameters from the run's own experiment copy (`experiment.json`). */
+  hyper?: CompareHyper;
+  /** The sweep group the run belongs to, when it is a run of a sweep. */
+  group?: string;
+  /** Every per-epoch student metric by key (`valAcc`, `trainAcc`, `loss`, `lr`, `term.<name>`), epochs from 1. */
+  perEpoch?: { epoch: number; values: Record<string, number> }[];
+  /** Per-stage TBT/TET metrics by key (`tbt.nmse`, `tet.accuracy`, ...), stages from 1 (TBT's at the stage it predicts). */
+  perStage?: { stage: number; values: Record<string, number> }[];
+}
+
+/** The settings the comparison table shows per run. */
+export interface CompareHyper {
+  temperature?: number;
+  stages?: number;
+  student?: string;
+  teacher?: string;
+  epochs?: number;
+  lr?: number;
+  seed?: number;
+}
+
+/** A sweep's groups (from `skd sweep report --json`): mean ± std and the paired Δ to its baseline. */
+export interface CompareSweep {
+  name: string;
+  baseline: string;
+  groups: {
+    group: string;
+    runs: number;
+    testMean: number;
+    testStd: number;
+    /** Paired difference to the baseline (fractions), absent for the baseline itself. */
+    delta?: { mean: number; se: number | null; n: number };
+  }[];
 }
 
 // ---------------------------------------------------------------- host -> webview
 
-/** The whole history once, after the webview said `initialized`. */
+/** The whole history once (events from index 0), after the webview said `initialized`. */
 export interface DashboardInitMessage {
   type: 'dashboard/init';
   run: DashboardRun;
   events: MetricEvent[];
 }
 
-/** Only the events that are new since the last message (`from` = index of the first one). */
+/**
+ * Only the events that are new since the last message. `from` is the event index of the first
+ * one (the unit of `MetricsParams` in lsp.ts); the host sends each event once and in order, so
+ * `from` always equals the number of events the page holds. A page that finds otherwise does
+ * not guess: it asks for the history again by saying `initialized`.
+ */
 export interface DashboardEventsMessage {
   type: 'dashboard/events';
   from: number;
@@ -63,6 +106,8 @@ export interface CompareInitMessage {
   runs: CompareRun[];
   /** The run directories, in the order of `runs`: the page saves them (`setState`) for a reload. */
   dirs: string[];
+  /** Present when the runs are one sweep's: its groups and their statistics. */
+  sweep?: CompareSweep;
 }
 
 export type MessageToWebview =
@@ -110,6 +155,22 @@ export interface DashboardState {
 export interface CompareState {
   view: 'compare';
   dirs: string[];
+  /** How the comparison was being looked at (sort, grouping, chart metric, ...); the webview checks it. */
+  table?: CompareViewState;
+}
+
+/** The comparison's view settings, kept across a window reload. */
+export interface CompareViewState {
+  sortKey: string;
+  sortDir: 'asc' | 'desc';
+  /** `none` or the key of a groupable column (`method`, `seed`, `group` for the sweep group, ...). */
+  groupBy: string;
+  metric: string;
+  logScale: boolean;
+  /** Exponential smoothing weight, 0 (none) to 0.95. */
+  smoothing: number;
+  /** The filter box's text (`skd seed:1 student>80`); empty shows every run. */
+  filter: string;
 }
 
 export type PanelState = DashboardState | CompareState;
@@ -173,7 +234,8 @@ export function isMessageToWebview(v: unknown): v is MessageToWebview {
         v.runs.every((r) => isRecord(r) && typeof r.name === 'string' && Array.isArray(r.curve)) &&
         Array.isArray(v.dirs) &&
         v.dirs.length === v.runs.length &&
-        v.dirs.every(isStatePath)
+        v.dirs.every(isStatePath) &&
+        (v.sweep === undefined || (isRecord(v.sweep) && typeof v.sweep.name === 'string' && Array.isArray(v.sweep.groups)))
       );
     default:
       return false;

@@ -5,6 +5,7 @@
 import { version as VERSION } from '../../package.json';
 import { commandHelp, commandNames, wantsHelp } from './commands/help';
 import { isInputError } from './errors';
+import { RUN_FORMATS } from './pluginFormats';
 import { loadPluginsFromEnv } from './plugins';
 import { compareCommand } from './commands/compare';
 import { benchCommand } from './commands/bench';
@@ -18,7 +19,8 @@ const USAGE = `usage:
   skd export <run dir> --format tfjs|onnx [--quantize none|float16|uint8] [--out <dir>]
   skd device <export dir> --copy <dir> | --adb [<remote path>] | --serve [--host <h>] [--port <p>]
   skd compare <run dir>... [--sort <column>] [--group-by <column>] [--json | --csv]
-  skd bench [--json]
+  skd bench [--json] [--backends a,b] [--seconds N] [--networks a,b] [--repeat N] [--no-per-core] [--save <file>]
+  skd bench --profile [--networks a,b] [--seconds N] [--repeat N] [--json] [--save <file>]
   skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin]
                     [--limit-train N] [--parallel N] [--out <dir>] [--json]
   skd bench methods --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json]
@@ -43,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${text}\n`);
     return 0;
   }
-  loadPluginsFromEnv();
+  loadPluginsFromEnv(process.env, RUN_FORMATS);
   switch (command) {
     case 'run':
       return runCommand(rest);

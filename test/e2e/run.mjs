@@ -82,7 +82,8 @@ copyFixture(path.join(E2E_DIR, 'fixtures', 'workspace'), sb.workspace);
 
 const { tests: userTests } = await import('./tests/user.mjs');
 const { tests: productTests } = await import('./tests/product.mjs');
-const allTests = [...userTests, ...productTests];
+const { tests: pluginTests, installPluginExtension } = await import('./tests/plugins.mjs');
+const allTests = [...userTests, ...productTests, ...pluginTests];
 const tests = flag('--vsix-only') ? [] : allTests;
 /** @type {{ name: string, status: 'pass' | 'fail' | 'skip', ms: number, error?: string }[]} */
 const results = [];
@@ -92,6 +93,7 @@ const NO_SESSION = new Error('no user tests selected');
 try {
   if (tests.length === 0) throw NO_SESSION;
   let ts = Date.now();
+  installPluginExtension(sb.extensions);
   server = await startCodeServer(sb, { logFile: path.join(ARTIFACTS, 'code-server.log') });
   log(`e2e: code-server listening on ${server.port} after ${secs(ts)} s`);
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readCheckpoint } from '../../src/trainer/engine/checkpoint';
+import { readCheckpoint } from '../../src/trainer/runDir/checkpoint';
 import { ROOT, compareStudents, ensureCli, readLog, readStatus, runSkd, type Exit } from '../helpers/killHarness';
 
 /** A method plugin: cross-entropy, or a fault chosen by SKD_TEST_FAULT from the second epoch on. */

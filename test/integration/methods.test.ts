@@ -69,7 +69,7 @@ describe('every method with one shared, recorded teacher', () => {
       const summary = outcome.summary!;
       assert.equal(summary.method, method);
       assert.equal(summary.teacher.model, 'reused');
-      assert.equal(summary.teacher.fromRun, teacherDir);
+      assert.equal(summary.teacher.fromRun, path.relative(outcome.dir, teacherDir));
       assert.equal(summary.teacher.testAcc, teacherSummary.teacher.testAcc);
       assert.ok(summary.student.testAcc >= 0 && summary.student.testAcc <= 1);
       assert.ok(fs.existsSync(path.join(outcome.dir, RUN_FILES.student, 'model.json')));

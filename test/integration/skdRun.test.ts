@@ -135,7 +135,7 @@ describe('a tiny SKD run, end to end', () => {
     const final = eventsOf(events, 'final')[0];
     assert.equal(summary.name, 'tiny');
     assert.equal(summary.method, 'skd');
-    assert.equal(summary.runDir, outcome.dir);
+    assert.equal(summary.runDir, path.basename(outcome.dir));
     assert.equal(summary.teacher.model, 'cnn');
     assert.ok(inUnit(summary.teacher.testAcc) && inUnit(summary.student.testAcc));
     assert.equal(final.teacherTestAcc, summary.teacher.testAcc);

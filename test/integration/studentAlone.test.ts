@@ -79,7 +79,9 @@ describe('student alone', () => {
     const events = readMetrics(o.dir);
     assert.deepEqual(eventsOf(events, 'epoch').map((e) => e.network), ['student', 'student'], 'neither the teacher nor the student alone trained again');
     const mine = first.summary!.studentAlone!;
-    assert.deepEqual(o.summary!.studentAlone, { testAcc: mine.testAcc, fromRun: first.dir });
+    assert.deepEqual(o.summary!.studentAlone, { testAcc: mine.testAcc, fromRun: path.relative(o.dir, first.dir) });
+    assert.equal(readJsonFile<AloneRecord>(path.join(o.dir, RUN_FILES.alone)).fromRun, path.relative(o.dir, first.dir), 'alone.json holds no absolute path');
+    assert.equal(o.summary!.runDir, path.basename(o.dir));
     assert.equal(o.summary!.gain, o.summary!.student.testAcc - mine.testAcc);
     assert.match(eventsOf(events, 'phase').find((e) => e.phase === 'alone')?.detail ?? '', /^reused from /);
   });

@@ -80,8 +80,11 @@ describe('skd sweep --executor local', () => {
     fs.mkdirSync(path.dirname(moved), { recursive: true });
     fs.renameSync(from, moved);
     for (const name of ['teacher', 'kd-s1', 'skd-s2']) {
-      const text = fs.readFileSync(path.join(moved, name, RUN_FILES.experiment), 'utf8');
-      assert.ok(!text.includes(tmp.dir), `${name}/experiment.json holds no absolute path: ${text}`);
+      // Every JSON file a run directory keeps (experiment, summary, alone, status, provenance, ...).
+      for (const f of fs.readdirSync(path.join(moved, name)).filter((x) => x.endsWith('.json'))) {
+        const text = fs.readFileSync(path.join(moved, name, f), 'utf8');
+        assert.ok(!text.includes(tmp.dir), `${name}/${f} holds no absolute path: ${text}`);
+      }
     }
     assert.deepEqual(readJsonFile<{ teacher: unknown }>(path.join(moved, 'kd-s1', RUN_FILES.experiment)).teacher, { run: '../teacher' });
     const cmp = await runCli(['compare', path.join(moved, 'kd-s1'), path.join(moved, 'skd-s1')], { cwd: tmp.dir });
@@ -98,7 +101,7 @@ describe('skd sweep --executor local', () => {
     fs.rmSync(path.join(run, RUN_FILES.summary));
     const res = await runCli(['resume', run, '--quiet'], { cwd: tmp.dir, timeoutMs: 120_000 });
     assert.equal(res.code, 0, res.stderr);
-    assert.equal(readJsonFile<Summary>(path.join(run, RUN_FILES.summary)).teacher.fromRun, path.join(moved, 'teacher'));
+    assert.equal(readJsonFile<Summary>(path.join(run, RUN_FILES.summary)).teacher.fromRun, '../teacher');
     fs.renameSync(moved, from);
   });
 

@@ -1,11 +1,24 @@
 /** The comparison of several runs: a table of final metrics and overlaid student curves. */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { RUN_FILES } from '../../protocol/runDir';
 import { ReadMetricsRequest } from '../../protocol/lsp';
 import type { MessageFromWebview } from '../../protocol/webview';
 import type { TrainerClient } from '../languageClient/trainerClient';
 import type { RunStore } from '../runs/runStore';
 import { WebviewHost } from '../webview/webviewHost';
 import { compareRunFromEvents } from './compareModel';
+import { readSweepContext } from './sweepContext';
+
+/** The run's own copy of its experiment (its settings as run); undefined when unreadable. */
+async function readExperimentCopy(dir: string): Promise<unknown> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, RUN_FILES.experiment), 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface CompareDeps {
   trainer: TrainerClient;
@@ -27,20 +40,27 @@ export class ComparePanel extends WebviewHost {
   private finishedKey = '';
 
   protected async onInitialized(): Promise<void> {
+    const context = readSweepContext(this.dirs, this.deps.extensionUri.fsPath, (line) => this.log.warn(line));
     const runs = await Promise.all(
       this.dirs.map(async (dir) => {
         const info = this.deps.store.get(dir);
+        const experiment = await readExperimentCopy(dir);
         try {
           const { events } = await this.deps.trainer.request(ReadMetricsRequest.type, { dir, from: 0 });
-          return compareRunFromEvents(info, dir, events);
+          return compareRunFromEvents(info, dir, events, experiment);
         } catch (err) {
           this.log.warn(`compare: could not read ${dir}: ${String(err)}`);
-          return compareRunFromEvents(info, dir, []);
+          return compareRunFromEvents(info, dir, [], experiment);
         }
       }),
     );
+    const { sweep, groupOf } = await context;
+    runs.forEach((r, i) => {
+      const group = groupOf.get(path.resolve(this.dirs[i] as string));
+      if (group) r.group = group;
+    });
     this.finishedKey = this.key();
-    await this.post({ type: 'compare/init', runs, dirs: [...this.dirs] });
+    await this.post({ type: 'compare/init', runs, dirs: [...this.dirs], ...(sweep ? { sweep } : {}) });
   }
 
   private key(): string {

@@ -1,17 +1,16 @@
 /**
- * A dashboard per run: on `initialized` the host sends the run's history read through
- * `skd/readMetrics`, then forwards only the new events of each `skd/metrics` notification.
+ * A dashboard per run: the panel, its run actions and status; following the run's events
+ * (history once, then only new ones, each once) is `DashboardSync`'s job.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ReadMetricsRequest, type RunInfo } from '../../protocol/lsp';
-import type { MetricEvent } from '../../protocol/runDir';
-import { VIEW_TYPES, type MessageFromWebview } from '../../protocol/webview';
-import type { MetricsParams, TrainerClient } from '../languageClient/trainerClient';
+import { type MetricsParams, ReadMetricsRequest, type RunInfo } from '../../protocol/lsp';
+import { VIEW_TYPES, type DashboardRun, type MessageFromWebview } from '../../protocol/webview';
+import type { TrainerClient } from '../languageClient/trainerClient';
 import { runFolderName, runLabel } from '../runs/format';
 import type { RunStore } from '../runs/runStore';
 import { WebviewHost } from '../webview/webviewHost';
-import { planIncrement } from './increments';
+import { DashboardSync } from './dashboardSync';
 
 export interface RunActions {
   stop(dir: string): Promise<unknown>;
@@ -27,10 +26,7 @@ export interface DashboardDeps {
 }
 
 export class DashboardPanel extends WebviewHost {
-  /** Index of the next event the webview needs. */
-  private cursor = 0;
-  private syncing = false;
-  private buffered: MetricsParams[] = [];
+  private readonly sync: DashboardSync;
   private lastState: string | undefined;
 
   constructor(
@@ -39,10 +35,15 @@ export class DashboardPanel extends WebviewHost {
     private readonly deps: DashboardDeps,
   ) {
     super(panel, 'dashboard', deps.extensionUri, deps.trainer.log);
+    this.sync = new DashboardSync({
+      read: (from) => this.deps.trainer.request(ReadMetricsRequest.type, { dir: this.dir, from }),
+      post: (message) => this.post(message),
+      warn: (message) => this.log.warn(`dashboard ${this.dir}: ${message}`),
+    });
     this.disposer.track(deps.trainer.onMetrics((p) => this.onMetrics(p)));
     this.disposer.track(deps.store.onDidChange(() => void this.onStoreChange()));
     // After a trainer restart, catch up from the run directory.
-    this.disposer.track(deps.trainer.onReady(() => void this.catchUp()));
+    this.disposer.track(deps.trainer.onReady(() => void this.sync.catchUp()));
   }
 
   static title(run: RunInfo | undefined, dir: string): string {
@@ -54,67 +55,17 @@ export class DashboardPanel extends WebviewHost {
   }
 
   protected async onInitialized(): Promise<void> {
-    this.cursor = 0;
-    this.syncing = true;
-    try {
-      const { events, next } = await this.deps.trainer.request(ReadMetricsRequest.type, { dir: this.dir, from: 0 });
-      const info = this.deps.store.get(this.dir);
-      this.lastState = info?.status.state;
-      await this.post({
-        type: 'dashboard/init',
-        run: { dir: this.dir, name: info?.name ?? runFolderName(this.dir), method: info?.method ?? '', status: info?.status },
-        events,
-      });
-      this.cursor = next;
-    } finally {
-      this.syncing = false;
-    }
-    await this.flush();
+    await this.sync.start(() => this.runForPage());
   }
 
-  private async flush(): Promise<void> {
-    const pending = this.buffered;
-    this.buffered = [];
-    for (const p of pending) await this.apply(p);
+  private runForPage(): DashboardRun {
+    const info = this.deps.store.get(this.dir);
+    this.lastState = info?.status.state;
+    return { dir: this.dir, name: info?.name ?? runFolderName(this.dir), method: info?.method ?? '', status: info?.status };
   }
 
   private onMetrics(p: MetricsParams): void {
-    if (!this.same(p.dir) || !this.isReady) return;
-    if (this.syncing) this.buffered.push(p);
-    else void this.apply(p);
-  }
-
-  private async apply(p: MetricsParams): Promise<void> {
-    const plan = planIncrement(this.cursor, p.from, p.events.length);
-    if (plan.kind === 'stale') return;
-    if (plan.kind === 'gap') return this.catchUp();
-    const events = p.events.slice(plan.skip);
-    const from = this.cursor;
-    this.cursor = plan.next;
-    await this.send(from, events);
-  }
-
-  /** Reads what the webview has not seen yet from the run directory. */
-  private async catchUp(): Promise<void> {
-    if (!this.isReady || this.syncing) return;
-    this.syncing = true;
-    try {
-      const { events, next } = await this.deps.trainer.request(ReadMetricsRequest.type, { dir: this.dir, from: this.cursor });
-      const from = this.cursor;
-      if (next > this.cursor) {
-        this.cursor = next;
-        await this.send(from, events);
-      }
-    } catch (err) {
-      this.log.warn(`dashboard ${this.dir}: could not read metrics: ${String(err)}`);
-    } finally {
-      this.syncing = false;
-    }
-    await this.flush();
-  }
-
-  private async send(from: number, events: MetricEvent[]): Promise<void> {
-    if (events.length > 0) await this.post({ type: 'dashboard/events', from, events });
+    if (this.same(p.dir) && this.isReady) this.sync.onMetrics(p);
   }
 
   private async onStoreChange(): Promise<void> {

@@ -20,12 +20,16 @@ export class Panels implements vscode.Disposable {
   private readonly disposer = new Disposer();
   private readonly dashboards = new Map<string, DashboardPanel>();
   private readonly compares = new Set<ComparePanel>();
-  actions: RunActions | undefined;
 
+  /**
+   * `actions` (stop, resume, export from a dashboard) come with the construction: the panel
+   * serializers registered here may restore a dashboard at any moment after it.
+   */
   constructor(
     private readonly trainer: TrainerClient,
     private readonly store: RunStore,
     private readonly extensionUri: vscode.Uri,
+    private readonly actions: RunActions,
   ) {
     this.disposer.track(
       vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.dashboard, {
@@ -73,7 +77,6 @@ export class Panels implements vscode.Disposable {
   }
 
   private adoptDashboard(panel: vscode.WebviewPanel, dir: string): DashboardPanel {
-    if (!this.actions) throw new Error('run actions are not wired');
     const dashboard = new DashboardPanel(panel, dir, {
       trainer: this.trainer,
       store: this.store,

@@ -28,22 +28,6 @@ export function findUrl(line: string): string | undefined {
   return /https?:\/\/[^\s"'<>]+/.exec(line)?.[0];
 }
 
-/** An executable on the PATH (e.g. `adb`), or undefined. */
-export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
-  const exts = process.platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
-  for (const dir of envPath.split(path.delimiter).filter(Boolean)) {
-    for (const ext of exts) {
-      const p = path.join(dir, name + ext);
-      try {
-        fs.accessSync(p, fs.constants.X_OK);
-        if (fs.statSync(p).isFile()) return p;
-      } catch {
-        // Not here.
-      }
-    }
-  }
-  return undefined;
-}
 
 /** Export folders of runs: `<run>/exports/<name>` that hold a model.json or a .onnx file. */
 export function listExportFolders(runDirs: readonly string[]): string[] {

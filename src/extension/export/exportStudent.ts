@@ -45,7 +45,7 @@ function optionsFromArg(arg: unknown): ExportOptions {
 
 /** The summary line of an export result. */
 export function exportResultText(r: ExportResult, format: Format, quantize: Quantize): string {
-  return `Exported the student (${format}, ${quantize === 'none' ? 'float32' : quantize}): ${formatBytes(r.bytes)}, test accuracy ${formatAccuracy(r.accuracy)}, largest logit difference ${r.maxAbsLogitDiff.toExponential(1)} — ${r.outDir}`;
+  return `Exported the student (${format}, ${quantize === 'none' ? 'float32' : quantize}): ${formatBytes(r.bytes)}, test accuracy ${formatAccuracy(r.accuracy)} on the ${r.testSet} (${r.testImages.toLocaleString('en')} images), largest logit difference ${r.maxAbsLogitDiff.toExponential(1)} — ${r.outDir}`;
 }
 
 export class ExportCommand {

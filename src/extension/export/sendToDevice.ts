@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExportResult } from '../../protocol/lsp';
 import { isLoopbackHost, lanAddresses, urlHost } from '../../trainer/export/lanAddress';
+import { findOnPath } from '../../trainer/util/findOnPath';
 import { Commands } from '../constants';
 import type { TrainerClient } from '../languageClient/trainerClient';
 import { runFolderName } from '../runs/format';
@@ -19,7 +20,6 @@ import { requireTrust } from '../trust';
 import {
   deviceArgs,
   exportFormatOf,
-  findOnPath,
   findUrl,
   listExportFolders,
   sendSource,

@@ -21,21 +21,16 @@ import {
 } from 'vscode-languageclient/node';
 import {
   MetricsNotification,
+  type MetricsParams,
   RunStatusNotification,
   TrainerLogNotification,
   type RunInfo,
   type TrainerInitializationOptions,
   type TrainerSettings,
 } from '../../protocol/lsp';
-import type { MetricEvent } from '../../protocol/runDir';
 import { Commands, ContextKeys, EXPERIMENT_GLOB } from '../constants';
+import { tfjsNodeEnv } from '../native/tfjsNodePath';
 import { Disposer } from '../util/disposable';
-
-export interface MetricsParams {
-  dir: string;
-  from: number;
-  events: MetricEvent[];
-}
 
 export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
@@ -43,10 +38,22 @@ export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | Wor
 const CRASH_WINDOW_MS = 3 * 60_000;
 const MAX_CRASHES = 5;
 
+/** Makes the language client; tests pass one that starts no process. */
+export type ClientFactory = (serverOptions: ServerOptions, clientOptions: LanguageClientOptions) => LanguageClient;
+
+const languageClient: ClientFactory = (serverOptions, clientOptions) => new LanguageClient('skdTrainer', 'SKD Trainer', serverOptions, clientOptions);
+
 export class TrainerClient implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;
   private readonly disposer = new Disposer();
+  /**
+   * Listeners on the current language client (rust-analyzer's `clientSubscriptions`): made at
+   * each start and disposed when that client stops, so a restart neither leaves the old client's
+   * listeners behind nor registers them twice. Listeners on this object's own events live as long
+   * as the extension (`disposer`).
+   */
+  private clientSubscriptions: Disposer | undefined;
   private readonly crashes: number[] = [];
   private readonly watcher = this.disposer.track(vscode.workspace.createFileSystemWatcher(EXPERIMENT_GLOB));
 
@@ -64,6 +71,7 @@ export class TrainerClient implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
     private readonly settings: () => TrainerSettings,
+    private readonly createClient: ClientFactory = languageClient,
   ) {}
 
   get running(): boolean {
@@ -82,11 +90,14 @@ export class TrainerClient implements vscode.Disposable {
 
   private async createAndStart(): Promise<LanguageClient> {
     const settings = this.settings();
+    let sentPlugins = settings.pluginModules;
     const module = this.context.asAbsolutePath('dist/server.js');
     const runtime = settings.nodePath || undefined;
+    // Added to the editor's environment; the server passes it on to each run it starts.
+    const env = tfjsNodeEnv();
     const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.ipc, runtime },
-      debug: { module, transport: TransportKind.ipc, runtime, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+      run: { module, transport: TransportKind.ipc, runtime, options: { env } },
+      debug: { module, transport: TransportKind.ipc, runtime, options: { env, execArgv: ['--nolazy', '--inspect=6019'] } },
     };
     const selector = (['file', 'vscode-remote'] as const).flatMap((scheme) =>
       ['json', 'jsonc'].map((language) => ({ scheme, language, pattern: EXPERIMENT_GLOB })),
@@ -95,7 +106,12 @@ export class TrainerClient implements vscode.Disposable {
       documentSelector: selector,
       // VS Code's JSON support has the schema (`jsonValidation`): completion, hover and schema
       // problems come from it, and the server adds only what a schema cannot say.
-      initializationOptions: { ...settings, schemaFeatures: false } satisfies TrainerInitializationOptions,
+      // Read at each (re)start, so a restarted server gets the plugins registered meanwhile.
+      initializationOptions: () => {
+        const current = this.settings();
+        sentPlugins = current.pluginModules;
+        return { ...current, schemaFeatures: false } satisfies TrainerInitializationOptions;
+      },
       outputChannel: this.log,
       synchronize: { fileEvents: this.watcher },
       errorHandler: {
@@ -103,23 +119,31 @@ export class TrainerClient implements vscode.Disposable {
         closed: () => this.onServerClosed(),
       },
     };
-    const client = new LanguageClient('skdTrainer', 'SKD Trainer', serverOptions, clientOptions);
+    const client = this.createClient(serverOptions, clientOptions);
     this.client = client;
-    client.onNotification(MetricsNotification.type, (p) => this.metricsEmitter.fire(p));
-    client.onNotification(RunStatusNotification.type, (p) => this.statusEmitter.fire(p));
-    client.onNotification(TrainerLogNotification.type, (p) => {
-      const line = p.dir ? `[${p.dir}] ${p.message}` : p.message;
-      if (p.level === 'error') this.log.error(line);
-      else if (p.level === 'warn') this.log.warn(line);
-      else this.log.info(line);
-    });
-    this.disposer.track(
+    // A client whose start failed was never stopped: its listeners go with it now.
+    this.clientSubscriptions?.dispose();
+    const subscriptions = new Disposer();
+    this.clientSubscriptions = subscriptions;
+    subscriptions.track(client.onNotification(MetricsNotification.type, (p) => this.metricsEmitter.fire(p)));
+    subscriptions.track(client.onNotification(RunStatusNotification.type, (p) => this.statusEmitter.fire(p)));
+    subscriptions.track(
+      client.onNotification(TrainerLogNotification.type, (p) => {
+        const line = p.dir ? `[${p.dir}] ${p.message}` : p.message;
+        if (p.level === 'error') this.log.error(line);
+        else if (p.level === 'warn') this.log.warn(line);
+        else this.log.info(line);
+      }),
+    );
+    subscriptions.track(
       client.onDidChangeState((e) => {
         void vscode.commands.executeCommand('setContext', ContextKeys.trainerRunning, e.newState === State.Running);
         if (e.newState === State.Running) this.readyEmitter.fire();
       }),
     );
     await client.start();
+    // A plugin registered while the server was starting found it not running yet: send it now.
+    if (this.settings().pluginModules.join('\n') !== sentPlugins.join('\n')) await this.sendSettings();
     return client;
   }
 
@@ -167,18 +191,23 @@ export class TrainerClient implements vscode.Disposable {
   /** The client stops the server (it checkpoints its runs); lsp-sample's `deactivate`. */
   async stop(): Promise<void> {
     const client = this.client;
+    const subscriptions = this.clientSubscriptions;
     this.client = undefined;
+    this.clientSubscriptions = undefined;
     this.starting = undefined;
-    if (client && client.needsStop()) {
-      try {
-        await client.stop(30_000);
-      } catch (err) {
-        this.log.warn(`trainer did not stop cleanly: ${String(err)}`);
-      }
+    try {
+      if (client && client.needsStop()) await client.stop(30_000);
+    } catch (err) {
+      this.log.warn(`trainer did not stop cleanly: ${String(err)}`);
+    } finally {
+      // After the stop, so the state listener has seen the client stop (the context key).
+      subscriptions?.dispose();
     }
   }
 
   dispose(): void {
+    this.clientSubscriptions?.dispose();
+    this.clientSubscriptions = undefined;
     this.disposer.dispose();
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The plugin API that `activate()` returns: other extensions register module paths that
  * provide a distillation method, a model family, a dataset format or an export format. The
- * paths go to the trainer in `TrainerSettings.pluginModules` (only in a trusted workspace).
+ * paths go to the trainer in `TrainerSettings.pluginModules` (only in a trusted workspace), whose
+ * language server loads them with the command line's loader (src/trainer/plugins.ts), so its
+ * diagnostics and completion know their names, and hands them to every run.
  */
 import * as path from 'node:path';
 import { Emitter, type DisposableLike } from '../util/disposable';

@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { Commands, EXPERIMENT_GLOB } from '../constants';
-import { workspaceRoot } from '../settings';
+import { runsFolder, workspaceRoot } from '../settings';
+import { findSweepFolders } from '../sweeps/sweepFolders';
+import type { SweepFolder } from '../sweeps/sweepModel';
 import { Disposer } from '../util/disposable';
 import type { RunStore } from './runStore';
 import { buildTree, childrenOf, type ExperimentFile, type RootNode, type TreeNode } from './treeModel';
@@ -14,9 +16,27 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private experiments: ExperimentFile[] = [];
   private roots: RootNode[] = [];
+  private sweeps: SweepFolder[] = [];
+  private runningSweeps = new Set<string>();
+  private sweepScan: Promise<void> | undefined;
+  private sweepScanAgain = false;
+  private scannedRunsKey = '';
 
-  constructor(private readonly store: RunStore) {
-    this.disposer.track(store.onDidChange(() => this.rebuild()));
+  constructor(
+    private readonly store: RunStore,
+    private readonly warn: (line: string) => void = () => undefined,
+  ) {
+    this.disposer.track(
+      store.onDidChange(() => {
+        this.rebuild();
+        // Live metrics change the store every few seconds; sweep folders only change with the run list.
+        const key = this.store.all().map((r) => r.dir).sort().join('\n');
+        if (key !== this.scannedRunsKey) {
+          this.scannedRunsKey = key;
+          void this.scanSweeps();
+        }
+      }),
+    );
     const watcher = this.disposer.track(vscode.workspace.createFileSystemWatcher(EXPERIMENT_GLOB));
     this.disposer.track(watcher.onDidCreate(() => void this.scanExperiments()));
     this.disposer.track(watcher.onDidDelete(() => void this.scanExperiments()));
@@ -40,6 +60,7 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
       }),
     );
     this.rebuild();
+    await this.scanSweeps();
     return this.experiments;
   }
 
@@ -47,8 +68,37 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     return this.experiments;
   }
 
+  sweepFolders(): SweepFolder[] {
+    return this.sweeps;
+  }
+
+  /** The sweep folders this window's `skd sweep` processes are working on (their rows offer Stop). */
+  setRunningSweeps(dirs: Iterable<string>): void {
+    this.runningSweeps = new Set(dirs);
+    this.rebuild();
+  }
+
+  /** Reads the sweep folders again (one scan at a time; a request during a scan runs once after it). */
+  scanSweeps(): Promise<void> {
+    if (this.sweepScan) {
+      this.sweepScanAgain = true;
+      return this.sweepScan;
+    }
+    this.sweepScan = (async () => {
+      do {
+        this.sweepScanAgain = false;
+        const found = await findSweepFolders(runsFolder(), this.store.all().map((r) => r.dir), this.warn);
+        if (JSON.stringify(found) !== JSON.stringify(this.sweeps)) {
+          this.sweeps = found;
+          this.rebuild();
+        }
+      } while (this.sweepScanAgain);
+    })().finally(() => (this.sweepScan = undefined));
+    return this.sweepScan;
+  }
+
   private rebuild(): void {
-    this.roots = buildTree(this.experiments, this.store.all(), workspaceRoot());
+    this.roots = buildTree(this.experiments, this.store.all(), workspaceRoot(), this.sweeps, this.runningSweeps);
     this.changeEmitter.fire(undefined);
   }
 
@@ -58,6 +108,7 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
 
   getParent(element: TreeNode): TreeNode | undefined {
     if (element.kind !== 'run') return undefined;
+    // Roots hold runs directly (experiment files, sweeps, other runs).
     return this.roots.find((r) => r.runs.some((n) => n.id === element.id));
   }
 
@@ -77,10 +128,14 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     item.id = node.id;
     item.description = node.description;
     item.contextValue = node.contextValue;
-    if (node.kind === 'experiment') {
+    if (node.kind === 'sweep') {
+      item.tooltip = node.tooltip;
+      item.iconPath = new vscode.ThemeIcon(node.contextValue.endsWith('.running') ? 'sync~spin' : 'layers');
+      item.collapsibleState = node.runs.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
+    } else if (node.kind === 'experiment') {
       item.tooltip = node.tooltip;
       item.resourceUri = vscode.Uri.file(node.file);
-      item.iconPath = new vscode.ThemeIcon('beaker');
+      item.iconPath = new vscode.ThemeIcon(node.contextValue === 'skdSweepFile' ? 'layers' : 'beaker');
       item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
     } else {
       item.iconPath = new vscode.ThemeIcon('folder');

@@ -5,7 +5,11 @@
 import * as path from 'node:path';
 import { aloneAccuracyOf, formatGainPoints, gainLine, methodLabel } from '../../protocol/gain';
 import type { RunInfo } from '../../protocol/lsp';
+import { sweepOfRun, sweepProgress, sweepProgressText, type SweepFolder } from '../sweeps/sweepModel';
 import { formatAccuracy, formatProgress, isResumable, runFolderName, runLabel, truncate } from './format';
+
+/** Sweep files (`skd sweep` input) match the experiment glob too; they get their own row kind. */
+export const SWEEP_FILE_SUFFIX = '.sweep.skd.json';
 
 export interface ExperimentFile {
   /** Absolute path. */
@@ -33,7 +37,21 @@ export interface ExperimentNode {
   label: string;
   description: string;
   tooltip: string;
-  contextValue: 'skdExperiment';
+  /** `skdSweepFile` for a `*.sweep.skd.json` (Run Sweep instead of Run Experiment). */
+  contextValue: 'skdExperiment' | 'skdSweepFile';
+  runs: RunNode[];
+}
+
+/** A sweep folder (`skd sweep` output) with its runs under it. */
+export interface SweepNode {
+  kind: 'sweep';
+  id: string;
+  dir: string;
+  label: string;
+  description: string;
+  tooltip: string;
+  /** `skdSweep`, plus `.running` while this window's `skd sweep` process runs it. */
+  contextValue: string;
   runs: RunNode[];
 }
 
@@ -47,7 +65,7 @@ export interface OtherRunsNode {
   runs: RunNode[];
 }
 
-export type RootNode = ExperimentNode | OtherRunsNode;
+export type RootNode = ExperimentNode | SweepNode | OtherRunsNode;
 export type TreeNode = RootNode | RunNode;
 
 const ICONS: Record<RunInfo['status']['state'], { id: string; color?: string }> = {
@@ -132,11 +150,23 @@ function samePath(a: string, b: string): boolean {
  * by the experiment's `name` when exactly one workspace file has that name; the rest go under
  * "Other runs". Files are sorted by relative path.
  */
-export function buildTree(experiments: ExperimentFile[], runs: RunInfo[], workspaceRoot?: string): RootNode[] {
+export function buildTree(
+  experiments: ExperimentFile[],
+  runs: RunInfo[],
+  workspaceRoot?: string,
+  sweeps: readonly SweepFolder[] = [],
+  runningSweeps: ReadonlySet<string> = new Set(),
+): RootNode[] {
   const groups = new Map<string, RunInfo[]>();
   for (const e of experiments) groups.set(e.file, []);
   const other: RunInfo[] = [];
+  const bySweep = new Map<string, RunInfo[]>(sweeps.map((s) => [s.dir, []]));
   for (const run of runs) {
+    const sweep = sweepOfRun(sweeps, run.dir);
+    if (sweep) {
+      bySweep.get(sweep.dir)?.push(run);
+      continue;
+    }
     let owner = run.experimentFile ? experiments.find((e) => samePath(e.file, run.experimentFile as string)) : undefined;
     if (!owner) {
       const byName = experiments.filter((e) => e.name !== undefined && e.name === run.name);
@@ -151,6 +181,18 @@ export function buildTree(experiments: ExperimentFile[], runs: RunInfo[], worksp
     .map((e) => {
       const rs = sortRuns(groups.get(e.file) ?? []).map((r) => runNode(r, { withName: e.name === undefined || r.name !== e.name }));
       const dir = path.dirname(rel(e.file));
+      if (e.file.endsWith(SWEEP_FILE_SUFFIX)) {
+        return {
+          kind: 'experiment',
+          id: `experiment:${e.file}`,
+          file: e.file,
+          label: path.basename(e.file),
+          description: [dir === '.' ? '' : dir, 'sweep file'].filter(Boolean).join(' · '),
+          tooltip: `${e.file}\nRun it with "SKD: Run Sweep"; its runs appear under the sweep's row.`,
+          contextValue: 'skdSweepFile',
+          runs: rs,
+        } satisfies ExperimentNode;
+      }
       return {
         kind: 'experiment',
         id: `experiment:${e.file}`,
@@ -164,6 +206,7 @@ export function buildTree(experiments: ExperimentFile[], runs: RunInfo[], worksp
         runs: rs,
       } satisfies ExperimentNode;
     });
+  for (const s of sweeps) roots.push(sweepNode(s, bySweep.get(s.dir) ?? [], runningSweeps.has(s.dir)));
   if (other.length > 0) {
     roots.push({
       kind: 'otherRuns',
@@ -175,6 +218,29 @@ export function buildTree(experiments: ExperimentFile[], runs: RunInfo[], worksp
     });
   }
   return roots;
+}
+
+/** A sweep's row: `sweep methods` · `7/18 done · 2 running`, its runs in plan order (teachers first). */
+export function sweepNode(sweep: SweepFolder, runs: RunInfo[], running = false): SweepNode {
+  const order = new Map(sweep.runs.map((r, i) => [r.name, i]));
+  const mine = [...runs].sort((a, b) => (order.get(runFolderName(a.dir)) ?? 1e9) - (order.get(runFolderName(b.dir)) ?? 1e9));
+  const progress = sweepProgress(sweep, runs);
+  return {
+    kind: 'sweep',
+    id: `sweep:${sweep.dir}`,
+    dir: sweep.dir,
+    label: `sweep ${sweep.name}`,
+    description: sweepProgressText(progress),
+    tooltip: [
+      `sweep ${sweep.name}`,
+      sweep.dir,
+      `${sweep.groups.length} group${sweep.groups.length === 1 ? '' : 's'}: ${sweep.groups.join(', ')}`,
+      ...(sweep.baseline ? [`baseline: ${sweep.baseline}`] : []),
+    ].join('\n'),
+    contextValue: running ? 'skdSweep.running' : 'skdSweep',
+    // Inside a sweep the folder name (`kd-s2`) says group and seed; the method is in it already.
+    runs: mine.map((r) => ({ ...runNode(r), label: runFolderName(r.dir) })),
+  };
 }
 
 export function childrenOf(node: TreeNode | undefined, roots: RootNode[]): TreeNode[] {

@@ -2,15 +2,19 @@ import * as tf from '@tensorflow/tfjs-core';
 // Training needs the gradient functions, which tfjs-core registers only on request.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { BackendName } from '../../protocol/experiment';
+import { NATIVE_PACKAGES } from '../../protocol/nativeBackend';
+import { InputError } from '../errors';
+import { installHint, loadNativePackage, NativePackageMissing } from './nativePackage';
 import { registerFastGradients } from './fastGradients';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { activateWebgpu } from './webgpu';
 
 /**
  * Picks the compute backend for this process. 'auto' takes the first that loads, in order of
- * speed: tfjs-node-gpu, tfjs-node (both optional dependencies that usually cannot install), wasm
- * (XNNPACK, with SKD Lab's training kernels), and the pure-JS cpu backend. Logging the choice is
- * the caller's job; `detail` says what was chosen in words.
+ * speed: tfjs-node-gpu, tfjs-node (optional native packages, looked for in the folder named by
+ * SKD_TFJS_NODE_PATH and then beside SKD Lab: nativePackage.ts), wasm (XNNPACK, with SKD Lab's
+ * training kernels), and the pure-JS cpu backend. Logging the choice is the caller's job;
+ * `detail` says what was chosen in words.
  *
  * 'webgpu' (Dawn for Node on the machine's Vulkan GPU) is measured by `skd bench` but is not an
  * experiment's backend: on the networks SKD Lab trains it was slower than wasm even on an H100
@@ -48,14 +52,18 @@ async function activate(name: string): Promise<void> {
 }
 
 async function useTensorflow(gpu: boolean): Promise<SelectedBackend> {
-  const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  const pkg = gpu ? NATIVE_PACKAGES.gpu : NATIVE_PACKAGES.cpu;
+  let from: string;
   try {
-    optionalRequire(pkg);
+    // The package registers 'tensorflow' in tf.js's engine, which every copy of tfjs-core
+    // shares through a global, so the bundle's tfjs-core can activate it.
+    from = loadNativePackage(pkg).from;
   } catch (e) {
-    throw new Error(`${pkg} is not installed or failed to load (${firstLine(e)})`);
+    if (e instanceof NativePackageMissing) throw e;
+    throw new Error(`${pkg} failed to load (${firstLine(e)})`);
   }
   await activate('tensorflow');
-  return { name: 'tensorflow', detail: `tensorflow (${pkg}${gpu ? ', CUDA' : ', CPU'})` };
+  return { name: 'tensorflow', detail: `tensorflow (${pkg}${gpu ? ', CUDA' : ', CPU'}, from ${from})` };
 }
 
 async function useWasm(): Promise<SelectedBackend> {
@@ -102,18 +110,27 @@ const LOADERS: Record<ComputeBackend, () => Promise<SelectedBackend>> = {
   cpu: useCpu,
 };
 
+/** Where a backend's name came from, for an error that names it: the experiment file and field. */
+export interface BackendSource {
+  file: string;
+  field: string;
+}
+
 /**
  * Activates `name`, or for 'auto' the fastest that loads. A named backend that cannot load is an
- * error that says why; 'auto' falls through and its error lists every failure.
+ * error that says why (an InputError naming `source` when given, with how to install a missing
+ * native package); 'auto' falls through and its error lists every failure.
  */
-export async function selectBackend(name: BackendName | 'webgpu'): Promise<SelectedBackend> {
+export async function selectBackend(name: BackendName | 'webgpu', source?: BackendSource): Promise<SelectedBackend> {
   if (name !== 'auto') {
     const load = LOADERS[name];
     if (!load) throw new Error(`unknown backend "${String(name)}" (expected one of auto, ${BENCH_BACKENDS.join(', ')})`);
     try {
       return await load();
     } catch (e) {
-      throw new Error(`backend "${name}" is not available: ${firstLine(e)}`);
+      const reason = e instanceof NativePackageMissing ? `${firstLine(e)}: ${installHint(e.pkg)}` : firstLine(e);
+      if (source) throw new InputError(source.file, source.field, `"${name}" is not available: ${reason}`);
+      throw new Error(`backend "${name}" is not available: ${reason}`);
     }
   }
   const failures: string[] = [];

@@ -5,7 +5,7 @@ import type { ModelSpec } from '../../protocol/experiment';
 import { selectBackend } from '../backend/select';
 import { lossAndGrads } from '../backend/trainingStep';
 import { buildModel } from '../models';
-import { BENCH_CLASSES, BENCH_INPUT, benchBatch, type NetThroughput } from './throughputMeasure';
+import { BENCH_CLASSES, BENCH_INPUT, benchBatchOf, type NetThroughput } from './throughputMeasure';
 
 /**
  * Data-parallel training on wasm, measured: the third way of using both cores that the benchmark
@@ -23,6 +23,7 @@ interface WorkerInit {
   spec: ModelSpec;
   shard: number;
   batch: number;
+  input: [number, number, number];
 }
 
 type ToWorker = { weights: Float32Array[] } | { stop: true };
@@ -43,8 +44,8 @@ export function runDataParallelWorker(): boolean {
   void (async () => {
     try {
       await selectBackend('wasm');
-      const built = buildModel(init.spec, { inputShape: BENCH_INPUT, numClasses: BENCH_CLASSES, seed: 1, experimentFile: 'bench', field: 'net' });
-      const { x, oneHot } = benchBatch(init.batch, 'bench-shard', String(init.shard));
+      const built = buildModel(init.spec, { inputShape: init.input, numClasses: BENCH_CLASSES, seed: 1, experimentFile: 'bench', field: 'net' });
+      const { x, oneHot } = benchBatchOf(init.batch, init.input, 'bench-shard', String(init.shard));
       const vars = built.model.trainableWeights.map((w) => w.read() as tf.Variable);
       port.postMessage({ ready: true, shapes: vars.map((v) => v.shape), initial: vars.map((v) => v.dataSync() as Float32Array) } satisfies FromWorker);
       port.on('message', (m: ToWorker) => {
@@ -91,11 +92,17 @@ function nextMessage(w: Worker): Promise<FromWorker> {
 }
 
 /** Trains `spec` with `workers` data-parallel wasm workers for `seconds`; images/s over the whole batch. */
-export async function measureDataParallel(spec: ModelSpec, batch: number, seconds: number, workers = 2): Promise<NetThroughput> {
+export async function measureDataParallel(
+  spec: ModelSpec,
+  batch: number,
+  seconds: number,
+  workers = 2,
+  input: [number, number, number] = BENCH_INPUT,
+): Promise<NetThroughput> {
   const shard = Math.ceil(batch / workers);
   const pool = Array.from(
     { length: workers },
-    (_, i) => startWorker({ flag: DATA_PARALLEL_FLAG, spec, shard: i, batch: shard }),
+    (_, i) => startWorker({ flag: DATA_PARALLEL_FLAG, spec, shard: i, batch: shard, input }),
   );
   try {
     const ready = await Promise.all(pool.map(nextMessage));

@@ -7,8 +7,10 @@ import { RUN_FILES, type EpochEvent, type RunEvent, type Summary } from '../../p
 import { loadExperiment, resolveFrom, validateExperimentObject } from '../config/validate';
 import { packageRoot } from '../data/packageRoot';
 import { InputError } from '../errors';
-import { isPidAlive, readMetricsFrom, readStatus, readSummary } from '../runFiles';
-import { readJson, writeJsonAtomic } from '../util/atomicFile';
+import { builtinMethodNames } from '../methods';
+import { readMetricsFrom, readStatus, readSummary } from '../runDir/runFiles';
+import { isTrainerAlive } from '../runDir/trainerIdentity';
+import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
 import { meanStd, pairedDiff, type PairedDiff } from './pairedStats';
 
 export { meanStd } from './pairedStats';
@@ -30,8 +32,8 @@ export { meanStd } from './pairedStats';
  *   interrupted ones; `--report` summarises the runs that are there.
  */
 
-/** The default method list, in table order (one constant: add new ablations here). */
-export const BENCH_METHODS = ['none', 'kd', 'fitnet', 'at', 'rco', 'dkd', 'skd', 'skd-no-tbt', 'skd-no-tet', 'skd-no-stages'] as const;
+/** The default method list, in table order: the built-ins of the method registry (add an ablation there). */
+export const BENCH_METHODS: readonly string[] = builtinMethodNames();
 export const DEFAULT_SEEDS = 5;
 export const FULL_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 export const CORES = os.cpus().length;
@@ -361,7 +363,7 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
     const file = exp ? writeExperiment(root, exp) : undefined;
     try {
       const status = readStatus(runDir);
-      if (status?.state === 'running' && isPidAlive(status.pid)) throw new Error(`still training in process ${status.pid}`);
+      if (status?.state === 'running' && isTrainerAlive(status)) throw new Error(`still training in process ${status.pid}`);
       if (status && fs.existsSync(path.join(runDir, RUN_FILES.experiment))) {
         opts.log(`${name}: resuming the interrupted run`);
         try {

@@ -5,21 +5,10 @@
  * error (std of the differences / sqrt(n)) and t = mean / SE. Pure functions, no I/O.
  */
 
-export interface MeanStd {
-  mean: number;
-  /** Sample standard deviation (n - 1); 0 for a single value. */
-  std: number;
-  n: number;
-}
+import { meanStd } from '../../protocol/stats';
 
-/** Mean and sample standard deviation; NaN mean for no values. */
-export function meanStd(values: readonly number[]): MeanStd {
-  const n = values.length;
-  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const variance = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, std: Math.sqrt(variance), n };
-}
+// The shared definition (the comparison table uses it too); re-exported for the bench and sweep reports.
+export { meanStd, type MeanStd } from '../../protocol/stats';
 
 export interface PairedDiff {
   /** Seeds both methods have, ascending. */

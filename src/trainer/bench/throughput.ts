@@ -7,7 +7,10 @@ import type { ModelSpec } from '../../protocol/experiment';
 import { BENCH_BACKENDS, type ComputeBackend } from '../backend/select';
 import { measureDataParallel } from './dataParallel';
 import { BENCH_CHILD_FLAG, type BenchChildReply, type BenchChildRequest } from './throughputChild';
-import { BENCH_BATCH, BENCH_INPUT, round, type BackendThroughput, type BenchNets } from './throughputMeasure';
+import { BENCH_BATCH, BENCH_INPUT, round, type BackendThroughput, type BenchNets, type NetThroughput } from './throughputMeasure';
+import { benchNetworks, selectNetworks, type BenchNetwork } from './throughputNetworks';
+import { emptyRuns, formatNetworksTable, summarizeNetwork, type NetworkRuns, type NetworksReport } from './throughputPerCore';
+import { formatLayerTable, formatProfileTable, type StepProfile } from './throughputProfileTable';
 
 /**
  * `skd bench`: training images/s of the default teacher and student (examples/default.skd.json)
@@ -17,6 +20,11 @@ import { BENCH_BATCH, BENCH_INPUT, round, type BackendThroughput, type BenchNets
  *
  * `skdOverKdEpochTime` (an SKD student epoch over a KD one) needs the training engine: pass
  * `measureSkdOverKd`; without it the field is null.
+ *
+ * `networks` (unless `perCore` is false): every network of throughputNetworks.ts, SKD Lab wasm on
+ * one thread against PyTorch on one thread, and two data-parallel wasm workers against PyTorch on
+ * two threads, the median of `repeat` back-to-back repetitions (throughputPerCore.ts).
+ * `runProfileBench` (`skd bench --profile`): where a step goes, SKD Lab against PyTorch's profiler.
  */
 
 export interface ThroughputOptions {
@@ -37,6 +45,12 @@ export interface ThroughputOptions {
   measureSkdOverKd?: (nets: BenchNets) => Promise<number>;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
+  /** Comma-separated network ids (throughputNetworks.ts); all when absent. */
+  networks?: string;
+  /** Back-to-back repetitions of the per-network figures (default 1); medians are reported. */
+  repeat?: number;
+  /** Measure the per-network, per-core figures (default true). */
+  perCore?: boolean;
 }
 
 export interface TrainThroughput {
@@ -49,6 +63,8 @@ export interface ThroughputReport {
   peer: { pytorch: TrainThroughput } | null;
   /** wasm with two data-parallel worker threads (one wasm instance each), when wasm loads. */
   dataParallel?: { wasm: TrainThroughput & { workers: number } } | null;
+  /** Per network: 1 thread against 1 thread, and 2 data-parallel workers against 2 threads. */
+  networks?: NetworksReport | null;
   skdOverKdEpochTime: number | null;
   machine: Record<string, unknown>;
 }
@@ -80,7 +96,7 @@ export function defaultNets(root = packageRoot()): BenchNets {
 
 function childEntry(): { file: string; execArgv: string[] } {
   if (__filename.endsWith('.ts')) {
-    return { file: path.resolve(__dirname, '..', 'backend', 'gradWorker.ts'), execArgv: ['--import', 'tsx'] };
+    return { file: path.resolve(__dirname, 'gradWorker.ts'), execArgv: ['--import', 'tsx'] };
   }
   return { file: path.join(__dirname, 'gradWorker.js'), execArgv: [] };
 }
@@ -163,6 +179,7 @@ export async function runThroughputBench(opts: ThroughputOptions): Promise<Throu
       log(`bench: ${name} not available: ${reply.error}`);
       continue;
     }
+    if (!('result' in reply)) continue;
     const r: BackendThroughput = reply.result;
     backends[name] = { studentTrainImagesPerSec: r.studentTrainImagesPerSec, teacherTrainImagesPerSec: r.teacherTrainImagesPerSec };
     details[name] = { detail: r.detail, student: r.student, teacher: r.teacher };
@@ -184,11 +201,23 @@ export async function runThroughputBench(opts: ThroughputOptions): Promise<Throu
   const peerRun = measurePytorchPeer(nets, { seconds, batch, device: opts.peerDevice ?? 'cpu', python });
   const peer = peerRun && !('error' in peerRun) ? { pytorch: pick(peerRun) } : null;
   if (peerRun && 'error' in peerRun) log(`bench: pytorch peer failed: ${peerRun.error}`);
+  const networks =
+    opts.perCore === false
+      ? null
+      : await runNetworksBench(selectNetworks(benchNetworks(nets), opts.networks), {
+          seconds,
+          batch,
+          repeat: opts.repeat ?? 1,
+          python,
+          twoCores: opts.dataParallel ?? true,
+          log,
+        });
   const skdOverKdEpochTime = opts.measureSkdOverKd ? round(await opts.measureSkdOverKd(nets), 3) : null;
   const report: ThroughputReport = {
     backends,
     peer,
     dataParallel,
+    networks,
     skdOverKdEpochTime,
     machine: {
       cpus: os.cpus().length,
@@ -205,6 +234,162 @@ export async function runThroughputBench(opts: ThroughputOptions): Promise<Throu
     },
   };
   return report;
+}
+
+/** The peer's JSON output for `args`; null when the script or torch is missing; the last error line when it failed. */
+function runPeer(python: string, args: string[], root = packageRoot()): unknown {
+  const script = path.join(root, 'bench', 'pytorch_peer.py');
+  if (!fs.existsSync(script)) return null;
+  if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
+  const r = spawnSync(python, [script, ...args], { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS });
+  if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() ?? 'failed' };
+  return JSON.parse(r.stdout) as unknown;
+}
+
+function peerNet(n: BenchNetwork): { id: string; label: string; spec: ModelSpec; input: [number, number, number] } {
+  return { id: n.id, label: n.label, spec: n.spec, input: n.input };
+}
+
+export interface PeerNetworksResult {
+  networks: Record<string, NetThroughput>;
+  torch: string;
+  threads: number;
+}
+
+/** Each network's images/s in PyTorch on `threads` CPU threads. */
+export function measurePeerNetworks(
+  networks: BenchNetwork[],
+  opts: { seconds: number; batch: number; threads: number; python: string },
+): PeerNetworksResult | { error: string } | null {
+  const args = ['--nets', JSON.stringify(networks.map(peerNet)), '--batch', String(opts.batch), '--seconds', String(opts.seconds), '--threads', String(opts.threads)];
+  return runPeer(opts.python, args) as PeerNetworksResult | { error: string } | null;
+}
+
+/** Where one training step of `network` goes in PyTorch on one thread (its profiler). */
+export function profilePeer(
+  network: BenchNetwork,
+  opts: { seconds: number; batch: number; repeats: number; python: string },
+): StepProfile | { error: string } | null {
+  const args = ['--profile', JSON.stringify(peerNet(network)), '--batch', String(opts.batch), '--seconds', String(opts.seconds)];
+  args.push('--repeats', String(opts.repeats), '--threads', '1');
+  return runPeer(opts.python, args) as StepProfile | { error: string } | null;
+}
+
+export interface NetworksBenchOptions {
+  seconds: number;
+  batch: number;
+  repeat: number;
+  python: string;
+  /** Also the 2-core columns: wasm with 2 data-parallel workers, PyTorch on 2 threads. */
+  twoCores: boolean;
+  log: (line: string) => void;
+}
+
+/** The per-network figures: `repeat` repetitions back to back, each measuring every column once. */
+export async function runNetworksBench(networks: BenchNetwork[], opts: NetworksBenchOptions): Promise<NetworksReport> {
+  const runs = new Map<string, NetworkRuns>(networks.map((n) => [n.id, emptyRuns()]));
+  const errors = new Set<string>();
+  const failed = (what: string, error: string): void => {
+    opts.log(`bench: ${what} failed: ${error}`);
+    errors.add(`${what}: ${error}`);
+  };
+  const record = (result: Record<string, NetThroughput>, column: 'wasm1Thread' | 'pytorch1Thread' | 'wasmDataParallel2' | 'pytorch2Threads') => {
+    for (const [id, t] of Object.entries(result)) {
+      const r = runs.get(id);
+      if (!r) continue;
+      r[column].push(t.imagesPerSec);
+      if (column === 'wasm1Thread') r.params.skdLab = t.params;
+      if (column === 'pytorch1Thread' || column === 'pytorch2Threads') r.params.pytorch = t.params;
+    }
+  };
+  for (let rep = 1; rep <= opts.repeat; rep++) {
+    const of = `${rep}/${opts.repeat}`;
+    opts.log(`bench: networks ${of}: SKD Lab wasm, 1 thread ...`);
+    const reply = await measureInChild({ kind: 'networks', backend: 'wasm', networks, seconds: opts.seconds, batch: opts.batch });
+    if (!reply.ok) failed('SKD Lab wasm', reply.error);
+    else if ('networks' in reply) record(reply.networks, 'wasm1Thread');
+    opts.log(`bench: networks ${of}: PyTorch, 1 thread ...`);
+    const py1 = measurePeerNetworks(networks, { seconds: opts.seconds, batch: opts.batch, threads: 1, python: opts.python });
+    if (py1 === null) errors.add(`PyTorch: ${opts.python} cannot import torch`);
+    else if ('error' in py1) failed('PyTorch 1 thread', py1.error);
+    else record(py1.networks, 'pytorch1Thread');
+    if (!opts.twoCores) continue;
+    opts.log(`bench: networks ${of}: SKD Lab wasm, 2 data-parallel workers ...`);
+    for (const n of networks) {
+      try {
+        const t = await measureDataParallel(n.spec, opts.batch, opts.seconds, 2, n.input);
+        record({ [n.id]: t }, 'wasmDataParallel2');
+      } catch (e) {
+        failed(`SKD Lab wasm data-parallel (${n.id})`, String(e instanceof Error ? e.message : e));
+      }
+    }
+    opts.log(`bench: networks ${of}: PyTorch, 2 threads ...`);
+    const py2 = measurePeerNetworks(networks, { seconds: opts.seconds, batch: opts.batch, threads: 2, python: opts.python });
+    if (py2 !== null && 'error' in py2) failed('PyTorch 2 threads', py2.error);
+    else if (py2 !== null) record(py2.networks, 'pytorch2Threads');
+  }
+  return {
+    repeat: opts.repeat,
+    seconds: opts.seconds,
+    batch: opts.batch,
+    networks: networks.map((n) => summarizeNetwork(n, runs.get(n.id) ?? emptyRuns(), opts.twoCores)),
+    errors: [...errors],
+  };
+}
+
+export interface ProfileBenchOptions {
+  networks?: string;
+  /** Clean-step time budget per network and framework (default 2). */
+  seconds?: number;
+  batch?: number;
+  /** Profiled steps per network (default 5); medians are reported. */
+  repeat?: number;
+  python?: string;
+  log?: (line: string) => void;
+}
+
+export interface ProfileReport {
+  profiles: { network: string; skdLab: StepProfile; pytorch: StepProfile | null; peerError?: string }[];
+  errors: string[];
+}
+
+/** `skd bench --profile`: per network, SKD Lab's step on wasm (1 thread) against PyTorch's (1 thread). */
+export async function runProfileBench(opts: ProfileBenchOptions): Promise<ProfileReport> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const seconds = opts.seconds ?? 2;
+  const batch = opts.batch ?? BENCH_BATCH;
+  const repeats = opts.repeat ?? 5;
+  const python = opts.python ?? process.env.SKD_PYTHON ?? '/usr/bin/python3';
+  const report: ProfileReport = { profiles: [], errors: [] };
+  for (const net of selectNetworks(benchNetworks(defaultNets()), opts.networks)) {
+    log(`bench: profiling ${net.id} on SKD Lab wasm ...`);
+    const reply = await measureInChild({ kind: 'profile', network: net, seconds, batch, repeats });
+    if (!reply.ok || !('profile' in reply)) {
+      report.errors.push(`${net.id}: SKD Lab wasm: ${reply.ok ? 'no profile' : reply.error}`);
+      continue;
+    }
+    log(`bench: profiling ${net.id} on PyTorch ...`);
+    const peer = profilePeer(net, { seconds, batch, repeats, python });
+    const entry: ProfileReport['profiles'][number] = { network: net.id, skdLab: reply.profile, pytorch: null };
+    if (peer === null) entry.peerError = `${python} cannot import torch`;
+    else if ('error' in peer) entry.peerError = peer.error;
+    else entry.pytorch = peer;
+    report.profiles.push(entry);
+  }
+  return report;
+}
+
+export function formatProfileReport(report: ProfileReport): string {
+  const blocks: string[] = [];
+  for (const p of report.profiles) {
+    blocks.push(formatProfileTable(p.skdLab, p.pytorch));
+    if (p.peerError) blocks.push(`  PyTorch not profiled: ${p.peerError}`);
+    blocks.push('', formatLayerTable(p.skdLab));
+    if (p.pytorch) blocks.push('', formatLayerTable(p.pytorch));
+    blocks.push('');
+  }
+  for (const e of report.errors) blocks.push(`not profiled: ${e}`);
+  return `${blocks.join('\n').trimEnd()}\n`;
 }
 
 function pick(r: TrainThroughput): TrainThroughput {
@@ -235,6 +420,7 @@ export function formatTable(report: ThroughputReport): string {
   lines.push('', `batch ${String(m.batch)}, input ${(m.input as number[]).join('x')}, ${String(m.cpus)} cpus (${String(m.cpuModel)})`);
   lines.push(`teacher ${JSON.stringify(m.teacher)}, student ${JSON.stringify(m.student)}`);
   lines.push(`SKD / KD student epoch time: ${report.skdOverKdEpochTime ?? 'not measured'}`);
+  if (report.networks) lines.push('', formatNetworksTable(report.networks));
   return `${lines.join('\n')}\n`;
 }
 

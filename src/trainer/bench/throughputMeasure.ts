@@ -54,21 +54,31 @@ export function budgetFor(backend: string, seconds: number, batch = BENCH_BATCH)
     : { seconds, batch, warmupSteps: 3, maxSteps: 10_000 };
 }
 
-/** A fixed random batch of `batch` images with cycling labels, seeded by `key`. */
+/** A fixed random batch of `batch` 28x28x1 images with cycling labels, seeded by `key`. */
 export function benchBatch(batch: number, ...key: string[]): { x: tf.Tensor4D; oneHot: tf.Tensor2D } {
+  return benchBatchOf(batch, BENCH_INPUT, ...key);
+}
+
+/** The same for images of shape `input` ([height, width, channels]). */
+export function benchBatchOf(batch: number, input: readonly [number, number, number], ...key: string[]): { x: tf.Tensor4D; oneHot: tf.Tensor2D } {
   const rng = Rng.derive(1, ...key);
-  const values = new Float32Array(batch * BENCH_INPUT[0] * BENCH_INPUT[1] * BENCH_INPUT[2]);
+  const values = new Float32Array(batch * input[0] * input[1] * input[2]);
   for (let i = 0; i < values.length; i++) values[i] = rng.next();
   return tf.tidy(() => ({
-    x: tf.tensor4d(values, [batch, ...BENCH_INPUT]),
+    x: tf.tensor4d(values, [batch, input[0], input[1], input[2]]),
     oneHot: tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % BENCH_CLASSES), 'int32'), BENCH_CLASSES), 'float32') as tf.Tensor2D,
   }));
 }
 
-export async function measureNet(spec: ModelSpec, field: string, budget: StepBudget): Promise<NetThroughput> {
+export async function measureNet(
+  spec: ModelSpec,
+  field: string,
+  budget: StepBudget,
+  input: [number, number, number] = BENCH_INPUT,
+): Promise<NetThroughput> {
   const batch = budget.batch;
-  const built = buildModel(spec, { inputShape: BENCH_INPUT, numClasses: BENCH_CLASSES, seed: 1, experimentFile: 'bench', field });
-  const { x, oneHot } = benchBatch(batch, 'bench', field);
+  const built = buildModel(spec, { inputShape: input, numClasses: BENCH_CLASSES, seed: 1, experimentFile: 'bench', field });
+  const { x, oneHot } = benchBatchOf(batch, input, 'bench', field);
   for (let i = 0; i < budget.warmupSteps; i++) await sgdStep(built.model, x, oneHot, 0.01);
   let steps = 0;
   const start = performance.now();

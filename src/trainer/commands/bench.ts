@@ -1,27 +1,59 @@
+import * as fs from 'node:fs';
 import { CORES, DEFAULT_SEEDS, formatMethodsTable, readMethodsReport, runMethodsBench, writeMethodsReport, type MethodsBenchReport } from '../bench/methods';
-import { formatTable, runThroughputBench } from '../bench/throughput';
+import { formatProfileReport, formatTable, runProfileBench, runThroughputBench } from '../bench/throughput';
 import { InputError, isInputError } from '../errors';
+import { isMethodName, methodNames } from '../methods';
 import { intOption, parseArgs } from './args';
 import { measureSkdOverKd } from '../bench/skdOverKd';
 
-/** `skd bench`: training throughput per backend against PyTorch; `skd bench methods`: the method table. */
+/**
+ * `skd bench`: training throughput per backend against PyTorch, and per network on one and two
+ * cores (`--networks`, `--repeat`); `skd bench --profile`: where a step goes, SKD Lab against
+ * PyTorch's profiler; `skd bench methods`: the method table.
+ */
 export async function benchCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'methods') return methodsBench(argv.slice(1));
-  const args = parseArgs(argv, ['seconds', 'backends', 'batch', 'peer-device', 'python'], ['json', 'no-ratio', 'no-data-parallel']);
+  const args = parseArgs(
+    argv,
+    ['seconds', 'backends', 'batch', 'peer-device', 'python', 'networks', 'repeat', 'save'],
+    ['json', 'no-ratio', 'no-data-parallel', 'no-per-core', 'profile'],
+  );
+  if (args.positional.length) throw new InputError('command line', undefined, `unexpected "${args.positional[0]}"`);
   const peerDevice = args.options.get('peer-device');
   if (peerDevice !== undefined && !/^(cpu|cuda(:\d+)?)$/.test(peerDevice)) throw new InputError('command line', '--peer-device', 'must be cpu or cuda');
+  const secondsRaw = args.options.get('seconds');
+  const seconds = secondsRaw === undefined ? undefined : Number(secondsRaw);
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0 && seconds <= 600)) {
+    throw new InputError('command line', '--seconds', `must be a number of seconds in (0, 600], got "${secondsRaw}"`);
+  }
   const json = args.switches.has('json');
+  const batch = args.options.has('batch') ? intOption(args, 'batch', 64, 1, 4096) : undefined;
+  const repeat = args.options.has('repeat') ? intOption(args, 'repeat', 1, 1, 20) : undefined;
+  const save = args.options.get('save');
+  const emit = (report: unknown, table: string): void => {
+    const text = JSON.stringify(report);
+    if (save !== undefined) fs.writeFileSync(save, `${text}\n`);
+    process.stdout.write(json ? `${text}\n` : table);
+  };
+  if (args.switches.has('profile')) {
+    const report = await runProfileBench({ networks: args.options.get('networks'), seconds, batch, repeat, python: args.options.get('python') });
+    emit(report, formatProfileReport(report));
+    return report.profiles.length ? 0 : 1;
+  }
   const report = await runThroughputBench({
     json,
     backends: args.options.get('backends')?.split(','),
-    seconds: args.options.has('seconds') ? Number(args.options.get('seconds')) : undefined,
-    batch: args.options.has('batch') ? intOption(args, 'batch', 64, 1, 4096) : undefined,
+    seconds,
+    batch,
     peerDevice,
     python: args.options.get('python'),
     dataParallel: !args.switches.has('no-data-parallel'),
     measureSkdOverKd: args.switches.has('no-ratio') ? undefined : measureSkdOverKd,
+    networks: args.options.get('networks'),
+    repeat,
+    perCore: !args.switches.has('no-per-core'),
   });
-  process.stdout.write(json ? JSON.stringify(report) + '\n' : formatTable(report));
+  emit(report, formatTable(report));
   return 0;
 }
 
@@ -70,6 +102,8 @@ async function methodsBench(argv: string[]): Promise<number> {
   const limitName = args.options.has('limit') ? 'limit' : 'limit-train';
   const methods = args.options.get('methods')?.split(',').map((m) => m.trim()).filter(Boolean);
   if (methods && methods.length === 0) throw new InputError('command line', '--methods', 'needs at least one method');
+  const unknown = methods?.find((m) => !isMethodName(m));
+  if (unknown !== undefined) throw new InputError('command line', '--methods', `unknown method "${unknown}" (known: ${methodNames().join(', ')})`);
   const report = await runMethodsBench({
     experiment: args.options.get('experiment'),
     seeds: args.options.has('seeds') ? intOption(args, 'seeds', DEFAULT_SEEDS, 1, 100) : undefined,

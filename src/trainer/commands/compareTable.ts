@@ -9,8 +9,8 @@ import { isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/ex
 import { RUN_FILES, type RunState } from '../../protocol/runDir';
 import { InputError } from '../errors';
 import { readProvenance, provenanceCell, type ProvenanceFile } from '../engine/provenance';
-import { readRunInfo, readSummary } from '../runFiles';
-import { readJson } from '../util/atomicFile';
+import { readRunInfo, readSummary } from '../runDir/runFiles';
+import { readJson } from '../runDir/atomicFile';
 
 export interface CompareRow {
   dir: string;

@@ -1,5 +1,5 @@
 import { selectBackend } from '../backend/select';
-import { deviceCommand, exportCommand } from '../export/cli';
+import { deviceCommand, exportCommand } from './exportCli';
 
 /**
  * `skd export` and `skd device`. Exporting runs the student over the test set to verify the

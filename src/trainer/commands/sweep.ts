@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import type { SlurmSettings, SweepPlan, SweepRunStatus } from '../../protocol/sweep';
 import { takeSetOptions } from '../config/overrides';
 import { InputError } from '../errors';
-import { isPidAlive, readStatus, readSummary } from '../runFiles';
+import { readStatus, readSummary } from '../runDir/runFiles';
+import { isTrainerAlive } from '../runDir/trainerIdentity';
 import { execSweepRun } from '../sweep/exec';
 import { defaultConcurrency, lastLine, logFileOf, runLocal } from '../sweep/local';
 import { expandSweep, isSweepDir, loadSweepFile, readPlan, runDirOf, writePlan } from '../sweep/plan';
@@ -170,7 +171,7 @@ function localStatus(sweepDir: string, plan: SweepPlan): SweepRunStatus[] {
     if (typeof st.progress === 'number') base.progress = st.progress;
     const s = st.state === 'done' ? readSummary(dir) : undefined;
     if (s) return { ...base, state: 'done', testAcc: r.kind === 'teacher' ? s.teacher.testAcc : s.student.testAcc };
-    if (st.state === 'running' && isPidAlive(st.pid)) return { ...base, state: 'running' };
+    if (st.state === 'running' && isTrainerAlive(st)) return { ...base, state: 'running' };
     if (st.state === 'failed') return { ...base, state: 'failed', detail: st.error ?? lastLine(base.log!) };
     return { ...base, state: 'stopped', detail: st.state === 'running' ? 'interrupted' : st.state };
   });

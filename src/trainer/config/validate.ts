@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { METHOD_NAMES, isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
+import { isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
 import { InputError } from '../errors';
-import { modelFamilyNames } from '../models';
+import { isMethodName, methodNames } from '../methods';
+import { isModelName, modelFamilyNames } from '../models';
 import { withDefaults } from './defaults';
 import { schemaIssues } from './schema';
 
@@ -49,8 +50,9 @@ export function validateExperimentObject(value: unknown, file: string, opts: { c
   }
 
   const method = exp.method;
-  if (method && typeof method.name === 'string' && !METHOD_NAMES.includes(method.name) && !method.module) {
-    err(['method', 'name'], `unknown method "${method.name}" (known: ${METHOD_NAMES.join(', ')}; or give a plugin "module")`);
+  // Checked against the registries as they are now: built-ins and the plugins this process loaded.
+  if (method && typeof method.name === 'string' && !isMethodName(method.name) && !method.module) {
+    err(['method', 'name'], `unknown method "${method.name}" (known: ${methodNames().join(', ')}; or give a plugin "module")`);
   }
   if (method?.module && opts.checkFiles && !fs.existsSync(resolveFrom(file, method.module))) {
     err(['method', 'module'], `plugin module not found: ${resolveFrom(file, method.module)}`);
@@ -60,7 +62,7 @@ export function validateExperimentObject(value: unknown, file: string, opts: { c
     err(['studentAlone'], 'has no effect with method "none": that run\'s student is the student alone', 'warning');
   }
   const checkNetwork = (key: 'teacher' | 'student', spec: ModelSpec) => {
-    if (typeof spec.model === 'string' && !modelFamilyNames().includes(spec.model)) {
+    if (typeof spec.model === 'string' && !isModelName(spec.model)) {
       err([key, 'model'], `unknown model "${spec.model}" (known: ${modelFamilyNames().join(', ')})`);
     }
     if (spec.model === 'resnet' && typeof spec.depth === 'number' && (spec.depth - 2) % 6 !== 0) {

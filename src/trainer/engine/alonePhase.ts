@@ -4,8 +4,9 @@ import type { Experiment, ModelSpec, TrainingSpec } from '../../protocol/experim
 import { RUN_FILES } from '../../protocol/runDir';
 import { getMethod } from '../methods';
 import { buildModel } from '../models';
-import { writeJsonAtomic } from '../util/atomicFile';
+import { writeJsonAtomic } from '../runDir/atomicFile';
 import type { RunContext } from './context';
+import { relativeToFolder, resolveInFolder } from '../runDir/relocate';
 import { studentPhase, type StudentResult } from './studentPhase';
 import { dataFingerprint, type TeacherResult } from './teacherPhase';
 
@@ -34,6 +35,7 @@ export interface AloneKey {
 /** What `alone.json` holds: the result, what it was trained on, and where it came from when reused. */
 export interface AloneRecord extends StudentResult {
   key: AloneKey;
+  /** The run directory that trained it, relative to the one holding this file. */
   fromRun?: string;
 }
 
@@ -103,7 +105,7 @@ export function findReusableAlone(dir: string, key: AloneKey): { result: Student
   const rec = readJsonOrUndefined(path.join(dir, RUN_FILES.alone));
   if (isResult(rec) && (rec as Partial<AloneRecord>).key && sameAloneKey((rec as AloneRecord).key, key)) {
     const from = (rec as AloneRecord).fromRun;
-    return { result: { testAcc: rec.testAcc, params: rec.params, bestEpoch: rec.bestEpoch }, fromRun: typeof from === 'string' && from ? from : dir };
+    return { result: { testAcc: rec.testAcc, params: rec.params, bestEpoch: rec.bestEpoch }, fromRun: typeof from === 'string' && from ? resolveInFolder(dir, from) : dir };
   }
   const exp = readJsonOrUndefined(path.join(dir, RUN_FILES.experiment)) as Experiment | undefined;
   if (exp?.method?.name !== 'none' || !exp.student || !exp.training || !exp.data) return undefined;
@@ -126,11 +128,11 @@ export async function alonePhase(ctx: RunContext, teacher: TeacherResult): Promi
   const existing = readJsonOrUndefined(doneFile);
   if (fs.existsSync(doneFile) && isResult(existing)) {
     const from = (existing as Partial<AloneRecord>).fromRun;
-    return { testAcc: existing.testAcc, params: existing.params, fromRun: from };
+    return { testAcc: existing.testAcc, params: existing.params, fromRun: typeof from === 'string' && from ? resolveInFolder(run.dir, from) : undefined };
   }
   const found = teacher.fromRun ? findReusableAlone(teacher.fromRun, key) : undefined;
   if (found) {
-    const rec: AloneRecord = { ...found.result, key, fromRun: found.fromRun };
+    const rec: AloneRecord = { ...found.result, key, fromRun: relativeToFolder(run.dir, found.fromRun) };
     writeJsonAtomic(doneFile, rec);
     run.append({ type: 'phase', phase: 'alone', detail: `reused from ${found.fromRun}` });
     ctx.log(`student alone: reused from ${found.fromRun} (test accuracy ${(found.result.testAcc * 100).toFixed(2)}%)`);

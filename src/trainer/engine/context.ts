@@ -1,7 +1,7 @@
 import type { Experiment } from '../../protocol/experiment';
 import type { Phase } from '../../protocol/runDir';
 import type { LoadedDataset } from '../data/types';
-import type { RunDirectory } from './runDirectory';
+import type { RunDirectory } from '../runDir/runDirectory';
 import type { Splits } from './splits';
 import type { LoopSpec, StopToken } from './trainLoop';
 import type { Network } from '../../protocol/runDir';
@@ -18,6 +18,11 @@ export interface RunContext {
   /** Reports progress of a phase (0..1) to the run's status. */
   progress(phase: Phase, fraction: number): void;
   log(message: string): void;
+}
+
+/** The seed that picks the images and splits them (data.seed, else the experiment's seed). */
+export function dataSeed(exp: Experiment): number {
+  return exp.data.seed ?? exp.seed;
 }
 
 /** What the teacher's and the student's training loops share: data, splits, schedule, stop. */

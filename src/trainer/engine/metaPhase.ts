@@ -1,11 +1,11 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_FILES } from '../../protocol/runDir';
 import type { MethodNeeds } from '../methods/types';
+import { tbtEvent } from '../skd/metrics';
 import { BehaviourPredictor, TBT_DEFAULT_EPOCHS } from '../skd/tbt';
 import { fitExperience, tetOptions } from '../skd/tet';
 import type { Trajectory } from '../skd/trajectory';
-import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import { readCheckpointIfIntact, writeCheckpoint } from '../runDir/checkpoint';
 import type { RunContext } from './context';
 
 /** What SKD's meta-networks hand the student: per teacher stage, per image. */
@@ -34,8 +34,10 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
   const stages = trajectory.meta.stages;
   if (needs.behaviour) {
     const file = path.join(metaDir, 'tbt.bin');
-    if (fs.existsSync(file)) {
-      const { arrays } = readCheckpoint(file);
+    // A damaged file is trained again from the trajectory rather than failing the resume.
+    const saved = readCheckpointIfIntact(file, (line) => ctx.run.warn(line));
+    if (saved) {
+      const { arrays } = saved;
       out.behaviour = Array.from({ length: stages }, (_, k) => trajectory.meta.taps.map((t) => arrays.find((a) => a.name === `target/${k}/${t}`)!.data));
     } else {
       ctx.progress('tbt', 0);
@@ -44,7 +46,7 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
       tbt.train(ctx.splits.probe, exp.method, exp.seed, (e) => ctx.progress('tbt', (e + 1) / epochs));
       const result = tbt.evaluate(ctx.splits.val);
       tbt.dispose();
-      result.metrics.forEach((layers, stage) => ctx.run.append({ type: 'tbt', stage, layers }));
+      result.metrics.forEach((layers, j) => ctx.run.append(tbtEvent(j, layers)));
       const targets = Array.from({ length: stages }, (_, t) => (t === 0 || t === stages - 1 ? trajectory.stage(t).behaviour : result.predicted[t - 1]));
       const named = targets.flatMap((perLayer, k) =>
         perLayer.map((data, l) => ({ name: `target/${k}/${trajectory.meta.taps[l]}`, shape: [trajectory.meta.images, trajectory.meta.tapChannels[l]], data })),
@@ -58,8 +60,9 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
   }
   if (needs.experience || needs.finalExperience) {
     const file = path.join(metaDir, 'tet.bin');
-    if (fs.existsSync(file)) {
-      const { arrays } = readCheckpoint(file);
+    const saved = readCheckpointIfIntact(file, (line) => ctx.run.warn(line));
+    if (saved) {
+      const { arrays } = saved;
       out.experience = Array.from({ length: stages }, (_, k) => arrays.find((a) => a.name === `refined/${k}`)!.data);
       const adds = arrays.find((a) => a.name === 'adds-to-final');
       out.addsToFinal = Array.from({ length: stages }, (_, k) => (adds ? adds.data[k] === 1 : true));

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { version_core as TFJS_VERSION } from '@tensorflow/tfjs-core';
 import { version as SKD_VERSION } from '../../../package.json';
-import { readJson, writeJsonAtomic } from '../util/atomicFile';
+import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
 
 export const PROVENANCE_FILE = 'provenance.json';
 

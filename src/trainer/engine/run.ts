@@ -8,21 +8,23 @@ import { selectBackend } from '../backend/select';
 import { checkedExperiment, loadExperiment, resolveFrom } from '../config/validate';
 import { loadExperimentWithOverrides, type Override } from '../config/overrides';
 import { loadDataset } from '../data';
+import type { LoadedDataset } from '../data/types';
 import { InputError } from '../errors';
-import { getMethod, loadMethodModule } from '../methods';
-import '../methods/skd';
+import { getMethod } from '../methods';
+import { loadMethodPlugin } from '../plugins';
 import { buildModel } from '../models';
-import { readJson } from '../util/atomicFile';
-import { alonePhase } from './alonePhase';
+import { readJson } from '../runDir/atomicFile';
+import { isTrainerAlive } from '../runDir/trainerIdentity';
+import { alonePhase, type AloneResult } from './alonePhase';
 import { priorActiveSeconds } from './activeTime';
 import { collectProvenance, recordProvenance } from './provenance';
-import { relocatable } from './relocate';
-import type { RunContext } from './context';
+import { relativeToFolder, relocatable } from '../runDir/relocate';
+import { dataSeed, type RunContext } from './context';
 import { metaPhase } from './metaPhase';
-import { cannotCreate, RunDirectory } from './runDirectory';
-import { createRunDir } from '../runFiles';
+import { cannotCreate, RunDirectory } from '../runDir/runDirectory';
+import { createRunDir } from '../runDir/runFiles';
 import { makeSplits } from './splits';
-import { studentPhase } from './studentPhase';
+import { studentPhase, type StudentResult } from './studentPhase';
 import { teacherPhase } from './teacherPhase';
 import { StopRequested, type StopToken } from './trainLoop';
 
@@ -92,7 +94,7 @@ export async function resumeRun(dir: string, opts: RunOptions = {}): Promise<Run
   const status = run.status();
   if (status?.state === 'done') throw new InputError(run.dir, 'status', 'this run has already finished');
   // Two trainers writing one run directory would interleave checkpoints and logs.
-  if (status?.state === 'running' && status.pid !== undefined && status.pid !== process.pid && trainerAlive(status.pid)) {
+  if (status?.state === 'running' && status.pid !== undefined && status.pid !== process.pid && isTrainerAlive(status)) {
     throw new InputError(run.dir, 'status', `this run is still training in process ${status.pid}; stop it first (or wait for it to end)`);
   }
   run.sweepTemporaries();
@@ -112,9 +114,12 @@ interface Prepared {
 
 /** Everything that can fail on bad input, done before the run directory is touched. */
 async function prepare(experiment: Experiment, file: string, opts: RunOptions): Promise<Prepared> {
-  if (experiment.method.module) loadMethodModule(resolveFrom(file, experiment.method.module));
+  if (experiment.method.module) loadMethodPlugin(resolveFrom(file, experiment.method.module));
   getMethod(experiment.method.name, file);
-  const backend = await selectBackend((opts.backend ?? experiment.backend) as Experiment['backend']);
+  const backend = await selectBackend((opts.backend ?? experiment.backend) as Experiment['backend'], {
+    file,
+    field: opts.backend ? 'backend (overridden by --backend)' : 'backend',
+  });
   const dataset = await loadDataset(experiment.data, { experimentFile: file, baseDir: path.dirname(file) }, dataSeed(experiment));
   // Building both networks once checks that they fit the data's shape.
   const probe = (spec: ModelSpec, field: string) => {
@@ -127,30 +132,49 @@ async function prepare(experiment: Experiment, file: string, opts: RunOptions): 
   return { backend: backend.detail, dataset };
 }
 
+/** Trains a prepared run in its directory and records how it ended (done, stopped or failed). */
 async function execute(run: RunDirectory, experiment: Experiment, file: string, prepared: Prepared, opts: RunOptions, resumed: boolean): Promise<RunOutcome> {
   const started = Date.now();
   // A resumed run's time includes its earlier sessions' active time (not the pause between them).
   const before = resumed ? priorActiveSeconds(run.events(), run.status()) : 0;
-  const stop = opts.stop ?? { requested: false };
-  const logFile = run.file(RUN_FILES.log);
-  const log = (message: string) => {
-    fs.appendFileSync(logFile, `${new Date().toISOString()} ${message}\n`);
-    opts.log?.(message);
-  };
-  const { dataset } = prepared;
   if (opts.onEvent) run.onEvent((e) => opts.onEvent!(e, experiment));
-  const splits = makeSplits(dataset, experiment.data.validation ?? 0.1, dataSeed(experiment));
-  const withAlone = wantsStudentAlone(experiment);
-  const spans = withAlone ? PHASE_SPAN : PHASE_SPAN_WITHOUT_ALONE;
+  const ctx = runContext(run, experiment, file, prepared.dataset, opts);
+  begin(ctx, prepared.backend, resumed);
+  try {
+    const trained = await trainPhases(ctx);
+    const summary = summarize(ctx, prepared.backend, trained, before + (Date.now() - started) / 1000);
+    finish(ctx, trained, summary, resumed);
+    return { dir: run.dir, state: 'done', summary };
+  } catch (e) {
+    return ended(ctx, e);
+  } finally {
+    fs.appendFileSync(run.file(RUN_FILES.log), `${new Date().toISOString()} tensors alive: ${tf.memory().numTensors}\n`);
+  }
+}
+
+/** What the phases of a run produced, as plain numbers: their models are gone once they are done. */
+interface Trained {
+  teacher: { testAcc: number; params: number; fromRun?: string };
+  alone?: AloneResult;
+  student: StudentResult;
+}
+
+/** What every phase works with: the run's log, its splits, and progress written to status.json. */
+function runContext(run: RunDirectory, experiment: Experiment, file: string, dataset: LoadedDataset, opts: RunOptions): RunContext {
+  const logFile = run.file(RUN_FILES.log);
+  const spans = wantsStudentAlone(experiment) ? PHASE_SPAN : PHASE_SPAN_WITHOUT_ALONE;
   let lastWrite = 0;
-  const ctx: RunContext = {
+  return {
     experiment,
     experimentFile: file,
     run,
     dataset,
-    splits,
-    stop,
-    log,
+    splits: makeSplits(dataset, experiment.data.validation ?? 0.1, dataSeed(experiment)),
+    stop: opts.stop ?? { requested: false },
+    log: (message) => {
+      fs.appendFileSync(logFile, `${new Date().toISOString()} ${message}\n`);
+      opts.log?.(message);
+    },
     progress: (phase, fraction) => {
       const [a, b] = spans[phase];
       const now = Date.now();
@@ -161,30 +185,46 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
       }
     },
   };
-  run.writeStatus({ state: 'running', phase: 'setup', backend: prepared.backend, error: undefined });
-  recordProvenance(run.dir, collectProvenance(file, prepared.backend), resumed);
+}
+
+/** Marks the run as running and records where it runs and on what data (the `run` event, the log). */
+function begin(ctx: RunContext, backend: string, resumed: boolean): void {
+  const { run, experiment, dataset, splits } = ctx;
+  run.writeStatus({ state: 'running', phase: 'setup', backend, error: undefined });
+  recordProvenance(run.dir, collectProvenance(ctx.experimentFile, backend), resumed);
   run.append({
     type: 'run',
     name: experiment.name,
     method: experiment.method.name,
-    backend: prepared.backend,
+    backend,
     resumed,
     data: { name: dataset.name, train: splits.fit.length, validation: splits.val.length, test: dataset.test.n, shape: [...dataset.shape], classes: dataset.numClasses },
   });
-  log(`${resumed ? 'resuming' : 'starting'} ${experiment.name}: ${experiment.method.name}, ${dataset.name} (${splits.fit.length} fit / ${splits.val.length} validation / ${dataset.test.n} test images), run directory ${run.dir}`);
+  ctx.log(`${resumed ? 'resuming' : 'starting'} ${experiment.name}: ${experiment.method.name}, ${dataset.name} (${splits.fit.length} fit / ${splits.val.length} validation / ${dataset.test.n} test images), run directory ${run.dir}`);
+}
+
+/**
+ * The phases in order: teacher, the student alone (trained or reused before the distilled
+ * student: the baseline of the gain), meta-networks, distilled student. The models and the
+ * method are disposed however the phases end, so a run that stops or fails frees its tensors too.
+ */
+async function trainPhases(ctx: RunContext): Promise<Trained> {
+  const { run, experiment, dataset } = ctx;
+  const owned: { dispose(): unknown }[] = [];
   try {
     run.append({ type: 'phase', phase: 'teacher' });
     const teacher = await teacherPhase(ctx);
-    // The student alone, trained (or reused) before the distilled student: the baseline of the gain.
-    const alone = withAlone ? await alonePhase(ctx, teacher) : undefined;
+    owned.push(teacher.built.model);
+    const alone = wantsStudentAlone(experiment) ? await alonePhase(ctx, teacher) : undefined;
     const student = buildModel(experiment.student, {
       inputShape: dataset.shape,
       numClasses: dataset.numClasses,
       seed: experiment.seed,
-      experimentFile: file,
+      experimentFile: ctx.experimentFile,
       field: 'student',
     });
-    const method = getMethod(experiment.method.name, file)({
+    owned.push(student.model);
+    const method = getMethod(experiment.method.name, ctx.experimentFile)({
       spec: experiment.method,
       numClasses: dataset.numClasses,
       studentTapChannels: student.tapChannels,
@@ -192,84 +232,77 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
       behaviourSizes: teacher.trajectory.meta.tapChannels,
       seed: experiment.seed,
     });
+    owned.push(method);
     if (method.needs.behaviour || method.needs.experience || method.needs.finalExperience) run.append({ type: 'phase', phase: 'tbt' });
     const meta = await metaPhase(ctx, teacher.trajectory, method.needs);
     run.append({ type: 'phase', phase: 'student' });
     const result = await studentPhase(ctx, teacher, student, method, meta);
-    method.dispose();
-    student.model.dispose();
-    teacher.built.model.dispose();
-    const seconds = before + (Date.now() - started) / 1000;
-    const summary: Summary = {
-      name: experiment.name,
-      method: experiment.method.name,
-      seed: experiment.seed,
-      backend: prepared.backend,
-      data: dataset.name,
-      teacher: {
-        model: isTeacherRun(experiment.teacher) ? 'reused' : experiment.teacher.model,
-        testAcc: teacher.testAcc,
-        params: teacher.built.params,
-        fromRun: teacher.fromRun,
-      },
-      student: { model: experiment.student.model, testAcc: result.testAcc, params: result.params },
-      studentAlone: alone ? { testAcc: alone.testAcc, fromRun: alone.fromRun } : undefined,
-      gain: alone ? result.testAcc - alone.testAcc : undefined,
-      seconds,
-      runDir: run.dir,
-      finished: new Date().toISOString(),
-    };
-    // A run killed between its `final` event and its `done` status finishes here again on
-    // resume; the log keeps one `final`.
-    if (!(resumed && run.events().some((e) => e.type === 'final'))) {
-      run.append({
-        type: 'final',
-        teacherTestAcc: teacher.testAcc,
-        studentTestAcc: result.testAcc,
-        teacherParams: teacher.built.params,
-        studentParams: result.params,
-        seconds,
-        ...(alone ? { studentAloneTestAcc: alone.testAcc, gain: result.testAcc - alone.testAcc } : {}),
-      });
-    }
-    run.writeSummary(summary);
-    run.writeStatus({ state: 'done', phase: 'final', progress: 1 });
-    log(`done: teacher ${(teacher.testAcc * 100).toFixed(2)}%, student ${(result.testAcc * 100).toFixed(2)}% test accuracy`);
-    if (alone) log(`${gainLine(alone.testAcc, result.testAcc, experiment.method.name) ?? ''}${alone.fromRun ? ` (student alone from ${alone.fromRun})` : ''}`);
-    return { dir: run.dir, state: 'done', summary };
-  } catch (e) {
-    if (e instanceof StopRequested) {
-      run.writeStatus({ state: 'stopped' });
-      log('stopped; continue with "skd resume"');
-      return { dir: run.dir, state: 'stopped' };
-    }
-    const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    run.writeStatus({ state: 'failed', error: message });
-    log(`failed: ${message}`);
-    throw e;
+    return { teacher: { testAcc: teacher.testAcc, params: teacher.built.params, fromRun: teacher.fromRun }, alone, student: result };
   } finally {
-    fs.appendFileSync(logFile, `${new Date().toISOString()} tensors alive: ${tf.memory().numTensors}\n`);
+    // Newest first: the method, then the student, then the teacher.
+    for (const item of owned.reverse()) item.dispose();
   }
 }
 
-/** Whether `pid` is a live process that could be a trainer (on Linux: a node process). */
-function trainerAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    // A pid reused by an unrelated program after a crash or reboot does not block the resume.
-    return /node|skd/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    return true;
-  }
+/** The run's summary.json; its paths are relative (`runDir` is the folder's name, `fromRun` relative to it), so a moved run stays true. */
+function summarize(ctx: RunContext, backend: string, trained: Trained, seconds: number): Summary {
+  const { experiment, run } = ctx;
+  const { teacher, alone, student } = trained;
+  return {
+    name: experiment.name,
+    method: experiment.method.name,
+    seed: experiment.seed,
+    backend,
+    data: ctx.dataset.name,
+    teacher: {
+      model: isTeacherRun(experiment.teacher) ? 'reused' : experiment.teacher.model,
+      testAcc: teacher.testAcc,
+      params: teacher.params,
+      ...(teacher.fromRun ? { fromRun: relativeToFolder(run.dir, teacher.fromRun) } : {}),
+    },
+    student: { model: experiment.student.model, testAcc: student.testAcc, params: student.params },
+    studentAlone: alone ? { testAcc: alone.testAcc, ...(alone.fromRun ? { fromRun: relativeToFolder(run.dir, alone.fromRun) } : {}) } : undefined,
+    gain: alone ? student.testAcc - alone.testAcc : undefined,
+    seconds,
+    runDir: path.basename(run.dir),
+    finished: new Date().toISOString(),
+  };
 }
 
-/** The seed that picks the images and splits them (data.seed, else the experiment's seed). */
-export function dataSeed(exp: Experiment): number {
-  return exp.data.seed ?? exp.seed;
+/** Records a finished run: its `final` event, summary.json, the `done` status and the closing log lines. */
+function finish(ctx: RunContext, trained: Trained, summary: Summary, resumed: boolean): void {
+  const { run } = ctx;
+  const { teacher, alone, student } = trained;
+  // A run killed between its `final` event and its `done` status finishes here again on
+  // resume; the log keeps one `final`.
+  if (!(resumed && run.events().some((e) => e.type === 'final'))) {
+    run.append({
+      type: 'final',
+      teacherTestAcc: teacher.testAcc,
+      studentTestAcc: student.testAcc,
+      teacherParams: teacher.params,
+      studentParams: student.params,
+      seconds: summary.seconds,
+      ...(alone ? { studentAloneTestAcc: alone.testAcc, gain: student.testAcc - alone.testAcc } : {}),
+    });
+  }
+  run.writeSummary(summary);
+  run.writeStatus({ state: 'done', phase: 'final', progress: 1 });
+  ctx.log(`done: teacher ${(teacher.testAcc * 100).toFixed(2)}%, student ${(student.testAcc * 100).toFixed(2)}% test accuracy`);
+  if (alone) ctx.log(`${gainLine(alone.testAcc, student.testAcc, ctx.experiment.method.name) ?? ''}${alone.fromRun ? ` (student alone from ${alone.fromRun})` : ''}`);
+}
+
+/** A run that did not finish: stopped (resumable) answers as such; a failure is recorded, then thrown on. */
+function ended(ctx: RunContext, e: unknown): RunOutcome {
+  if (e instanceof StopRequested) {
+    ctx.run.writeStatus({ state: 'stopped' });
+    ctx.log('stopped; continue with "skd resume"');
+    return { dir: ctx.run.dir, state: 'stopped' };
+  }
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  ctx.run.writeStatus({ state: 'failed', error: message });
+  ctx.log(`failed: ${message}`);
+  throw e;
 }
 
 /** Paths in the experiment made absolute, so `experiment.json` in the run dir stays valid. */

@@ -7,7 +7,7 @@ import type { DistillMethod, TeacherSignals } from '../methods/types';
 import type { BuiltModel } from '../models/types';
 import { loadModelDir, saveModelDir } from '../models/modelIO';
 import { gatherRows } from '../skd/metrics';
-import { readJson, writeJsonAtomic } from '../util/atomicFile';
+import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
 import { sharedLoopSpec, type RunContext } from './context';
 import { allIndices, runModel } from './evaluate';
 import type { MetaTargets } from './metaPhase';

@@ -8,12 +8,11 @@ import { buildModel } from '../models';
 import { loadModelDir, saveModelDir } from '../models/modelIO';
 import type { BuiltModel } from '../models/types';
 import { Trajectory } from '../skd/trajectory';
-import { readJson, writeJsonAtomic } from '../util/atomicFile';
-import { sharedLoopSpec, type RunContext } from './context';
+import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
+import { dataSeed, sharedLoopSpec, type RunContext } from './context';
 import { allIndices, runModel } from './evaluate';
 import { TrainLoop } from './trainLoop';
 import { stagePlan } from './schedule';
-import { dataSeed } from './run';
 import { resolveFrom } from '../config/validate';
 import * as path from 'node:path';
 

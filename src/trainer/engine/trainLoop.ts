@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, TrainingSpec } from '../../protocol/experiment';
 import type { Network } from '../../protocol/runDir';
@@ -6,10 +5,10 @@ import type { LoadedDataset } from '../data/types';
 import type { LossTerms } from '../methods/types';
 import type { BuiltModel } from '../models/types';
 import { Rng } from '../util/rng';
-import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import { readCheckpointOrPrevious, writeCheckpoint } from '../runDir/checkpoint';
 import { argmax, imageBatch, runModel } from './evaluate';
 import { Sgd } from './optimizer';
-import type { RunDirectory } from './runDirectory';
+import type { RunDirectory } from '../runDir/runDirectory';
 import { learningRate, stageOf } from './schedule';
 import { augmentBatch, gatherBatch } from '../data';
 import { captureSlots, modelSlots, restoreSlots, variableSlots, type WeightSlot } from './weights';
@@ -140,10 +139,12 @@ export class TrainLoop {
 
   /** Loads the last checkpoint if there is one; returns whether it did. */
   resume(): boolean {
-    if (!fs.existsSync(this.spec.checkpointFile)) return false;
-    const { arrays, state } = readCheckpoint<{ loop: LoopState; stageBest?: number[]; best?: number[] }>(this.spec.checkpointFile);
+    // A damaged newest checkpoint falls back to the one before it (checkpoint.ts), saying so.
+    const found = readCheckpointOrPrevious<{ loop: LoopState; stageBest?: number[]; best?: number[] }>(this.spec.checkpointFile, (line) => this.spec.run.warn(line));
+    if (!found) return false;
+    const { arrays, state } = found;
     const all = [...this.slots, ...this.sgd.slots(`${this.spec.network}-momentum`)];
-    restoreSlots(all, arrays, this.spec.checkpointFile);
+    restoreSlots(all, arrays, found.file);
     this.state = state.loop;
     const byName = new Map(arrays.map((a) => [a.name, a.data]));
     const pick = (prefix: string) => this.slots.map((s) => byName.get(`${prefix}:${s.name}`) ?? new Float32Array(0));
@@ -156,9 +157,12 @@ export class TrainLoop {
     const arrays = [...captureSlots(this.slots), ...captureSlots(this.sgd.slots(`${this.spec.network}-momentum`))];
     const extra = (prefix: string, ws: Float32Array[] | undefined) =>
       ws ? this.slots.map((s, i) => ({ name: `${prefix}:${s.name}`, shape: s.shape, data: ws[i] })) : [];
-    writeCheckpoint(this.spec.checkpointFile, [...arrays, ...extra('stage-best', this.stageBestWeights), ...extra('best', this.bestWeights)], {
-      loop: this.state,
-    });
+    writeCheckpoint(
+      this.spec.checkpointFile,
+      [...arrays, ...extra('stage-best', this.stageBestWeights), ...extra('best', this.bestWeights)],
+      { loop: this.state },
+      { keepPrevious: true },
+    );
   }
 
   /** Puts the best-of-stage (or best overall) weights into the model, returning the current ones. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { InputError } from '../errors';
-import type { NamedArray } from './checkpoint';
+import type { NamedArray } from '../runDir/checkpoint';
 
 /**
  * A uniform view of trainable state (a model's weights, including batch-norm statistics, a

@@ -1,8 +1,9 @@
+import { EXPORT_FILES } from '../../protocol/runDir';
 import type { Quantize } from './quantize';
 import type { StudentMeta } from './types';
 
-export const CARD_MD = 'MODEL_CARD.md';
-export const CARD_JSON = 'model-card.json';
+export const CARD_MD = EXPORT_FILES.cardMd;
+export const CARD_JSON = EXPORT_FILES.cardJson;
 
 /** What `model-card.json` holds; `MODEL_CARD.md` says the same for people. */
 export interface ModelCard {
@@ -26,7 +27,8 @@ export interface ModelCard {
     std: number[];
     labels: string[];
   };
-  accuracy: { testImages: number; float: number; exported: number };
+  /** `testSet` names the split (e.g. `fashion-mnist-mini (builtin) test split`), the one the run reports. */
+  accuracy: { testSet: string; testImages: number; float: number; exported: number };
   verification: { runtime: string; maxAbsLogitDiff: number; bound: number; tolerance: string };
   /** Size of each format at float32 and at this export's quantization. */
   sizes: { format: string; quantize: Quantize; bytes: number; ratioToFloat32: number }[];
@@ -62,7 +64,7 @@ export function renderCard(c: ModelCard): string {
     `| Parameters | ${c.parameters.toLocaleString('en')} |`,
     `| MACs per image | ${c.macs.toLocaleString('en')} |`,
     `| Files | ${c.files.map((f) => `\`${f.name}\` (${kb(f.bytes)})`).join(', ')} |`,
-    `| Test accuracy, float student | ${pct(c.accuracy.float)} (${c.accuracy.testImages} images) |`,
+    `| Test accuracy, float student | ${pct(c.accuracy.float)} (${c.accuracy.testSet}, ${c.accuracy.testImages.toLocaleString('en')} images) |`,
     `| Test accuracy, this export | ${pct(c.accuracy.exported)} |`,
     `| Largest logit difference | ${c.verification.maxAbsLogitDiff.toExponential(2)} (bound ${c.verification.bound.toExponential(2)}, in ${c.verification.runtime}) |`,
     '',

@@ -7,6 +7,7 @@ import { InputError } from '../errors';
 import { MODEL_JSON, type ModelJson } from '../models/modelIO';
 import { CARD_JSON } from './card';
 import { urlHost } from './lanAddress';
+import { findOnPath } from '../util/findOnPath';
 import { CSP, PAGE_CSS, PAGE_HTML, PAGE_JS } from './servePage';
 
 /**
@@ -34,19 +35,7 @@ export function copyExport(exportDir: string, destDir: string): string {
 
 /** The adb executable on PATH, if any. */
 export function findAdb(envPath = process.env.PATH ?? ''): string | undefined {
-  const names = process.platform === 'win32' ? ['adb.exe'] : ['adb'];
-  for (const dir of envPath.split(path.delimiter).filter(Boolean)) {
-    for (const n of names) {
-      const p = path.join(dir, n);
-      try {
-        fs.accessSync(p, fs.constants.X_OK);
-        if (fs.statSync(p).isFile()) return p;
-      } catch {
-        // Not here; keep looking.
-      }
-    }
-  }
-  return undefined;
+  return findOnPath('adb', envPath);
 }
 
 export const DEFAULT_ADB_PATH = '/sdcard/Download/skd-student';

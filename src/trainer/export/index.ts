@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ExportResult } from '../../protocol/lsp';
 import { RUN_FILES } from '../../protocol/runDir';
 import { InputError } from '../errors';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomicFile';
+import { writeFileAtomic, writeJsonAtomic } from '../runDir/atomicFile';
 import { CARD_JSON, CARD_MD, inputSpec, renderCard, type ModelCard } from './card';
 import { countMacs, countParams } from './graph';
 import { fileBytes, latencyMs, predictAll } from './measure';
@@ -38,7 +38,10 @@ export interface ExportOptions {
   outDir?: string;
   /** The images to verify on; default the test split of the run's experiment. */
   testSet?: TestSet;
-  /** At most this many test images are run (default 1000). */
+  /**
+   * At most this many test images are run (default: all of them, so the card's accuracy is the
+   * run's own test accuracy, on the same named test split, not a second figure on a subset).
+   */
   maxImages?: number;
 }
 
@@ -65,7 +68,7 @@ export async function exportRun(runDir: string, opts: ExportOptions): Promise<Ex
   const student = await loadStudent(runDir);
   const outDir = path.resolve(opts.outDir ?? path.join(runDir, RUN_FILES.exports, `${format.name}-${quantize}`));
   const testSet = opts.testSet ?? (await loadRunTestSet(runDir));
-  const n = Math.min(testSet.n, opts.maxImages ?? 1000);
+  const n = Math.min(testSet.n, opts.maxImages ?? testSet.n);
   if (n === 0) throw new InputError(runDir, 'test set', 'no test images to verify the export on');
 
   const parent = path.dirname(outDir);
@@ -86,13 +89,13 @@ export async function exportRun(runDir: string, opts: ExportOptions): Promise<Ex
     if (check.failure) throw new ExportVerificationError(`${format.name} export (${quantize}) of ${runDir} failed verification in ${exported.runtime}: ${check.failure}`);
 
     const card = await modelCard(student, format, quantize, { dir: tmp, files }, x.subarray(0, shape[0] * shape[1] * shape[2]));
-    card.accuracy = { testImages: n, float: check.referenceAccuracy, exported: check.accuracy };
+    card.accuracy = { testSet: testSet.name ?? 'the given test images', testImages: n, float: check.referenceAccuracy, exported: check.accuracy };
     card.verification = { runtime: exported.runtime, maxAbsLogitDiff: check.maxAbsLogitDiff, bound: check.logitBound, tolerance: describeTolerance(TOLERANCES[quantize]) };
     writeJsonAtomic(path.join(tmp, CARD_JSON), card);
     writeFileAtomic(path.join(tmp, CARD_MD), renderCard(card));
     replaceDir(tmp, outDir);
     const all = [...files, CARD_MD, CARD_JSON];
-    return { outDir, files: all, bytes: card.bytes, maxAbsLogitDiff: check.maxAbsLogitDiff, accuracy: check.accuracy, card: path.join(outDir, CARD_MD) };
+    return { outDir, files: all, bytes: card.bytes, maxAbsLogitDiff: check.maxAbsLogitDiff, accuracy: check.accuracy, testSet: card.accuracy.testSet, testImages: n, card: path.join(outDir, CARD_MD) };
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
@@ -163,7 +166,7 @@ async function modelCard(student: Student, format: ExportFormat, quantize: Quant
     parameters: countParams(student.graph),
     macs: countMacs(student.graph),
     input: inputSpec(student.meta),
-    accuracy: { testImages: 0, float: 0, exported: 0 },
+    accuracy: { testSet: '', testImages: 0, float: 0, exported: 0 },
     verification: { runtime: '', maxAbsLogitDiff: 0, bound: 0, tolerance: '' },
     sizes,
     latency,

@@ -5,7 +5,7 @@ import type { Experiment } from '../../protocol/experiment';
 import { loadDataset, toFloatBatch } from '../data';
 import { InputError } from '../errors';
 import { loadModelDir, MODEL_JSON, readModelJson } from '../models/modelIO';
-import { readJson } from '../util/atomicFile';
+import { readJson } from '../runDir/atomicFile';
 import { foldBatchNorms, graphFromModel } from './graph';
 import type { Student, StudentMeta, TestSet } from './types';
 
@@ -51,7 +51,7 @@ export async function loadRunTestSet(runDir: string): Promise<TestSet> {
   if (!fs.existsSync(file)) throw new InputError(runDir, RUN_FILES.experiment, 'missing: the export needs the experiment to find the test images');
   const experiment = readJson<Experiment>(file);
   const ds = await loadDataset(experiment.data, { experimentFile: file, baseDir: runDir }, experiment.seed);
-  return ds.test;
+  return { ...ds.test, name: `${ds.name} test split` };
 }
 
 /** The first `n` images of a test set, normalised as the student expects. */

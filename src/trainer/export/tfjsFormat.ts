@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MODEL_JSON, modelArtifacts, WEIGHTS_BIN, type ModelJson } from '../models/modelIO';
-import { writeFileAtomic } from '../util/atomicFile';
+import { writeFileAtomic } from '../runDir/atomicFile';
 import type { Op, StudentGraph } from './graph';
 import { quantizesTensor, toFloat16, toUint8MinScale, type Quantize } from './quantize';
 import type { ExportFormat, Predictor, Student, StudentMeta } from './types';
@@ -21,7 +21,7 @@ export const tfjsFormat: ExportFormat = {
   async write(student: Student, quantize: Quantize, dir: string): Promise<string[]> {
     // tf.js stores one uint8 range per tensor; folded kernels differ in scale per output channel
     // (gamma / std), which one range rounds too coarsely (3 points of accuracy lost on a test
-    // student), so uint8 keeps the batch norms, at some size (see bench/export.ts).
+    // student), so uint8 keeps the batch norms, at some size (see src/trainer/bench/exportBench.ts).
     const model = graphToLayers(quantize === 'uint8' ? student.graph : student.folded);
     try {
       const artifacts = await modelArtifacts(model);

@@ -7,6 +7,8 @@ export interface TestSet {
   x: Uint8Array;
   y: Int32Array;
   n: number;
+  /** What the model card calls it (`fashion-mnist-mini (builtin) test split`). */
+  name?: string;
 }
 
 /** What the trainer stores with the student (`userDefinedMetadata` of `student/model.json`). */

@@ -1,68 +1,68 @@
-import * as path from 'node:path';
 import { InputError } from '../errors';
+import { Registry } from '../registry';
 import { at } from './at';
 import { dkd } from './dkd';
 import { fitnet } from './fitnet';
 import { kd } from './kd';
 import { none } from './none';
 import { rco } from './rco';
+import { skd, skdNoStages, skdNoTbt, skdNoTet } from './skd';
 import type { MethodFactory } from './types';
 
 /**
- * Distillation methods by name (mdistiller's `distiller_dict`). The baselines are built in;
- * SKD and its ablations register themselves with `registerMethod`, and a user's module is
- * added with `loadMethodModule`.
+ * Distillation methods by name (mdistiller's `distiller_dict`): the one list every method name
+ * comes from: validation, the editor's completion, the JSON Schema's enum (kept in step by
+ * test/unit/config/schemaNames.test.ts), `skd bench methods`' default list. Plugin modules add
+ * theirs through src/trainer/plugins.ts.
  */
-const methods = new Map<string, MethodFactory>([
-  ['none', none],
-  ['kd', kd],
-  ['fitnet', fitnet],
-  ['at', at],
-  ['rco', rco],
-  ['dkd', dkd],
-]);
+const BUILTIN_METHODS = [
+  ['none', none, 'the student alone (cross-entropy only)'],
+  ['kd', kd, "Hinton's knowledge distillation"],
+  ['fitnet', fitnet, 'hint layers (FitNets)'],
+  ['at', at, 'attention transfer'],
+  ['rco', rco, 'route-constrained optimization (teacher checkpoints as a curriculum)'],
+  ['dkd', dkd, 'decoupled KD'],
+  ['skd', skd, 'skill-transferring KD (TBT + TET + stages)'],
+  ['skd-no-tbt', skdNoTbt, 'SKD without teacher behaviour teaching'],
+  ['skd-no-tet', skdNoTet, 'SKD without teacher experience teaching'],
+  ['skd-no-stages', skdNoStages, 'SKD without learning stages'],
+] as const satisfies readonly (readonly [string, MethodFactory, string])[];
 
-/** Names of the registered methods, in registration order; kept current by `registerMethod`. */
-export const METHOD_NAMES: readonly string[] = [...methods.keys()];
+/** The name of a built-in method; a method's name in general is a string checked with `isMethodName`. */
+export type BuiltinMethodName = (typeof BUILTIN_METHODS)[number][0];
 
-export function registerMethod(name: string, factory: MethodFactory): void {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError('a method needs a non-empty name');
+export const methodRegistry = new Registry<MethodFactory>('method');
+for (const [name, factory, summary] of BUILTIN_METHODS) methodRegistry.registerBuiltin(name, factory, summary);
+
+/** Names of the registered methods: the built-ins in table order, then plugins. */
+export function methodNames(): string[] {
+  return methodRegistry.names();
+}
+
+export function builtinMethodNames(): BuiltinMethodName[] {
+  return methodRegistry.builtinNames() as BuiltinMethodName[];
+}
+
+export function isMethodName(name: unknown): boolean {
+  return typeof name === 'string' && methodRegistry.has(name);
+}
+
+/** "none: the student alone; kd: ...": the built-ins with their one-line summaries. */
+export function methodSummaries(): string {
+  return methodRegistry.builtinNames().map((n) => `${n}: ${methodRegistry.summary(n)}`).join('; ');
+}
+
+/** Registers a plugin's method; `origin` is the plugin module's path (src/trainer/plugins.ts). */
+export function registerMethod(name: string, factory: MethodFactory, origin: string): void {
   if (typeof factory !== 'function') throw new TypeError(`method "${name}": the factory must be a function`);
-  if (!methods.has(name)) (METHOD_NAMES as string[]).push(name);
-  methods.set(name, factory);
+  methodRegistry.register(name, factory, origin);
 }
 
 /** The factory of a registered method; an InputError naming `method.name` if there is none. */
 export function getMethod(name: string, experimentFile = 'experiment'): MethodFactory {
-  const factory = methods.get(name);
+  const factory = methodRegistry.get(name);
   if (!factory) {
-    throw new InputError(experimentFile, 'method.name', `unknown method "${name}" (known: ${METHOD_NAMES.join(', ')}; or give method.module)`);
+    throw new InputError(experimentFile, 'method.name', `unknown method "${name}" (known: ${methodNames().join(', ')}; or give method.module)`);
   }
   return factory;
-}
-
-/**
- * A user's method plugin: a CommonJS module exporting `name` (a string) and `create` (a
- * MethodFactory). It is registered under its name, which is returned. A path is resolved
- * from the working directory.
- */
-export function loadMethodModule(modulePath: string): string {
-  const resolved = path.resolve(modulePath);
-  let mod: { name?: unknown; create?: unknown };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require(resolved) as typeof mod;
-  } catch (e) {
-    const reason = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    throw new InputError(modulePath, 'method.module', `cannot load the method module: ${reason}`);
-  }
-  if (typeof mod.name !== 'string' || mod.name.length === 0 || typeof mod.create !== 'function') {
-    throw new InputError(modulePath, 'method.module', 'a method plugin must export `name` (a string) and `create` (a MethodFactory)');
-  }
-  const existing = methods.get(mod.name);
-  if (existing && existing !== mod.create) {
-    throw new InputError(modulePath, 'method.module', `the plugin's name "${mod.name}" is already taken by another method`);
-  }
-  registerMethod(mod.name, mod.create as MethodFactory);
-  return mod.name;
 }

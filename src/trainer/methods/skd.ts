@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util/rng';
 import { option, required, tapPairs, temperatureOf } from './common';
-import { registerMethod } from './index';
 import { crossEntropy, klDivWithTemperature, normalizedL2, similarityPreserving } from './losses';
 import type { BatchContext, Curriculum, DistillMethod, MethodFactory, MethodNeeds, MethodSetup } from './types';
 
@@ -109,8 +108,3 @@ export const skd = skdFactory('skd', { experience: true, behaviour: true, stages
 export const skdNoTbt = skdFactory('skd-no-tbt', { experience: true, behaviour: false, stages: true });
 export const skdNoTet = skdFactory('skd-no-tet', { experience: false, behaviour: true, stages: true });
 export const skdNoStages = skdFactory('skd-no-stages', { experience: true, behaviour: true, stages: false });
-
-registerMethod('skd', skd);
-registerMethod('skd-no-tbt', skdNoTbt);
-registerMethod('skd-no-tet', skdNoTet);
-registerMethod('skd-no-stages', skdNoStages);

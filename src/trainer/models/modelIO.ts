@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomicFile';
+import { writeFileAtomic, writeJsonAtomic } from '../runDir/atomicFile';
 
 /**
  * tf.js model directories (model.json + one weights file), the format that `tf.loadLayersModel`

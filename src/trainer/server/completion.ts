@@ -1,7 +1,8 @@
 /**
  * Completion in experiment files: the keys an object may still take (with their schema
  * descriptions), the allowed values of enum-like keys (methods, models, formats, backends),
- * and whole `teacher` / `student` / `method` blocks as snippets.
+ * and whole `teacher` / `student` / `method` blocks as snippets. Method and model names come
+ * from the registries, read at each request, so a plugin the server loaded is offered too.
  */
 import { type Node, findNodeAtLocation, getLocation } from 'jsonc-parser';
 import {
@@ -13,7 +14,9 @@ import {
   type Range,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { BACKENDS, BUILTIN_DATASETS, DATA_FORMATS, METHOD_NAMES, MODEL_NAMES } from '../../protocol/experiment';
+import { BACKENDS, BUILTIN_DATASETS, DATA_FORMATS } from '../../protocol/experiment';
+import { methodNames, methodRegistry } from '../methods';
+import { modelFamilyNames, modelRegistry } from '../models';
 import { parseExperiment } from './experimentDocument';
 import {
   type JsonPath,
@@ -27,39 +30,67 @@ import {
 
 /**
  * Names that plugins may extend: the schema accepts any string there (`anyOf` with a
- * pattern), so the builtin names come from the protocol as well as from the schema.
+ * pattern), so the names come from the registries as well as from the schema.
  */
-const KNOWN_VALUES: Record<string, readonly string[]> = {
-  'method.name': METHOD_NAMES,
-  'teacher.model': MODEL_NAMES,
-  'student.model': MODEL_NAMES,
-  'data.format': DATA_FORMATS,
-  'data.name': BUILTIN_DATASETS,
-  backend: BACKENDS,
-};
+function knownValues(path: string): readonly string[] {
+  if (path === 'method.name') return methodNames();
+  if (path === 'teacher.model' || path === 'student.model') return modelFamilyNames();
+  if (path === 'data.format') return DATA_FORMATS;
+  if (path === 'data.name') return BUILTIN_DATASETS;
+  if (path === 'backend') return BACKENDS;
+  return [];
+}
+
+/** The names plugins added at a path: all an editor that has the schema cannot know. */
+function pluginValues(path: string): string[] {
+  if (path === 'method.name') return methodRegistry.pluginNames();
+  if (path === 'teacher.model' || path === 'student.model') return modelRegistry.pluginNames();
+  return [];
+}
 
 const choice = (values: readonly string[]) => `\${1|${values.join(',')}|}`;
 
 /** Whole blocks for the keys users write most; `$0` lands after the block. */
-const BLOCK_SNIPPETS: Record<string, { label: string; body: string }> = {
-  teacher: {
-    label: 'teacher: a network to train',
-    body: `"teacher": {\n\t"model": "${choice(MODEL_NAMES)}",\n\t"depth": \${2:14},\n\t"width": \${3:16},\n\t"epochs": \${4:8}\n}$0`,
-  },
-  student: {
-    label: 'student: the network to distil',
-    body: `"student": {\n\t"model": "${choice(['cnn', ...MODEL_NAMES.filter((m) => m !== 'cnn')])}",\n\t"width": \${2:8},\n\t"epochs": \${3:8}\n}$0`,
-  },
-  method: {
-    label: 'method: distillation method and settings',
-    body: `"method": {\n\t"name": "${choice(['skd', ...METHOD_NAMES.filter((m) => m !== 'skd')])}",\n\t"stages": \${2:4},\n\t"temperature": \${3:4}\n}$0`,
-  },
-};
+function blockSnippet(key: string): { label: string; body: string } | undefined {
+  if (key === 'teacher') {
+    return {
+      label: 'teacher: a network to train',
+      body: `"teacher": {\n\t"model": "${choice(modelFamilyNames())}",\n\t"depth": \${2:14},\n\t"width": \${3:16},\n\t"epochs": \${4:8}\n}$0`,
+    };
+  }
+  if (key === 'student') {
+    const models = modelFamilyNames();
+    return {
+      label: 'student: the network to distil',
+      body: `"student": {\n\t"model": "${choice(['cnn', ...models.filter((m) => m !== 'cnn')])}",\n\t"width": \${2:8},\n\t"epochs": \${3:8}\n}$0`,
+    };
+  }
+  if (key === 'method') {
+    const methods = methodNames();
+    return {
+      label: 'method: distillation method and settings',
+      body: `"method": {\n\t"name": "${choice(['skd', ...methods.filter((m) => m !== 'skd')])}",\n\t"stages": \${2:4},\n\t"temperature": \${3:4}\n}$0`,
+    };
+  }
+  return undefined;
+}
 
-export function experimentCompletions(doc: TextDocument, position: Position, schema: SchemaNavigator): CompletionItem[] {
+export interface CompletionOptions {
+  /**
+   * Offer only the method and model names that plugins added (where the editor completes from
+   * the JSON Schema itself, which knows the built-ins only: VS Code with `schemaFeatures` off).
+   */
+  pluginNamesOnly?: boolean;
+}
+
+export function experimentCompletions(doc: TextDocument, position: Position, schema: SchemaNavigator, opts: CompletionOptions = {}): CompletionItem[] {
   const text = doc.getText();
   const offset = doc.offsetAt(position);
   const location = getLocation(text, offset);
+  if (opts.pluginNamesOnly) {
+    const names = location.isAtPropertyKey ? [] : pluginValues(location.path.join('.'));
+    return valueItems(doc, offset, names, location.previousNode, [], 'from a plugin');
+  }
   const { root } = parseExperiment(text);
   if (location.isAtPropertyKey) {
     return keyCompletions(doc, offset, location.path.slice(0, -1), location.previousNode, root, schema);
@@ -96,7 +127,7 @@ function keyCompletions(
       insertTextFormat: InsertTextFormat.Snippet,
       textEdit: { range, newText: snippet },
     });
-    const block = objectPath.length === 0 && !inKeyString ? BLOCK_SNIPPETS[name] : undefined;
+    const block = objectPath.length === 0 && !inKeyString ? blockSnippet(name) : undefined;
     if (block) {
       items.push({
         label: block.label,
@@ -120,8 +151,19 @@ function valueCompletions(
 ): CompletionItem[] {
   const schemas = schema.at(path);
   const values = enumValuesOf(schemas);
-  for (const v of KNOWN_VALUES[path.join('.')] ?? []) if (!values.includes(v)) values.push(v);
+  for (const v of knownValues(path.join('.'))) if (!values.includes(v)) values.push(v);
   if (values.length === 0 && typesOf(schemas).includes('boolean')) values.push(true, false);
+  return valueItems(doc, offset, values, previous, schemas);
+}
+
+function valueItems(
+  doc: TextDocument,
+  offset: number,
+  values: readonly unknown[],
+  previous: Node | undefined,
+  schemas: SchemaNode[],
+  detail = describeOf(schemas)?.split('. ')[0],
+): CompletionItem[] {
   const inValue =
     previous !== undefined &&
     previous.type !== 'property' &&
@@ -135,7 +177,7 @@ function valueCompletions(
     return {
       label: typeof value === 'string' ? value : newText,
       kind: CompletionItemKind.Value,
-      detail: describeOf(schemas)?.split('. ')[0],
+      detail,
       filterText: newText,
       sortText: String(i).padStart(3, '0'),
       textEdit: { range, newText },

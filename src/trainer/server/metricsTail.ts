@@ -1,41 +1,36 @@
 /**
- * Follows a run's `metrics.jsonl` as it grows and hands over only the new events. It reads
- * by byte offset (never the whole file again), consumes complete lines only (a torn last line
- * waits for its newline), and is woken by fs.watch with a polling fallback, because fs.watch
- * misses events on some file systems (network drives, containers).
+ * Follows a run's `metrics.jsonl` as it grows and hands over only the new events, each batch
+ * with the index of its first event (the cursor unit of src/trainer/runDir/metricsLog.ts, which does
+ * the reading). It is woken by fs.watch with a polling fallback, because fs.watch misses events
+ * on some file systems (network drives, containers).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MetricEvent } from '../../protocol/runDir';
-import { RUN_FILES } from '../../protocol/runDir';
-import { parseEventLine } from '../runFiles';
+import { METRICS_START, type MetricsPosition, MetricsReader, metricsFile } from '../runDir/metricsLog';
 
 export interface MetricsTailOptions {
   /** Polling interval; the fallback when fs.watch says nothing. */
   pollMs?: number;
-  /** Start at this line (0-based), e.g. after the lines a resumed run already has. */
-  fromLine?: number;
+  /** Start here, e.g. at `metricsEnd(dir)` of a resumed run, whose history the client reads itself. */
+  from?: MetricsPosition;
 }
 
 export class MetricsTail {
-  private offset = 0;
-  private line = 0;
-  private skipLines: number;
+  private readonly reader: MetricsReader;
   private watcher: fs.FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private disposed = false;
-  private readonly file: string;
 
   constructor(
     dir: string,
-    /** New events, `from` being the line number of the first line read in this batch. */
+    /** New events, `from` being the event index of `events[0]`; the events follow each other without a gap. */
     private readonly onEvents: (from: number, events: MetricEvent[]) => void,
     /** Called after every read, so the owner can look at status.json at the same pace. */
     private readonly onTick: () => void,
     options: MetricsTailOptions = {},
   ) {
-    this.file = path.join(dir, RUN_FILES.metrics);
-    this.skipLines = options.fromLine ?? 0;
+    this.reader = new MetricsReader(metricsFile(path.resolve(dir)), options.from ?? METRICS_START);
     const pollMs = options.pollMs ?? 500;
     try {
       this.watcher = fs.watch(dir, { persistent: false }, () => this.read());
@@ -46,14 +41,10 @@ export class MetricsTail {
     this.timer = setInterval(() => this.read(), pollMs);
   }
 
-  /** Reads what is new now; `final` also takes a last line that has no newline. */
-  read(final = false): void {
+  /** Reads what is new now, then ticks. */
+  read(): void {
     if (this.disposed) return;
-    try {
-      this.readNew(final);
-    } catch {
-      // The file may not exist yet, or be replaced; the next tick tries again.
-    }
+    this.drain();
     this.onTick();
   }
 
@@ -63,11 +54,14 @@ export class MetricsTail {
    */
   drain(): void {
     if (this.disposed) return;
+    let chunk;
     try {
-      this.readNew(false);
+      chunk = this.reader.read();
     } catch {
-      // As in read().
+      // The file may be being replaced; the next tick tries again from the same position.
+      return;
     }
+    if (chunk.events.length > 0) this.onEvents(chunk.from, chunk.events);
   }
 
   dispose(): void {
@@ -75,43 +69,6 @@ export class MetricsTail {
     this.closeWatcher();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-  }
-
-  private readNew(final: boolean): void {
-    const size = fs.statSync(this.file).size;
-    if (size < this.offset) {
-      // Replaced by a shorter file: start over rather than read garbage.
-      this.offset = 0;
-      this.line = 0;
-    }
-    if (size === this.offset) return;
-    const fd = fs.openSync(this.file, 'r');
-    let chunk: Buffer;
-    try {
-      chunk = Buffer.alloc(size - this.offset);
-      const n = fs.readSync(fd, chunk, 0, chunk.length, this.offset);
-      chunk = chunk.subarray(0, n);
-    } finally {
-      fs.closeSync(fd);
-    }
-    let end = chunk.lastIndexOf(0x0a) + 1;
-    if (final && end < chunk.length) end = chunk.length;
-    if (end === 0) return;
-    const lines = chunk.subarray(0, end).toString('utf8').split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    this.offset += end;
-    const from = this.line;
-    const events: MetricEvent[] = [];
-    let index = from;
-    for (const text of lines) {
-      if (index >= this.skipLines) {
-        const event = parseEventLine(text);
-        if (event) events.push(event);
-      }
-      index++;
-    }
-    this.line = index;
-    if (events.length > 0) this.onEvents(Math.max(from, this.skipLines), events);
   }
 
   private closeWatcher(): void {

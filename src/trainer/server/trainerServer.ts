@@ -35,8 +35,10 @@ import { experimentCompletions } from './completion';
 import { type ExperimentValidator, experimentDiagnostics } from './diagnostics';
 import { isExperimentDocument } from './experimentDocument';
 import { experimentHover } from './hover';
-import { RunManager, RunRequestError } from './runManager';
+import { RunManager } from './runManager';
+import { RunRequestError } from './runRequestError';
 import { SchemaNavigator, type SchemaNode } from './schemaNavigator';
+import { type PluginUpdate, ServerPlugins } from './serverPlugins';
 import { defaultSettings, mergeSettings } from './settings';
 
 export interface TrainerServerOptions {
@@ -65,6 +67,7 @@ export class TrainerServer {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private runs: RunManager | undefined;
   private schemaFeatures: boolean;
+  private readonly plugins = new ServerPlugins();
 
   constructor(private readonly options: TrainerServerOptions = {}) {
     this.schema = new SchemaNavigator(options.schema ?? (experimentSchema as SchemaNode));
@@ -92,14 +95,20 @@ export class TrainerServer {
     });
     this.runs = runs;
 
+    // Plugin problems found while initializing wait for `initialized`: the client listens then.
+    let initialPluginErrors: string[] = [];
     connection.onInitialize((params) => {
       this.settings = mergeSettings(this.settings, params.initializationOptions);
       const asked = (params.initializationOptions as TrainerInitializationOptions | undefined)?.schemaFeatures;
       if (typeof asked === 'boolean') this.schemaFeatures = asked;
+      initialPluginErrors = this.updatePlugins().errors;
       return {
         capabilities: {
           textDocumentSync: TextDocumentSyncKind.Incremental,
-          ...(this.schemaFeatures ? { completionProvider: { triggerCharacters: ['"', ':'] }, hoverProvider: true } : {}),
+          // Without schema features completion still offers what plugins add: the editor's
+          // schema knows the built-in names only.
+          completionProvider: { triggerCharacters: ['"', ':'] },
+          ...(this.schemaFeatures ? { hoverProvider: true } : {}),
         },
         serverInfo: { name: 'SKD Lab trainer' },
       };
@@ -108,9 +117,14 @@ export class TrainerServer {
       // Registered here, after the library's own handler (it only knows server-created
       // progress), because ours are the client's tokens given with start and resume.
       connection.onNotification(WorkDoneProgressCancelNotification.type, (p) => runs.cancelProgress(p.token));
+      for (const message of initialPluginErrors) void connection.sendNotification(TrainerLogNotification.type, { level: 'error', message });
     });
     connection.onDidChangeConfiguration((params) => {
       this.settings = mergeSettings(this.settings, params);
+      const plugins = this.updatePlugins();
+      for (const message of plugins.errors) void connection.sendNotification(TrainerLogNotification.type, { level: 'error', message });
+      // The names a document may use changed: every open experiment is checked again.
+      if (plugins.changed) for (const doc of this.documents.all()) this.scheduleValidation(connection, doc);
       runs.settingsChanged();
     });
 
@@ -120,8 +134,8 @@ export class TrainerServer {
       if (isExperimentDocument(e.document)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     });
     connection.onCompletion((p) => {
-      const doc = this.schemaFeatures ? this.experimentDocument(p.textDocument.uri) : undefined;
-      return doc ? guard(() => experimentCompletions(doc, p.position, this.schema), []) : [];
+      const doc = this.experimentDocument(p.textDocument.uri);
+      return doc ? guard(() => experimentCompletions(doc, p.position, this.schema, { pluginNamesOnly: !this.schemaFeatures }), []) : [];
     });
     connection.onHover((p) => {
       const doc = this.schemaFeatures ? this.experimentDocument(p.textDocument.uri) : undefined;
@@ -135,18 +149,27 @@ export class TrainerServer {
     connection.onRequest(ReadMetricsRequest.type, (p) => handle(() => runs.readMetrics(p.dir, p.from ?? 0)));
     connection.onRequest(ExportStudentRequest.type, (p) => handle(() => runs.exportStudent(p)));
 
-    // The extension owns this process and this process owns its runs: on shutdown every child
-    // is asked to checkpoint, and awaited briefly (the client does not wait long).
-    connection.onShutdown(() => this.dispose(5_000));
+    // Runs outlive this server (a closed window must not cost training): on shutdown they are
+    // left running, detached, for the next server to adopt; only Stop ends one.
+    connection.onShutdown(() => this.dispose());
 
     this.documents.listen(connection);
     connection.listen();
   }
 
-  async dispose(waitMs?: number): Promise<void> {
+  async dispose(): Promise<void> {
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
-    await this.runs?.dispose(waitMs);
+    this.plugins.dispose();
+    await this.runs?.dispose();
+  }
+
+  /**
+   * Loads the plugin modules the client names (none in an untrusted workspace: loading one runs
+   * its code) and forgets those it dropped.
+   */
+  private updatePlugins(): PluginUpdate {
+    return this.plugins.update(this.settings.trusted ? this.settings.pluginModules : []);
   }
 
   private experimentDocument(uri: string): TextDocument | undefined {

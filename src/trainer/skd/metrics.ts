@@ -1,7 +1,17 @@
 /**
  * Plain-array metrics of SKD's meta-networks: behaviour prediction (TBT) and calibrated
  * experience (TET). Row-major [n, d] arrays; no tensors, so they are exact and cheap to test.
+ * Accuracies are fractions (0..1) everywhere, as the run-directory events carry them.
  */
+import type { TbtEvent } from '../../protocol/runDir';
+
+/**
+ * The `tbt` event of TBT's j-th prediction (0-based): teacher stage j + 1 predicted from stages
+ * 0..j. It names its target stage, so no view has to know how TBT indexes its predictions.
+ */
+export function tbtEvent(j: number, layers: TbtEvent['layers']): Omit<TbtEvent, 'time'> {
+  return { type: 'tbt', stage: j, target: j + 1, layers };
+}
 
 /** Normalised MSE: sum of squared errors over the variance of the actual values around their per-dimension mean. */
 export function nmse(pred: Float32Array, actual: Float32Array, n: number, d: number): number {

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { readCheckpoint, writeCheckpoint } from '../engine/checkpoint';
-import { readJson, writeJsonAtomic } from '../util/atomicFile';
+import { readCheckpoint, writeCheckpoint } from '../runDir/checkpoint';
+import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
 
 /**
  * The teacher's recorded learning trajectory (SKD.md, step 2): for every learning stage k,

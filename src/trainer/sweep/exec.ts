@@ -4,7 +4,8 @@ import { RUN_FILES } from '../../protocol/runDir';
 import { resumeRun, runExperiment, type RunOutcome } from '../engine/run';
 import type { StopToken } from '../engine/trainLoop';
 import { InputError } from '../errors';
-import { isPidAlive, readStatus, readSummary } from '../runFiles';
+import { readStatus, readSummary } from '../runDir/runFiles';
+import { isTrainerAlive } from '../runDir/trainerIdentity';
 import { readPlan, runDirOf } from './plan';
 
 /**
@@ -30,7 +31,7 @@ export async function execSweepRun(sweepDir: string, name: string, opts: { stop:
   const common = { stop: opts.stop, log: opts.log };
   let outcome: RunOutcome;
   if (status && fs.existsSync(path.join(dir, RUN_FILES.experiment))) {
-    if (status.state === 'running' && status.pid !== process.pid && isPidAlive(status.pid)) {
+    if (status.state === 'running' && status.pid !== process.pid && isTrainerAlive(status)) {
       throw new InputError(dir, 'status', `still training in process ${status.pid}`);
     }
     opts.log?.(`${name}: resuming the interrupted run (${status.state}${status.phase ? `, ${status.phase}` : ''})`);

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SWEEP_FILES, type PlannedRun, type SweepPlan } from '../../protocol/sweep';
 import { packageRoot } from '../data/packageRoot';
-import { readStatus, readSummary } from '../runFiles';
+import { readStatus, readSummary } from '../runDir/runFiles';
 import { runDirOf } from './plan';
 
 /**

@@ -9,8 +9,8 @@ import { applyOverrides, checkKey, checkOverridden, PATH_KEYS, type Override } f
 import { parseJsonWithComments, readJsonWithComments, resolveFrom, validateExperimentObject } from '../config/validate';
 import { describeSchemaError } from '../config/schema';
 import { InputError, isInputError } from '../errors';
-import { relocatable } from '../engine/relocate';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomicFile';
+import { relocatable } from '../runDir/relocate';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../runDir/atomicFile';
 
 /**
  * Expanding a sweep file into its runs: groups (the grid's combinations, then the listed

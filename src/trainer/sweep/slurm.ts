@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SWEEP_FILES, type PlannedRun, type SlurmSettings, type SweepPlan, type SweepRunStatus } from '../../protocol/sweep';
 import { InputError } from '../errors';
-import { readStatus, readSummary } from '../runFiles';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomicFile';
+import { readStatus, readSummary } from '../runDir/runFiles';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../runDir/atomicFile';
 import { cliBundle, lastLine, logFileOf } from './local';
 import { runDirOf } from './plan';
 

@@ -15,6 +15,7 @@ import {
   experimentsPane,
   openFile,
   problemsRows,
+  runCommand,
   showSkdSidebar,
   treeRows,
   waitFor,
@@ -22,7 +23,7 @@ import {
   webviewFrame,
   sleep,
 } from '../lib/ui.mjs';
-import { runDirs } from './user.mjs';
+import { runDirs, runState } from './user.mjs';
 
 /** @typedef {import('./user.mjs').Test} Test */
 /** @typedef {import('playwright-core').Page} Page */
@@ -56,7 +57,10 @@ async function hideProblems(page) {
   if (await page.locator('.markers-panel').isVisible().catch(() => false)) await page.keyboard.press('Control+Shift+M');
 }
 
-/** Moves the cursor of the active editor to a line and column (1-based) with Ctrl+G. @param {Page} page */
+/**
+ * Moves the cursor of the active editor to a line and column (1-based) with Ctrl+G.
+ * @param {Page} page @param {number} line @param {number} column
+ */
 async function goToLine(page, line, column) {
   await dismissQuickInput(page);
   await page.locator('.editor-instance .monaco-editor .view-lines >> visible=true').first().click();
@@ -91,6 +95,55 @@ function lanAddresses() {
     .flat()
     .filter((a) => a && !a.internal && a.family === 'IPv4')
     .map((a) => /** @type {os.NetworkInterfaceInfo} */ (a).address);
+}
+
+/**
+ * Answers a run quick pick by typing the run folder's name (the picks match on the run's path);
+ * nothing to do when the command did not ask (only one run fitted).
+ * @param {Page} page
+ * @param {string} folder
+ */
+async function pickRunFolder(page, folder) {
+  const widget = page.locator('.quick-input-widget');
+  if (!(await widget.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false))) return;
+  await page.locator('.quick-input-widget input').fill(folder);
+  await sleep(300);
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * The points the dashboard's loss and accuracy charts should hold for a run's metrics.jsonl: each
+ * batch step and each epoch once per drawn series (webview/dashboard.ts draws teacher and student
+ * batches, every network's epoch loss, teacher and student train and validation accuracy and the
+ * student alone's validation accuracy). Computed here from the file, not by the page's model.
+ * @param {string} dir
+ */
+function distinctChartPoints(dir) {
+  /** @type {Map<string, Set<number>>} */
+  const sets = new Map();
+  let timeline = 0;
+  const add = (/** @type {string} */ key, /** @type {number} */ x) => {
+    if (!sets.has(key)) sets.set(key, new Set());
+    sets.get(key)?.add(x);
+  };
+  for (const line of fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').split('\n')) {
+    let e;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue; // torn or empty
+    }
+    if (e.type === 'batch' && (e.network === 'teacher' || e.network === 'student')) add(`batch ${e.network}`, e.step);
+    if (e.type === 'epoch') add(`epoch ${e.network}`, e.epoch);
+    // The timeline lists every stage and phase event (a replayed one too): one item each.
+    if (e.type === 'stage' || e.type === 'phase') timeline++;
+  }
+  const n = (/** @type {string} */ key) => sets.get(key)?.size ?? 0;
+  return {
+    loss: n('batch teacher') + n('batch student') + n('epoch teacher') + n('epoch student') + n('epoch alone'),
+    accuracy: 2 * n('epoch teacher') + 2 * n('epoch student') + n('epoch alone'),
+    timeline,
+  };
 }
 
 const ACTIVATED = 'SKD Lab activates (activity bar, palette, Experiments tree)';
@@ -282,6 +335,58 @@ export const tests = [
         return n > 0 ? n : null;
       }, { timeout: 20_000, what: 'the restored comparison to list runs' });
       ctx.log(`  restored comparison: ${rows} rows`);
+      // The view comes back too: the sort and grouping the comparison test chose.
+      const table = frame.locator('table#compare-table');
+      const view = { sort: await table.getAttribute('data-sort'), groupBy: await table.getAttribute('data-group-by') };
+      if (view.sort !== 'studentAcc:asc' || view.groupBy !== 'method') throw new Error(`the restored comparison lost its view: ${JSON.stringify(view)} (expected studentAcc:asc, method)`);
+    },
+  },
+  {
+    name: 'a dashboard open while its run is killed mid-epoch and resumed draws each point once',
+    needs: [ACTIVATED],
+    timeout: 300_000,
+    async fn(ctx) {
+      const { page } = ctx;
+      const before = new Set(runDirs(ctx.workspace, 'long'));
+      await showFile(page, 'long.skd.json');
+      await runCommand(page, 'SKD: Run Experiment');
+      await answerQuickPick(page, { match: 'long', timeout: 2000 });
+      const dir = await waitFor(() => runDirs(ctx.workspace, 'long').find((d) => !before.has(d)) ?? null, { timeout: 60_000, what: 'a new long-skd run directory' });
+      const folder = path.basename(dir);
+      const metrics = path.join(dir, 'metrics.jsonl');
+      const logged = () => (fs.existsSync(metrics) ? fs.readFileSync(metrics, 'utf8') : '');
+      await waitFor(() => logged().includes('"batch"'), { timeout: 90_000, what: `the first batch in ${folder}/metrics.jsonl` });
+      await runCommand(page, 'SKD: Open Dashboard');
+      await pickRunFolder(page, folder);
+      await webviewFrame(page, 'canvas#chart-loss', 30_000);
+      // Killed mid-epoch, while the dashboard follows it: after a batch of the teacher's second epoch.
+      await waitFor(() => /"type":"batch","network":"teacher","epoch":1/.test(logged()), { timeout: 120_000, interval: 20, what: 'a batch of teacher epoch 2' });
+      const pid = Number(JSON.parse(fs.readFileSync(path.join(dir, 'status.json'), 'utf8')).pid);
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => runState(dir).state === 'failed', { timeout: 30_000, what: `${folder} to be recorded as failed after SIGKILL (is ${JSON.stringify(runState(dir))})` });
+      // A crash in the middle of a write leaves a torn last line; the resume closes it off as a bad line.
+      fs.appendFileSync(metrics, '{"time":"2026-01-01T00:00:00.000Z","type":"batch","netw');
+      await runCommand(page, 'SKD: Resume Run');
+      await pickRunFolder(page, folder);
+      await waitFor(() => runState(dir).state === 'done', { timeout: 240_000, interval: 500, what: `${folder} to finish after the resume (is ${JSON.stringify(runState(dir))})` });
+      const want = distinctChartPoints(dir);
+      // The dashboard that stayed open: its tab, then its charts.
+      await page.locator('.tabs-container .tab', { hasText: /SKD: long/ }).first().click().catch(() => {});
+      const frame = await webviewFrame(page, 'canvas#chart-loss', 30_000);
+      /** @type {Record<string, number>} */
+      let got = {};
+      await waitFor(
+        async () => {
+          for (const id of ['loss', 'accuracy']) got[id] = Number(await frame.locator(`#chart-${id}`).getAttribute('data-points', { timeout: 1000 }).catch(() => -1));
+          got.timeline = Number(await frame.locator('#stage-timeline').getAttribute('data-items', { timeout: 1000 }).catch(() => -1));
+          return got.loss === want.loss && got.accuracy === want.accuracy && got.timeline === want.timeline;
+        },
+        { timeout: 20_000, what: 'the charts to hold each distinct point once, the timeline each event once' },
+      ).catch((e) => {
+        throw new Error(`${e.message}: the page shows ${JSON.stringify(got)}, metrics.jsonl has ${JSON.stringify(want)}`);
+      });
+      ctx.log(`  ${folder}: the page shows ${JSON.stringify(got)} = metrics.jsonl's ${JSON.stringify(want)}`);
+      await ctx.shot('dashboard-after-kill-resume');
     },
   },
 ];

@@ -124,6 +124,44 @@ async function widenSidebar(page, width) {
   await sleep(300);
 }
 
+/**
+ * Copies the newest tiny run as a finished KD run of the same experiment with another student
+ * accuracy (its folder does not start with "tiny", so other tests still find theirs).
+ * @param {Ctx} ctx
+ */
+function addKdVariant(ctx) {
+  const source = runDirs(ctx.workspace, 'tiny').at(-1);
+  if (!source) throw new Error('no tiny run to copy');
+  const dir = path.join(path.dirname(source), 'kd-tiny-20260101-000000');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(source, dir, { recursive: true });
+  // Another accuracy whatever the tiny run reached (5 points down, or up when it is low).
+  const shift = (/** @type {number} */ a) => (a >= 0.5 ? a - 0.05 : a + 0.05);
+  const edit = (/** @type {string} */ file, /** @type {(v: any) => void} */ fn) => {
+    const p = path.join(dir, file);
+    if (!fs.existsSync(p)) return;
+    const v = JSON.parse(fs.readFileSync(p, 'utf8'));
+    fn(v);
+    fs.writeFileSync(p, JSON.stringify(v, null, 2));
+  };
+  edit('experiment.json', (e) => (e.method = { ...e.method, name: 'kd' }));
+  edit('summary.json', (s) => {
+    s.method = 'kd';
+    s.student.testAcc = shift(s.student.testAcc);
+  });
+  const metrics = path.join(dir, 'metrics.jsonl');
+  const lines = fs.readFileSync(metrics, 'utf8').split('\n').map((l) => {
+    if (!l.trim()) return l;
+    const ev = JSON.parse(l);
+    if (ev.type === 'run') ev.method = 'kd';
+    if (ev.type === 'final') ev.studentTestAcc = shift(ev.studentTestAcc);
+    if (ev.type === 'epoch' && ev.network === 'student') ev.valAcc = shift(ev.valAcc);
+    return JSON.stringify(ev);
+  });
+  fs.writeFileSync(metrics, lines.join('\n'));
+  return dir;
+}
+
 /** @type {Test[]} */
 export const tests = [
   {
@@ -285,6 +323,11 @@ export const tests = [
     timeout: 60_000,
     async fn(ctx) {
       const { page } = ctx;
+      // A second finished run with another method and accuracy, so sorting and grouping show.
+      const variant = addKdVariant(ctx);
+      ctx.log(`  added ${path.basename(variant)} (kd, another student accuracy)`);
+      await runCommand(page, 'SKD: Refresh');
+      await sleep(1500);
       await runCommand(page, 'SKD: Compare Runs');
       const picked = await answerQuickPick(page, { all: true, timeout: 3000 });
       if (picked) ctx.log(`  quick pick: ${picked.join(' / ')}`);
@@ -298,6 +341,26 @@ export const tests = [
         { timeout: 15_000, what: `table#compare-table to have a row per run (${expected} runs on disk)` },
       );
       ctx.log(`  compare rows: ${rows.map((r) => r.replace(/\s+/g, ' ').slice(0, 120)).join(' || ')}`);
+      const names = () => frame.locator('table#compare-table tbody tr.run-row').evaluateAll((rs) => rs.map((r) => /** @type {HTMLElement} */ (r).dataset.name ?? ''));
+      const before = await names();
+      await frame.locator('table#compare-table th[data-key="studentAcc"]').click();
+      const after = await waitFor(
+        async () => {
+          const n = await names();
+          return n.join() !== before.join() ? n : null;
+        },
+        { timeout: 5000, what: `a click on "Student acc." to change the row order (was ${before.join(', ')})` },
+      );
+      ctx.log(`  sorted by student accuracy: ${before.join(', ')} -> ${after.join(', ')}`);
+      await frame.locator('#compare-group-by').selectOption('method');
+      const groups = await waitFor(
+        async () => {
+          const g = await frame.locator('table#compare-table tbody tr.group-row').evaluateAll((rs) => rs.map((r) => /** @type {HTMLElement} */ (r).dataset.group ?? ''));
+          return g.length >= 2 ? g : null;
+        },
+        { timeout: 5000, what: 'group rows per method after "Group by: method"' },
+      );
+      ctx.log(`  grouped by method: ${groups.join(', ')}`);
       await sleep(500);
       await ctx.shot('compare');
     },

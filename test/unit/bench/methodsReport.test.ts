@@ -20,6 +20,7 @@ import {
 } from '../../../src/trainer/bench/methods';
 import { validateExperimentObject } from '../../../src/trainer/config/validate';
 import { tempDir } from '../../helpers/experiment';
+import { currentTrainerIdentity } from '../../../src/trainer/runDir/trainerIdentity';
 
 const tmp = tempDir('skd-bench-methods-');
 after(tmp.cleanup);
@@ -311,7 +312,7 @@ describe('runMethodsBench, --resume and --report (a fake runner that writes run 
     jobs.length = 0;
     const dir = path.join(report.benchDir, 'kd-s3');
     fs.rmSync(path.join(dir, 'summary.json'));
-    fs.writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ state: 'running', pid: process.pid, updated: new Date().toISOString() }));
+    fs.writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ state: 'running', ...currentTrainerIdentity(), updated: new Date().toISOString() }));
     const r = await runMethodsBench({ resume: report.benchDir, parallel: 1, log: (l) => logs.push(l), runner: fakeRunner });
     assert.deepEqual(jobs, []);
     assert.ok(fs.existsSync(path.join(dir, 'experiment.json')));

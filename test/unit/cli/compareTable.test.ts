@@ -7,6 +7,7 @@ import { RUN_FILES, type RunStatus, type Summary } from '../../../src/protocol/r
 import { compareOutput, compareRows, groupRows, columnNamed, stat } from '../../../src/trainer/commands/compareTable';
 import { isInputError } from '../../../src/trainer/errors';
 import { PROVENANCE_FILE, type Provenance } from '../../../src/trainer/engine/provenance';
+import { currentTrainerIdentity } from '../../../src/trainer/runDir/trainerIdentity';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'skd-compare-'));
 process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
@@ -25,8 +26,8 @@ function makeRun(id: string, o: { method: string; seed: number; state: RunStatus
     backend: 'cpu',
   };
   fs.writeFileSync(path.join(dir, RUN_FILES.experiment), JSON.stringify(exp));
-  // pid 0 is never alive: a 'running' status of a dead process reads as stopped.
-  const status: RunStatus = { state: o.state, updated: new Date().toISOString(), pid: o.state === 'running' ? process.pid : undefined };
+  // A running one is this process, recorded as a trainer records itself (pid, start time, host, boot).
+  const status: RunStatus = { state: o.state, updated: new Date().toISOString(), ...(o.state === 'running' ? currentTrainerIdentity() : {}) };
   fs.writeFileSync(path.join(dir, RUN_FILES.status), JSON.stringify(status));
   if (o.state === 'done') {
     const s: Summary = {

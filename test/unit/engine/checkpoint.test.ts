@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readCheckpoint, writeCheckpoint, type NamedArray } from '../../../src/trainer/engine/checkpoint';
+import { readCheckpoint, writeCheckpoint, type NamedArray } from '../../../src/trainer/runDir/checkpoint';
 import { InputError } from '../../../src/trainer/errors';
 import { tempDir } from '../../helpers/experiment';
 

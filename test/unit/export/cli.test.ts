@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { deviceCommand, exportCommand } from '../../../src/trainer/export/cli';
+import { deviceCommand, exportCommand } from '../../../src/trainer/commands/exportCli';
 import { isInputError } from '../../../src/trainer/errors';
 import { addIdxExperiment, makeRunDir, makeStudent, shapesData, tmpDir } from './fixtures';
 
@@ -22,9 +22,12 @@ test('skd export verifies on the experiment\'s test split and prints a summary; 
   const o = capture();
   assert.equal(await exportCommand([runDir, '--format', 'tfjs', '--quantize', 'float16', '--out', target], o.stream), 0);
   assert.match(o.text(), new RegExp(`exported ${target}`));
-  assert.match(o.text(), /on the test images/);
+  // One accuracy figure per run: all of the run's test split, named, not a subset.
+  assert.match(o.text(), /% on the .+ test split \(50 images\)/);
   const card = JSON.parse(fs.readFileSync(path.join(target, 'model-card.json'), 'utf8'));
   assert.equal(card.accuracy.testImages, 50);
+  assert.match(card.accuracy.testSet, / test split$/);
+  assert.match(fs.readFileSync(path.join(target, 'MODEL_CARD.md'), 'utf8'), /test split, 50 images\)/);
 
   const dest = tmpDir('cli-dest');
   const c = capture();

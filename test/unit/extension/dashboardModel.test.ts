@@ -22,7 +22,7 @@ const history: MetricEvent[] = [
   epoch('teacher', 2, 0.7),
   { type: 'stage', time: t, network: 'teacher', stage: 0, firstEpoch: 0, lastEpoch: 1, bestEpoch: 1, bestValAcc: 0.7 },
   { type: 'phase', time: t, phase: 'tbt' },
-  { type: 'tbt', time: t, stage: 0, layers: [{ layer: 'block1', nmse: 0.4, cosine: 0.8, baselineNmse: 1 }, { layer: 'block2', nmse: 0.5, cosine: 0.7, baselineNmse: 1 }] },
+  { type: 'tbt', time: t, stage: 0, target: 1, layers: [{ layer: 'block1', nmse: 0.4, cosine: 0.8, baselineNmse: 1 }, { layer: 'block2', nmse: 0.5, cosine: 0.7, baselineNmse: 1 }] },
   { type: 'tet', time: t, stage: 0, accuracy: 0.62, ece: 0.05, entropy: 0.9, klToTeacher: 0.3, teacherAccuracy: 0.7, teacherEce: 0.04 },
   { type: 'phase', time: t, phase: 'student' },
   epoch('student', 1, 0.5),
@@ -89,4 +89,26 @@ test('compare: a row and a student curve from a run', () => {
   const empty = compareRunFromEvents(undefined, '/w/runs/gone', []);
   assert.equal(empty.name, 'gone');
   assert.deepEqual(empty.curve, []);
+});
+
+test('dashboard model: a batch applies only where it continues the events held (no guessing at overlaps)', () => {
+  const m = new DashboardModel();
+  assert.ok(m.applyAt(0, history.slice(0, 3)));
+  assert.equal(m.applyAt(2, history.slice(2, 5)), undefined, 'an overlap is refused, not trimmed');
+  assert.equal(m.applyAt(4, history.slice(4, 5)), undefined, 'a gap is refused');
+  assert.equal(m.count, 3);
+  assert.ok(m.applyAt(3, history.slice(3)));
+  assert.equal(m.count, history.length);
+});
+
+test('dashboard model: accuracies are drawn as written, TBT at the target stage its event names', () => {
+  const m = new DashboardModel();
+  m.apply([
+    Object.assign(epoch('teacher', 1, 0.6), { trainAcc: 1 }),
+    { type: 'tbt', time: t, stage: 1, target: 2, layers: [{ layer: 'block1', nmse: 0.4, cosine: 0.8, baselineNmse: 1 }] },
+    { type: 'tbt', time: t, stage: 0, layers: [{ layer: 'block1', nmse: 0.4, cosine: 0.8, baselineNmse: 1 }] } as unknown as MetricEvent,
+  ]);
+  assert.deepEqual(m.trainAcc.teacher.map((p) => p.y), [1]);
+  assert.deepEqual([...m.tbt.values()][0]?.nmse.map((p) => p.x), [3], 'target stage 2 (0-based) is stage 3; an event without a target is not drawn');
+  assert.equal(m.count, 3);
 });

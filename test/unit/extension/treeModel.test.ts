@@ -73,7 +73,7 @@ test('tree: labels, progress and final accuracy', () => {
   assert.match(runDescription(run('s', '1', 'failed', {}, { error: 'boom' })), /^failed: boom · resumable$/);
   assert.equal(formatProgress(1.2), '100%');
   assert.equal(formatProgress(undefined), '0%');
-  assert.equal(formatAccuracy(91.25), '91.3%');
+  assert.equal(formatAccuracy(0.9125), '91.3%');
   assert.equal(formatAccuracy(undefined), '–');
 });
 

@@ -25,7 +25,7 @@ const events: MetricEvent[] = [
   { type: 'batch', time: t, network: 'teacher', epoch: 1, step: 0.5, loss: 2.1, terms: { ce: 2.1 } },
   { type: 'epoch', time: t, network: 'teacher', epoch: 1, stage: 1, lr: 0.05, loss: 1.5, terms: { ce: 1.5 }, trainAcc: 0.6, valAcc: 0.55, seconds: 1, imagesPerSec: 400 },
   { type: 'stage', time: t, network: 'teacher', stage: 1, firstEpoch: 1, lastEpoch: 1, bestEpoch: 1, bestValAcc: 0.55 },
-  { type: 'tbt', time: t, stage: 1, layers: [{ layer: 'block1', nmse: 0.4, cosine: 0.8, baselineNmse: 1 }] },
+  { type: 'tbt', time: t, stage: 1, target: 2, layers: [{ layer: 'block1', nmse: 0.4, cosine: 0.8, baselineNmse: 1 }] },
   { type: 'tet', time: t, stage: 1, accuracy: 0.62, ece: 0.05, entropy: 0.9, klToTeacher: 0.3, teacherAccuracy: 0.7, teacherEce: 0.04 },
   { type: 'phase', time: t, phase: 'student' },
   { type: 'epoch', time: t, network: 'student', epoch: 1, stage: 1, lr: 0.05, loss: 1.2, terms: { ce: 1, behaviour: 0.1, experience: 0.1 }, trainAcc: 0.5, valAcc: 0.5, seconds: 1, imagesPerSec: 800 },
@@ -123,7 +123,8 @@ test('webview pages under the strict CSP in Chromium: charts draw, nothing is bl
     });
     await page.waitForFunction(() => document.querySelectorAll('table#compare-table tbody tr').length === 2);
     // A new comparison saves its runs, so that the panel comes back after a window reload.
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { __state: unknown }).__state), { view: 'compare', dirs: ['/runs/skd-1', '/runs/kd-1'] });
+    const saved = (await page.evaluate(() => (window as unknown as { __state: unknown }).__state)) as { view: string; dirs: string[] };
+    assert.deepEqual({ view: saved.view, dirs: saved.dirs }, { view: 'compare', dirs: ['/runs/skd-1', '/runs/kd-1'] });
     assert.equal(await points('chart-compare'), 3);
     assert.equal(await page.locator('table#compare-table tbody tr.best td.method').textContent(), 'skd');
     await page.locator('table#compare-table a[data-index="1"]').click();

@@ -4,7 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isInputError } from '../../../src/trainer/errors';
-import { METHOD_NAMES, getMethod, loadMethodModule, registerMethod } from '../../../src/trainer/methods/index';
+import { builtinMethodNames, getMethod, methodNames, methodRegistry, registerMethod } from '../../../src/trainer/methods/index';
+import { skd, skdNoStages } from '../../../src/trainer/methods/skd';
+import { loadMethodPlugin, unloadPlugin } from '../../../src/trainer/plugins';
 import { kd } from '../../../src/trainer/methods/kd';
 import { none } from '../../../src/trainer/methods/none';
 import type { MethodFactory } from '../../../src/trainer/methods/types';
@@ -17,10 +19,12 @@ function tempModule(source: string): string {
   return file;
 }
 
-test('the six baselines are built in', () => {
-  assert.deepEqual([...METHOD_NAMES].slice(0, 6), ['none', 'kd', 'fitnet', 'at', 'rco', 'dkd']);
+test('the six baselines, SKD and its ablations are built in, registered by the registry itself', () => {
+  assert.deepEqual(builtinMethodNames(), ['none', 'kd', 'fitnet', 'at', 'rco', 'dkd', 'skd', 'skd-no-tbt', 'skd-no-tet', 'skd-no-stages']);
   assert.equal(getMethod('kd'), kd);
   assert.equal(getMethod('none'), none);
+  assert.equal(getMethod('skd'), skd);
+  assert.equal(getMethod('skd-no-stages'), skdNoStages);
 });
 
 test('an unknown name is an InputError naming method.name and the known ones', () => {
@@ -34,16 +38,22 @@ test('an unknown name is an InputError naming method.name and the known ones', (
   );
 });
 
-test('registerMethod adds a name (SKD registers itself this way)', () => {
+test('registerMethod adds a plugin name once; its module may replace it; unregistering its origin removes it', () => {
   const fake: MethodFactory = (s) => none(s);
-  registerMethod('skd-test', fake);
+  registerMethod('skd-test', fake, '/plugins/a.js');
   assert.equal(getMethod('skd-test'), fake);
-  assert.ok(METHOD_NAMES.includes('skd-test'));
-  registerMethod('skd-test', fake);
-  assert.equal(METHOD_NAMES.filter((n) => n === 'skd-test').length, 1);
+  assert.ok(methodNames().includes('skd-test'));
+  assert.ok(!builtinMethodNames().includes('skd-test' as never));
+  const again: MethodFactory = (s) => none(s);
+  registerMethod('skd-test', again, '/plugins/a.js');
+  assert.equal(getMethod('skd-test'), again);
+  assert.equal(methodNames().filter((n) => n === 'skd-test').length, 1);
+  assert.throws(() => registerMethod('skd-test', fake, '/plugins/b.js'), /already taken by the plugin \/plugins\/a\.js/);
+  assert.deepEqual(methodRegistry.unregisterOrigin('/plugins/a.js'), ['skd-test']);
+  assert.ok(!methodNames().includes('skd-test'));
 });
 
-test('loadMethodModule registers a user plugin (a CommonJS file) under its exported name', () => {
+test('loadMethodPlugin registers a user plugin (a CommonJS file) under its exported name', () => {
   // A plugin brings its own tf.js import; the engine and registries are process-wide.
   const file = tempModule(`
     const tf = require(${JSON.stringify(require.resolve('@tensorflow/tfjs-core'))});
@@ -57,8 +67,8 @@ test('loadMethodModule registers a user plugin (a CommonJS file) under its expor
       classes: setup.numClasses,
     });
   `);
-  assert.equal(loadMethodModule(file), 'half-ce');
-  assert.ok(METHOD_NAMES.includes('half-ce'));
+  assert.equal(loadMethodPlugin(file), 'half-ce');
+  assert.ok(methodNames().includes('half-ce'));
   const m = getMethod('half-ce')(R.setup());
   assert.equal(m.name, 'half-ce');
   const b = R.batch();
@@ -66,25 +76,27 @@ test('loadMethodModule registers a user plugin (a CommonJS file) under its expor
   R.close(R.value(out.half), 0.5 * R.sum(R.STUDENT.flat()));
   out.half.dispose();
   R.disposeBatch(b);
+  assert.deepEqual(unloadPlugin(file), ['method half-ce']);
+  assert.throws(() => getMethod('half-ce'), /unknown method "half-ce"/);
 });
 
 test('a module without name/create, or one that does not load, is a one-line InputError naming its path', () => {
   const bad = tempModule(`exports.factory = () => ({});`);
   assert.throws(
-    () => loadMethodModule(bad),
+    () => loadMethodPlugin(bad),
     (e: unknown) => isInputError(e) && e.message.startsWith(`${bad}: method.module: `) && e.message.includes('`create`'),
   );
   const missing = path.join(os.tmpdir(), 'skd-no-such-dir', 'plugin.js');
   assert.throws(
-    () => loadMethodModule(missing),
+    () => loadMethodPlugin(missing),
     (e: unknown) => isInputError(e) && e.message.startsWith(`${missing}: method.module: cannot load`) && !e.message.includes('\n'),
   );
   const broken = tempModule(`exports.name = ;`);
-  assert.throws(() => loadMethodModule(broken), (e: unknown) => isInputError(e) && !e.message.includes('\n'));
+  assert.throws(() => loadMethodPlugin(broken), (e: unknown) => isInputError(e) && !e.message.includes('\n'));
 });
 
 test('a plugin may not take a built-in name', () => {
   const file = tempModule(`exports.name = 'kd'; exports.create = () => ({});`);
-  assert.throws(() => loadMethodModule(file), /already taken/);
+  assert.throws(() => loadMethodPlugin(file), (e: unknown) => isInputError(e) && /method\.module: the method name "kd" is already taken by a built-in/.test(e.message));
   assert.equal(getMethod('kd'), kd);
 });

@@ -5,10 +5,12 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { MetricEvent } from '../../../src/protocol/runDir';
 import { MetricsTail } from '../../../src/trainer/server/metricsTail';
-import { readMetricsFrom, readRunInfo, runDirName } from '../../../src/trainer/runFiles';
+import { MetricsReader, metricsEnd, readMetricsFrom } from '../../../src/trainer/runDir/metricsLog';
+import { readRunInfo, runDirName } from '../../../src/trainer/runDir/runFiles';
 import { reasonLine } from '../../../src/trainer/server/runProcess';
 
 const line = (i: number) => JSON.stringify({ time: 't', type: 'log', level: 'info', message: `m${i}` }) + '\n';
+const messages = (events: MetricEvent[]) => events.map((e) => (e.type === 'log' ? e.message : e.type));
 
 describe('following metrics.jsonl', () => {
   let dir: string;
@@ -21,7 +23,7 @@ describe('following metrics.jsonl', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('hands over only new complete lines, holding back a torn last line', () => {
+  it('hands over only new events, by event index, holding back a torn last line', () => {
     const file = path.join(dir, 'metrics.jsonl');
     const batches: [number, MetricEvent[]][] = [];
     // A long poll: the test drives reads itself.
@@ -34,31 +36,88 @@ describe('following metrics.jsonl', () => {
     fs.appendFileSync(file, third.slice(10) + 'not json\n' + line(4));
     tail.read();
     tail.read();
+    fs.appendFileSync(file, line(5));
+    tail.read();
     assert.deepEqual(
-      batches.map(([from, events]) => [from, events.map((e) => (e.type === 'log' ? e.message : e.type))]),
+      batches.map(([from, events]) => [from, messages(events)]),
       [
         [0, ['m0', 'm1']],
         [2, ['m2', 'm4']],
+        // Not 5: the bad line is no event, so it takes no index.
+        [4, ['m5']],
       ],
     );
   });
 
-  it('starts after the lines a resumed run already has', () => {
-    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), line(0) + line(1));
-    const batches: number[] = [];
-    tail = new MetricsTail(dir, (from) => batches.push(from), () => undefined, { pollMs: 60_000, fromLine: 2 });
+  it('starts where a resumed run begins and counts the torn line it closes off as no event', () => {
+    const file = path.join(dir, 'metrics.jsonl');
+    // A crash left a torn last line.
+    fs.writeFileSync(file, line(0) + line(1) + '{"time":"t","type":"ep');
+    const start = metricsEnd(dir);
+    assert.equal(start.event, 2);
+    const batches: [number, MetricEvent[]][] = [];
+    tail = new MetricsTail(dir, (from, events) => batches.push([from, events]), () => undefined, { pollMs: 60_000, from: start });
     tail.read();
-    fs.appendFileSync(path.join(dir, 'metrics.jsonl'), line(2));
+    // The resumed run ends the torn line first, then appends (src/trainer/runDir/runDirectory.ts).
+    fs.appendFileSync(file, '\n' + line(2) + line(3));
     tail.read();
-    assert.deepEqual(batches, [2]);
+    assert.deepEqual(batches.map(([from, events]) => [from, messages(events)]), [[2, ['m2', 'm3']]]);
+    // A reader from the start agrees on every index.
+    assert.deepEqual(readMetricsFrom(dir, 2), { events: batches[0]![1], next: 4 });
   });
+});
 
-  it('reads from a line offset, skipping a torn last line', () => {
-    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), line(0) + line(1) + line(2) + '{"type":"ep');
+describe('the metrics reader', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skd-reader-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = () => path.join(dir, 'metrics.jsonl');
+
+  it('reads from an event index, skipping a torn last line until its newline comes', () => {
+    fs.writeFileSync(file(), line(0) + line(1) + line(2) + '{"type":"ep');
     const r = readMetricsFrom(dir, 1);
-    assert.deepEqual(r.events.map((e) => (e.type === 'log' ? e.message : '')), ['m1', 'm2']);
+    assert.deepEqual(messages(r.events), ['m1', 'm2']);
     assert.equal(r.next, 3);
     assert.deepEqual(readMetricsFrom(path.join(dir, 'nothing'), 0), { events: [], next: 0 });
+    assert.deepEqual(readMetricsFrom(dir, 7), { events: [], next: 7 }, 'a reader ahead of the log gets nothing new');
+  });
+
+  it('gives a bad line in the middle no index, so indexes are those of valid events', () => {
+    fs.writeFileSync(file(), line(0) + '{"torn\n' + '\n' + '[1,2]\n' + '{"no":"type"}\n' + line(1) + line(2));
+    const reader = new MetricsReader(file());
+    const chunk = reader.read();
+    assert.equal(chunk.from, 0);
+    assert.deepEqual(messages(chunk.events), ['m0', 'm1', 'm2']);
+    assert.equal(chunk.badLines, 3, 'the empty line is not counted as bad');
+    assert.deepEqual(messages(readMetricsFrom(dir, 1).events), ['m1', 'm2']);
+    assert.equal(reader.position.event, 3);
+  });
+
+  it('appends after a resume continue the indexes, whoever started reading when', () => {
+    fs.writeFileSync(file(), line(0) + line(1) + line(2).slice(0, 15));
+    const early = new MetricsReader(file());
+    assert.deepEqual(messages(early.read().events), ['m0', 'm1']);
+    // The resume closes the torn line and appends; a second resume after another crash too.
+    fs.appendFileSync(file(), '\n' + line(3) + line(4) + line(5).slice(0, 9));
+    const late = new MetricsReader(file(), metricsEnd(dir));
+    fs.appendFileSync(file(), '\n' + line(6));
+    const a = early.read();
+    const b = late.read();
+    assert.deepEqual([a.from, messages(a.events)], [2, ['m3', 'm4', 'm6']]);
+    assert.deepEqual([b.from, messages(b.events)], [4, ['m6']]);
+    assert.deepEqual(messages(readMetricsFrom(dir).events), ['m0', 'm1', 'm3', 'm4', 'm6']);
+    assert.equal(readMetricsFrom(dir).next, 5);
+  });
+
+  it('starts over when the file is replaced by a shorter one', () => {
+    fs.writeFileSync(file(), line(0) + line(1));
+    const reader = new MetricsReader(file());
+    reader.read();
+    fs.writeFileSync(file(), line(9));
+    const chunk = reader.read();
+    assert.deepEqual([chunk.from, messages(chunk.events)], [0, ['m9']]);
   });
 });
 

@@ -58,7 +58,9 @@ export async function connectServer(settings: TrainerInitializationOptions = {},
       return received;
     },
     async dispose() {
-      await server.dispose(10_000);
+      // Tests leave no trainer behind (a real server leaves its runs training: runManager.ts).
+      await server.runManager?.stopAll(10_000);
+      await server.dispose();
       client.dispose();
       serverConnection.dispose();
     },

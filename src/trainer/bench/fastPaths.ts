@@ -1,14 +1,14 @@
 import type { ModelSpec } from '../../protocol/experiment';
-import { measureNet } from '../bench/throughputMeasure';
-import { FAST_GRADIENTS, registerFastGradients, restoreOriginalGradients } from './fastGradients';
-import { selectBackend } from './select';
-import { registerWasmTrainingKernels } from './wasmKernels';
-import { restoreOriginalKernels } from './wasmKernels/originals';
+import { measureNet } from './throughputMeasure';
+import { FAST_GRADIENTS, registerFastGradients, restoreOriginalGradients } from '../backend/fastGradients';
+import { selectBackend } from '../backend/select';
+import { registerWasmTrainingKernels } from '../backend/wasmKernels';
+import { restoreOriginalKernels } from '../backend/wasmKernels/originals';
 
 /**
  * Before/after of SKD Lab's wasm fast paths (the kernels that fall back to the originals, and
  * the faster gradients) in one process, alternating, so that both see the same machine load:
- *   node --import tsx src/trainer/backend/fastPathsBench.ts [rounds] [secondsPerMeasure]
+ *   node --import tsx src/trainer/bench/fastPaths.ts [rounds] [secondsPerMeasure]
  * Prints the median ms per step and img/s of each network (batch 64, 28x28x1, the steps of
  * `skd bench`) with and without them; the other supplied kernels (convolution gradients, Tile)
  * are in place in both.

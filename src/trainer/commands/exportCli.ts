@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import { parseArgs } from '../commands/args';
+import { parseArgs } from './args';
 import { InputError } from '../errors';
-import { adbPush, copyExport, DEFAULT_ADB_PATH, serveStudent } from './device';
-import { qrColor, terminalQr } from './qr';
-import { exportFormatNames, exportRun } from './index';
+import { adbPush, copyExport, DEFAULT_ADB_PATH, serveStudent } from '../export/device';
+import { qrColor, terminalQr } from '../export/qr';
+import { exportFormatNames, exportRun } from '../export/index';
 
 /**
  * `skd export <run dir> --format tfjs|onnx [--quantize none|float16|uint8] [--out <dir>]`
@@ -25,7 +25,7 @@ export async function exportCommand(argv: string[], out: NodeJS.WritableStream =
     [
       `exported ${r.outDir}`,
       `  files     ${r.files.join(', ')} (${r.bytes.toLocaleString('en')} bytes)`,
-      `  accuracy  ${(r.accuracy * 100).toFixed(2)}% on the test images; largest logit difference ${r.maxAbsLogitDiff.toExponential(2)}`,
+      `  accuracy  ${(r.accuracy * 100).toFixed(2)}% on the ${r.testSet} (${r.testImages.toLocaleString('en')} images); largest logit difference ${r.maxAbsLogitDiff.toExponential(2)}`,
       `  card      ${r.card}`,
       '',
     ].join('\n'),

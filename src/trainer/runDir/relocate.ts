@@ -16,11 +16,24 @@ import { isTeacherRun, type Experiment } from '../../protocol/experiment';
  */
 export function relocatable<T extends Experiment | Record<string, unknown>>(experiment: T, folder: string): T {
   const out = JSON.parse(JSON.stringify(experiment)) as Record<string, any>;
-  const rel = (p: string) => (path.isAbsolute(p) ? path.relative(folder, p) || '.' : p);
+  const rel = (p: string) => relativeToFolder(folder, p);
   if (out.teacher && isTeacherRun(out.teacher) && typeof out.teacher.run === 'string') out.teacher.run = rel(out.teacher.run);
   if (out.method && typeof out.method.module === 'string') out.method.module = rel(out.method.module);
   if (out.data && typeof out.data.dir === 'string' && sameTopLevel(out.data.dir, folder)) out.data.dir = rel(out.data.dir);
   return out as T;
+}
+
+/**
+ * `p` as written inside a file of run directory `folder`: relative to it (`../teacher`), so the
+ * file stays true when the folder moves with its siblings. Relative paths are kept as they are.
+ */
+export function relativeToFolder(folder: string, p: string): string {
+  return path.isAbsolute(p) ? path.relative(folder, p) || '.' : p;
+}
+
+/** The inverse of `relativeToFolder`: a path read from a file of run directory `folder`. */
+export function resolveInFolder(folder: string, p: string): string {
+  return path.resolve(folder, p);
 }
 
 /** Whether two absolute paths share their first component (`/home`, `/work`, `/tmp`). */

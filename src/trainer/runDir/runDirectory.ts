@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import type { Experiment } from '../../protocol/experiment';
 import { RUN_FILES, type MetricEvent, type RunStatus, type Summary } from '../../protocol/runDir';
 import { InputError } from '../errors';
-import { isPidAlive, readMetricsFrom, readStatus, readSummary } from '../runFiles';
-import { readJson, writeJsonAtomic } from '../util/atomicFile';
+import { isPidAlive, readMetricsFrom, readStatus, readSummary } from './runFiles';
+import { readJson, writeJsonAtomic } from './atomicFile';
+import { currentTrainerIdentity } from './trainerIdentity';
 
 /** Distributes `Omit` over the event union, so each event keeps its own fields. */
 export type NewEvent = MetricEvent extends infer E ? (E extends MetricEvent ? Omit<E, 'time'> : never) : never;
@@ -70,6 +71,16 @@ export class RunDirectory {
   }
 
   /**
+   * Something the user must hear of even with `--quiet` (e.g. a damaged checkpoint that was
+   * passed over): one line on stderr, in trainer.log, and as a `log` event for the dashboard.
+   */
+  warn(message: string): void {
+    process.stderr.write(`skd: warning: ${message}\n`);
+    fs.appendFileSync(this.file(RUN_FILES.log), `${new Date().toISOString()} warning: ${message}\n`);
+    this.append({ type: 'log', level: 'warn', message });
+  }
+
+  /**
    * Removes what writers that died mid-write left behind: `<file>.tmp-<pid>-<time>` of atomic
    * writes and `student.tmp-<pid>/`, when that process is gone. Called before a resume.
    */
@@ -103,7 +114,8 @@ export class RunDirectory {
 
   writeStatus(patch: Partial<RunStatus> & Pick<RunStatus, 'state'>): RunStatus {
     const prev = this.status();
-    const next: RunStatus = { ...prev, ...patch, pid: process.pid, updated: new Date().toISOString() };
+    // Who writes it is the trainer: pid with start time, host and boot id (trainerIdentity.ts).
+    const next: RunStatus = { ...prev, ...patch, ...currentTrainerIdentity(), updated: new Date().toISOString() };
     if (patch.state !== 'failed') delete next.error;
     writeJsonAtomic(this.file(RUN_FILES.status), next);
     return next;

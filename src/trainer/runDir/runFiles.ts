@@ -6,9 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
-import type { RunInfo } from '../protocol/lsp';
-import { type MetricEvent, RUN_FILES, type RunStatus, type Summary } from '../protocol/runDir';
-import { writeJsonAtomic } from './util/atomicFile';
+import type { RunInfo } from '../../protocol/lsp';
+import { RUN_FILES, type RunStatus, type Summary } from '../../protocol/runDir';
+import { writeJsonAtomic } from './atomicFile';
+import { isTrainerAlive, isTrainerElsewhere, processExists } from './trainerIdentity';
 
 /** `<name>-<yyyymmdd-hhmmss>` in local time, the name made safe for a folder. */
 export function runDirName(name: string, when: Date): string {
@@ -73,15 +74,12 @@ export function readSummary(dir: string): Summary | undefined {
   return isObject(v) ? (v as unknown as Summary) : undefined;
 }
 
+/**
+ * Whether some process has this pid: enough for a temporary file's writer, never for a run's
+ * trainer (a pid is reused after a crash or reboot): use `isTrainerAlive(status)` for that.
+ */
 export function isPidAlive(pid: number | undefined): boolean {
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && processExists(pid);
 }
 
 /**
@@ -96,7 +94,8 @@ export function readRunInfo(dir: string): RunInfo | undefined {
   const name = typeof e.name === 'string' ? e.name : path.basename(dir);
   const method = isObject(e.method) && typeof e.method.name === 'string' ? e.method.name : '';
   let shown = status;
-  if ((status.state === 'running' && !isPidAlive(status.pid)) || status.state === 'queued') {
+  // A trainer on another host (a cluster node) is believed as it reports: it cannot be checked here.
+  if ((status.state === 'running' && !isTrainerAlive(status) && !isTrainerElsewhere(status)) || status.state === 'queued') {
     shown = { ...status, state: 'stopped', error: status.error ?? 'interrupted' };
   }
   const info: RunInfo = { id: path.basename(dir), dir, name, method, ...seedOf(e), status: shown };
@@ -133,48 +132,10 @@ export function findRunDirs(folders: string[], depth = 2): string[] {
 }
 
 /**
- * Metric events of `metrics.jsonl` from line `from` (0-based) on. Only complete lines count:
- * a torn last line (the run is writing it, or died while writing it) is left for later, and a
- * line that is not JSON is skipped but keeps its number, so line numbers match the file.
+ * Metric events of a run, read through the one metrics reader (src/trainer/runDir/metricsLog.ts),
+ * whose cursor is the index of a valid event; re-exported here for the readers of run dirs.
  */
-export function readMetricsFrom(dir: string, from = 0): { events: MetricEvent[]; next: number } {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(dir, RUN_FILES.metrics), 'utf8');
-  } catch {
-    return { events: [], next: Math.max(0, from) };
-  }
-  const lines = text.split('\n');
-  lines.pop(); // after the last newline: empty, or a torn line
-  const events: MetricEvent[] = [];
-  for (let i = Math.max(0, from); i < lines.length; i++) {
-    const event = parseEventLine(lines[i]);
-    if (event) events.push(event);
-  }
-  return { events, next: Math.max(lines.length, from) };
-}
-
-/** How many complete lines `metrics.jsonl` holds now (where a resumed run's news begins). */
-export function metricsLineCount(dir: string): number {
-  try {
-    const buf = fs.readFileSync(path.join(dir, RUN_FILES.metrics));
-    let n = 0;
-    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) n++;
-    return n;
-  } catch {
-    return 0;
-  }
-}
-
-export function parseEventLine(line: string): MetricEvent | undefined {
-  if (!line.trim()) return undefined;
-  try {
-    const v = JSON.parse(line) as unknown;
-    return isObject(v) && typeof v.type === 'string' ? (v as unknown as MetricEvent) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { metricsEnd, parseEventLine, readMetricsFrom } from './metricsLog';
 
 function readJsonTolerant(file: string): unknown {
   try {

@@ -5,7 +5,7 @@
  * batch 1 in onnxruntime-node and tf.js. Targets (printed, not asserted): uint8 files <= 27%
  * of float32, accuracy drop from quantization <= 0.5 points, float ONNX vs tf.js <= 1e-4.
  *
- *   node --import tsx bench/export.ts [--backend wasm|cpu] [run dir...]
+ *   node --import tsx src/trainer/bench/exportBench.ts [--backend wasm|cpu] [run dir...]
  *
  * Without run directories it makes one student per family on Fashion-MNIST (the builtin mini
  * set; 2000 training images fit its batch norms and dense head, no gradient training) and
@@ -14,11 +14,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { selectBackend } from '../src/trainer/backend/select';
-import { loadDataset } from '../src/trainer/data';
-import { exportRun, type TestSet } from '../src/trainer/export';
-import type { ModelCard } from '../src/trainer/export/card';
-import { makeRunDir, makeStudent, type StudentData } from '../test/unit/export/fixtures';
+import { selectBackend } from '../backend/select';
+import { loadDataset } from '../data';
+import { exportRun, type TestSet } from '../export';
+import { CARD_JSON, type ModelCard } from '../export/card';
+import { makeRunDir, makeStudent, type StudentData } from '../../../test/unit/export/fixtures';
 
 const FAMILIES: { family: string; width: number }[] = [
   { family: 'cnn', width: 8 },
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
       for (const format of FORMATS) {
         for (const quantize of QUANTIZE) {
           const r = await exportRun(s.runDir, { format, quantize, testSet: s.testSet, outDir: path.join(scratch, `${s.name}-${format}-${quantize}`) });
-          const card = JSON.parse(fs.readFileSync(path.join(r.outDir, 'model-card.json'), 'utf8')) as ModelCard;
+          const card = JSON.parse(fs.readFileSync(path.join(r.outDir, CARD_JSON), 'utf8')) as ModelCard;
           // `bytes` counts what a device loads (the model files), not the card.
           if (quantize === 'none') floatBytes[format] = r.bytes;
           const bytes = r.bytes;
@@ -116,6 +116,6 @@ function targets(rows: Row[]): string[] {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  process.stderr.write(`bench/export: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`bench exportBench: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 1;
 });

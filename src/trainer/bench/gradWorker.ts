@@ -1,5 +1,5 @@
-import { isBenchChild, runBenchChild } from '../bench/throughputChild';
-import { runDataParallelWorker } from '../bench/dataParallel';
+import { isBenchChild, runBenchChild } from './throughputChild';
+import { runDataParallelWorker } from './dataParallel';
 
 /**
  * Entry of the trainer's compute helpers, bundled to dist/gradWorker.js: started as a child
