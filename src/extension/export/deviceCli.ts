@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RUN_FILES } from '../../protocol/runDir';
+import { dirEntries } from '../../trainer/util/dirEntries';
 
 export type DeviceTarget =
   | { kind: 'copy'; folder: string }
@@ -33,14 +35,8 @@ export function findUrl(line: string): string | undefined {
 export function listExportFolders(runDirs: readonly string[]): string[] {
   const out: string[] = [];
   for (const run of runDirs) {
-    const root = path.join(run, 'exports');
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(root, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
+    const root = path.join(run, RUN_FILES.exports);
+    for (const e of dirEntries(root)) {
       if (!e.isDirectory()) continue;
       const dir = path.join(root, e.name);
       try {

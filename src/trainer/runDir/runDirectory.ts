@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Experiment } from '../../protocol/experiment';
 import { RUN_FILES, type MetricEvent, type RunStatus, type Summary } from '../../protocol/runDir';
 import { InputError } from '../errors';
+import { dirEntries } from '../util/dirEntries';
 import { isPidAlive, readMetricsFrom, readStatus, readSummary } from './runFiles';
 import { readJson, writeJsonAtomic } from './atomicFile';
 import { currentTrainerIdentity } from './trainerIdentity';
@@ -87,13 +88,7 @@ export class RunDirectory {
   sweepTemporaries(): string[] {
     const removed: string[] = [];
     const walk = (dir: string, depth: number) => {
-      let entries: fs.Dirent[];
-      try {
-        entries = fs.readdirSync(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
+      for (const e of dirEntries(dir)) {
         const p = path.join(dir, e.name);
         const m = /\.tmp-(\d+)(?:-\d+)?$/.exec(e.name);
         if (m && !isPidAlive(Number(m[1]))) {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { RunInfo } from '../../protocol/lsp';
 import { RUN_FILES, type RunStatus, type Summary } from '../../protocol/runDir';
+import { dirEntries } from '../util/dirEntries';
 import { writeJsonAtomic } from './atomicFile';
 import { isTrainerAlive, isTrainerElsewhere, processExists } from './trainerIdentity';
 
@@ -115,13 +116,7 @@ export function findRunDirs(folders: string[], depth = 2): string[] {
       return;
     }
     if (level >= depth) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
+    for (const entry of dirEntries(dir)) {
       if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') {
         visit(path.join(dir, entry.name), level + 1);
       }
