@@ -11,6 +11,7 @@ import { InputError } from '../errors';
 import { readProvenance, provenanceCell, type ProvenanceFile } from '../engine/provenance';
 import { readRunInfo, readSummary } from '../runDir/runFiles';
 import { readJson } from '../runDir/atomicFile';
+import { meanStd, type MeanStd } from '../../protocol/stats';
 
 export interface CompareRow {
   dir: string;
@@ -153,11 +154,7 @@ function sortable(v: unknown): unknown {
   return v;
 }
 
-export interface Stat {
-  mean: number;
-  std: number;
-  n: number;
-}
+export type Stat = MeanStd;
 
 export interface CompareGroup {
   /** The grouping column and its value in this group. */
@@ -170,12 +167,10 @@ export interface CompareGroup {
   metrics: Partial<Record<keyof CompareRow, Stat>>;
 }
 
-/** Sample mean and standard deviation (n - 1; 0 for one value). */
+/** Sample mean and standard deviation (n - 1; 0 for one value), the one definition of src/protocol/stats.ts; undefined for none. */
 export function stat(values: number[]): Stat | undefined {
-  if (values.length === 0) return undefined;
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const std = values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
-  return { mean, std, n: values.length };
+  const s = meanStd(values);
+  return s.n === 0 ? undefined : s;
 }
 
 function cellValue(r: CompareRow, key: keyof CompareRow): string {

@@ -44,26 +44,53 @@ for (const c of CONV_CASES) {
   });
 }
 
+interface DepthwiseCase {
+  name: string;
+  x: [number, number, number, number];
+  f: [number, number];
+  multiplier: number;
+  stride: number | [number, number];
+  pad: 'same' | 'valid' | number;
+}
+
+// The MobileNet student's three depthwise layers (batch 64, width 8), then odd shapes: channel
+// counts that leave remainders after the kernels' blocks of 8 and 4, multiplier 2, non-square
+// images, filters and strides, batch 1, numeric padding.
+const DEPTHWISE_CASES: DepthwiseCase[] = [
+  { name: 'mobilenet s1b1 64x28x28x8 s1 same', x: [64, 28, 28, 8], f: [3, 3], multiplier: 1, stride: 1, pad: 'same' },
+  { name: 'mobilenet s2b1 64x28x28x8 s2 same', x: [64, 28, 28, 8], f: [3, 3], multiplier: 1, stride: 2, pad: 'same' },
+  { name: 'mobilenet s3b1 64x14x14x16 s2 same', x: [64, 14, 14, 16], f: [3, 3], multiplier: 1, stride: 2, pad: 'same' },
+  { name: 'batch 1, 13 channels, 10x7, s2 valid', x: [1, 10, 7, 13], f: [3, 3], multiplier: 1, stride: 2, pad: 'valid' },
+  { name: 'batch 1, 12 channels, 7x10, s1 valid', x: [1, 7, 10, 12], f: [3, 3], multiplier: 1, stride: 1, pad: 'valid' },
+  { name: '5x3 filter, strides 2x1, same, 11x9', x: [3, 11, 9, 5], f: [5, 3], multiplier: 1, stride: [2, 1], pad: 'same' },
+  { name: '2x4 filter, strides 1x2, valid, 6x13', x: [2, 6, 13, 9], f: [2, 4], multiplier: 1, stride: [1, 2], pad: 'valid' },
+  { name: 'stride 3, same, 10x11', x: [2, 10, 11, 4], f: [3, 3], multiplier: 1, stride: 3, pad: 'same' },
+  { name: 'numeric padding 1, stride 2', x: [2, 9, 8, 6], f: [3, 3], multiplier: 1, stride: 2, pad: 1 },
+  { name: 'filter as large as the input, valid', x: [2, 3, 3, 4], f: [3, 3], multiplier: 1, stride: 2, pad: 'valid' },
+  { name: 'multiplier 2, batch 64, 14x14x8, s2 same', x: [64, 14, 14, 8], f: [3, 3], multiplier: 2, stride: 2, pad: 'same' },
+  { name: 'multiplier 3, 5x3 filter, strides 2x1, valid', x: [2, 11, 9, 3], f: [5, 3], multiplier: 3, stride: [2, 1], pad: 'valid' },
+];
 for (const multiplier of [1, 2]) {
   for (const stride of [1, 2] as const) {
     for (const pad of ['same', 'valid'] as const) {
-      test(`depthwise conv gradients on wasm match cpu: m${multiplier} s${stride} ${pad}`, async () => {
-        const xh = randomHost([2, 9, 7, 3], 4);
-        const wh = randomHost([3, 3, 3, multiplier], 5);
-        const shape = tf.tidy(
-          () => tf.depthwiseConv2d(tf.zeros(xh.shape) as unknown as tf.Tensor4D, tf.zeros(wh.shape) as unknown as tf.Tensor4D, stride, pad).shape,
-        );
-        const rh = randomHost(shape, 6);
-        const err = await wasmVsCpu([xh, wh, rh], (x, w, r) => {
-          const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-            tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), r)),
-          );
-          return g([x, w]);
-        });
-        assert.ok(err <= TOLERANCE, `relative error ${err}`);
-      });
+      DEPTHWISE_CASES.push({ name: `m${multiplier} s${stride} ${pad} 2x9x7x3`, x: [2, 9, 7, 3], f: [3, 3], multiplier, stride, pad });
     }
   }
+}
+
+for (const c of DEPTHWISE_CASES) {
+  test(`depthwise conv gradients on wasm match cpu: ${c.name}`, async () => {
+    const xh = randomHost(c.x, 4);
+    const wh = randomHost([c.f[0], c.f[1], c.x[3], c.multiplier], 5);
+    const conv = (x: tf.Tensor, w: tf.Tensor) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad);
+    const shape = tf.tidy(() => conv(tf.zeros(xh.shape), tf.zeros(wh.shape)).shape);
+    const rh = randomHost(shape, 6);
+    const err = await wasmVsCpu([xh, wh, rh], (x, w, r) => {
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), r)));
+      return g([x, w]);
+    });
+    assert.ok(err <= TOLERANCE, `relative error ${err}`);
+  });
 }
 
 test('tile on wasm matches cpu, including the batch-norm pattern and int32', async () => {

@@ -3,28 +3,6 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelCalls } from './kernelCalls';
 
 /**
- * Spreads the spatial positions of an NHWC gradient `stride` apart (zeros between them), the
- * input of a backward convolution written as a forward one. Returns the dilated map and its
- * height and width ((size - 1) * stride + 1).
- */
-export function dilateSpatial(calls: KernelCalls, dy: TensorInfo, strideH: number, strideW: number): TensorInfo {
-  const [n, h, w, c] = dy.shape;
-  if (strideH === 1 && strideW === 1) return dy;
-  // [n, h, 1, w, 1, c] padded to [n, h, sH, w, sW, c] puts sH-1 / sW-1 zeros after each position.
-  const spread = calls.pad(calls.reshape(dy, [n, h, 1, w, 1, c]), [
-    [0, 0],
-    [0, 0],
-    [0, strideH - 1],
-    [0, 0],
-    [0, strideW - 1],
-    [0, 0],
-  ]);
-  const full = calls.reshape(spread, [n, h * strideH, w * strideW, c]);
-  // The trailing zeros after the last position are not part of the dilated map.
-  return calls.slice(full, [0, 0, 0, 0], [n, (h - 1) * strideH + 1, (w - 1) * strideW + 1, c]);
-}
-
-/**
  * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor,
  * returning the tensor and the padding that is left to pass to a convolution as explicit padding.
  * Convolutions take only non-negative padding, so negative amounts are applied here as a slice.
@@ -66,4 +44,39 @@ export function depthwiseGeometry(
     throw new Error(`${kernel} on wasm supports dilation 1 only`);
   }
   return info;
+}
+
+/** The sizes a direct depthwise loop needs, read once from the geometry (NHWC, dilation 1). */
+export interface DepthwiseLoopGeometry {
+  n: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  top: number;
+  left: number;
+  c: number;
+  m: number;
+}
+
+export function depthwiseLoopGeometry(info: tf.backend_util.Conv2DInfo, filterShape: readonly number[]): DepthwiseLoopGeometry {
+  return {
+    n: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    c: info.inChannels,
+    m: filterShape[3],
+  };
 }
