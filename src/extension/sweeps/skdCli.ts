@@ -20,34 +20,35 @@ export function cliCommand(extensionPath: string, args: string[]): CliCommand {
   };
 }
 
-/** Runs `skd <args>` and parses its standard output as JSON; rejects with the CLI's own error line. */
-export function runCliJson(extensionPath: string, args: string[], cwd: string, timeoutMs = 60_000): Promise<unknown> {
+/**
+ * Runs `skd <args>` to its end: resolves with its standard output, rejects with the command line
+ * and the CLI's own last error line (it prints one line naming what is wrong).
+ */
+function execCli(extensionPath: string, args: string[], cwd: string, timeoutMs: number): Promise<string> {
   const cmd = cliCommand(extensionPath, args);
   return new Promise((resolve, reject) => {
     execFile(cmd.file, cmd.args, { cwd, env: cmd.env, timeout: timeoutMs, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        const line = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop();
-        reject(new Error(`skd ${args.join(' ')}: ${line ?? err.message}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout) as unknown);
-      } catch {
-        reject(new Error(`skd ${args.join(' ')}: the output is not JSON`));
-      }
+      if (err) reject(new Error(`skd ${args.join(' ')}: ${lastLine(stderr) ?? err.message}`));
+      else resolve(stdout);
     });
   });
 }
 
+function lastLine(text: string): string | undefined {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
+}
+
+/** Runs `skd <args>` and parses its standard output as JSON; rejects with the CLI's own error line. */
+export async function runCliJson(extensionPath: string, args: string[], cwd: string, timeoutMs = 60_000): Promise<unknown> {
+  const stdout = await execCli(extensionPath, args, cwd, timeoutMs);
+  try {
+    return JSON.parse(stdout) as unknown;
+  } catch {
+    throw new Error(`skd ${args.join(' ')}: the output is not JSON`);
+  }
+}
 
 /** Runs `skd <args>` for its effect; resolves with its last output line, rejects with its error line. */
-export function runCli(extensionPath: string, args: string[], cwd: string, timeoutMs = 60_000): Promise<string> {
-  const cmd = cliCommand(extensionPath, args);
-  return new Promise((resolve, reject) => {
-    execFile(cmd.file, cmd.args, { cwd, env: cmd.env, timeout: timeoutMs, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      const last = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
-      if (err) reject(new Error(`skd ${args.join(' ')}: ${last(stderr) ?? err.message}`));
-      else resolve(last(stdout) ?? '');
-    });
-  });
+export async function runCli(extensionPath: string, args: string[], cwd: string, timeoutMs = 60_000): Promise<string> {
+  return lastLine(await execCli(extensionPath, args, cwd, timeoutMs)) ?? '';
 }

@@ -1,5 +1,6 @@
 import type { ModelSpec } from '../../protocol/experiment';
 import { measureNet } from './throughputMeasure';
+import { median } from './throughputStats';
 import { FAST_GRADIENTS, registerFastGradients, restoreOriginalGradients } from '../backend/fastGradients';
 import { selectBackend } from '../backend/select';
 import { registerWasmTrainingKernels } from '../backend/wasmKernels';
@@ -23,11 +24,6 @@ function useFastPaths(on: boolean): void {
     restoreOriginalKernels(FAST_PATH_KERNELS);
     restoreOriginalGradients();
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 async function main(): Promise<void> {

@@ -8,7 +8,8 @@ import { loadExperiment, resolveFrom, validateExperimentObject } from '../config
 import { packageRoot } from '../data/packageRoot';
 import { InputError } from '../errors';
 import { builtinMethodNames } from '../methods';
-import { readMetricsFrom, readStatus, readSummary } from '../runDir/runFiles';
+import { readMetricsFrom } from '../runDir/metricsLog';
+import { readStatus, readSummary } from '../runDir/runFiles';
 import { isTrainerAlive } from '../runDir/trainerIdentity';
 import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
 import { meanStd, pairedDiff, type PairedDiff } from './pairedStats';

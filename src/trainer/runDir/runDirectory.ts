@@ -4,7 +4,8 @@ import type { Experiment } from '../../protocol/experiment';
 import { RUN_FILES, type MetricEvent, type RunStatus, type Summary } from '../../protocol/runDir';
 import { InputError } from '../errors';
 import { dirEntries } from '../util/dirEntries';
-import { isPidAlive, readMetricsFrom, readStatus, readSummary } from './runFiles';
+import { readMetricsFrom } from './metricsLog';
+import { isPidAlive, readStatus, readSummary } from './runFiles';
 import { readJson, writeJsonAtomic } from './atomicFile';
 import { currentTrainerIdentity } from './trainerIdentity';
 

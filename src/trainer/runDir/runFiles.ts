@@ -126,12 +126,6 @@ export function findRunDirs(folders: string[], depth = 2): string[] {
   return [...new Set(out)].sort();
 }
 
-/**
- * Metric events of a run, read through the one metrics reader (src/trainer/runDir/metricsLog.ts),
- * whose cursor is the index of a valid event; re-exported here for the readers of run dirs.
- */
-export { metricsEnd, parseEventLine, readMetricsFrom } from './metricsLog';
-
 function readJsonTolerant(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;

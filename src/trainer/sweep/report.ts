@@ -4,7 +4,8 @@ import type { EpochEvent, Summary } from '../../protocol/runDir';
 import { SWEEP_FILES, type OverrideMap, type SweepPlan } from '../../protocol/sweep';
 import { meanStd, pairedDiff, type PairedDiff } from '../bench/pairedStats';
 import { InputError } from '../errors';
-import { readMetricsFrom, readStatus, readSummary } from '../runDir/runFiles';
+import { readMetricsFrom } from '../runDir/metricsLog';
+import { readStatus, readSummary } from '../runDir/runFiles';
 import { writeFileAtomic, writeJsonAtomic } from '../runDir/atomicFile';
 import { readPlan, runDirOf } from './plan';
 
