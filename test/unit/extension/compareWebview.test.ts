@@ -8,42 +8,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import * as esbuild from 'esbuild';
-import { createNonce, renderWebviewHtml } from '../../../src/extension/webview/html';
+import { serveWebviewPages } from '../../helpers/webviewServer';
 import type { CompareInitMessage, CompareRun } from '../../../src/protocol/webview';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = path.join(__dirname, '../../..');
 
-/** Serves the page with a stand-in for VS Code's API whose state starts as `?state=` says. */
-async function serve(bundleDir: string): Promise<{ origin: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/compare.html') {
-      const origin = `http://${req.headers.host}`;
-      const nonce = createNonce();
-      const state = url.searchParams.get('state') ?? 'undefined';
-      let html = renderWebviewHtml({ view: 'compare', cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/dashboard.css`, title: 'T' });
-      const stub = `<script nonce="${nonce}">window.__posted=[];window.__state=${state};window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>window.__state,setState:(s)=>{window.__state=s}});</script>`;
-      html = html.replace('<script nonce', `${stub}\n  <script nonce`);
-      res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-      return;
-    }
-    const file = url.pathname === '/dist/webview.js' ? path.join(bundleDir, 'webview.js') : url.pathname === '/media/dashboard.css' ? path.join(root, 'media/dashboard.css') : undefined;
-    if (!file) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/css' }).end(fs.readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
-}
 
 function run(name: string, method: string, group: string, studentAcc: number, seconds: number, vals: number[]): CompareRun {
   return {
@@ -83,7 +56,7 @@ test('comparison page: sort by header, group by method, chart metric and view st
   const { chromium } = await import('playwright-core');
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'skd-compare-'));
   await esbuild.build({ entryPoints: [path.join(root, 'webview/main.ts')], outfile: path.join(out, 'webview.js'), bundle: true, platform: 'browser', target: 'es2022', format: 'iife', logLevel: 'silent' });
-  const served = await serve(out);
+  const served = await serveWebviewPages(out);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });

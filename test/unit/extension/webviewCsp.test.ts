@@ -6,14 +6,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import * as esbuild from 'esbuild';
-import { createNonce, renderWebviewHtml } from '../../../src/extension/webview/html';
+import { serveWebviewPages } from '../../helpers/webviewServer';
 import type { MetricEvent } from '../../../src/protocol/runDir';
-import type { MessageToWebview, ViewKind } from '../../../src/protocol/webview';
+import type { MessageToWebview } from '../../../src/protocol/webview';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = path.join(__dirname, '../../..');
@@ -31,42 +29,12 @@ const events: MetricEvent[] = [
   { type: 'epoch', time: t, network: 'student', epoch: 1, stage: 1, lr: 0.05, loss: 1.2, terms: { ce: 1, behaviour: 0.1, experience: 0.1 }, trainAcc: 0.5, valAcc: 0.5, seconds: 1, imagesPerSec: 800 },
 ];
 
-interface Served {
-  origin: string;
-  close(): Promise<void>;
-}
-
-async function serve(bundleDir: string): Promise<Served> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const view = url.pathname.slice(1).replace(/\.html$/, '') as ViewKind;
-    if (view === 'dashboard' || view === 'compare') {
-      const origin = `http://${req.headers.host}`;
-      const nonce = createNonce();
-      let html = renderWebviewHtml({ view, cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/dashboard.css`, title: 'T' });
-      // What VS Code provides: acquireVsCodeApi (here recording posted messages).
-      const stub = `<script nonce="${nonce}">window.__posted=[];window.__state=undefined;window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>window.__state,setState:(s)=>{window.__state=s}});</script>`;
-      html = html.replace('<script nonce', `${stub}\n  <script nonce`);
-      res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-      return;
-    }
-    const file = url.pathname === '/dist/webview.js' ? path.join(bundleDir, 'webview.js') : url.pathname === '/media/dashboard.css' ? path.join(root, 'media/dashboard.css') : undefined;
-    if (!file) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/css' }).end(fs.readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
-}
 
 test('webview pages under the strict CSP in Chromium: charts draw, nothing is blocked', { skip: !fs.existsSync(CHROMIUM) && 'no Chromium', timeout: 90_000 }, async () => {
   const { chromium } = await import('playwright-core');
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'skd-csp-'));
   await esbuild.build({ entryPoints: [path.join(root, 'webview/main.ts')], outfile: path.join(out, 'webview.js'), bundle: true, platform: 'browser', target: 'es2022', format: 'iife', logLevel: 'silent' });
-  const served = await serve(out);
+  const served = await serveWebviewPages(out);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   try {
     const page = await browser.newPage();
