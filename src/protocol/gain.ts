@@ -21,13 +21,14 @@ export function methodLabel(method: string): string {
   return METHOD_LABELS[method] ?? method;
 }
 
-/** An accuracy as written by the trainer (0..1; tolerates percent) in percent, one decimal. */
+/** An accuracy as the trainer writes it (a fraction, 0..1) in percent, one decimal. */
 function percent(acc: number): number {
-  return Math.round((acc <= 1 ? acc * 100 : acc) * 10) / 10;
+  return Math.round(acc * 1000) / 10;
 }
 
+/** Accuracies are fractions everywhere in SKD Lab's files; anything else is not shown. */
 function isAccuracy(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
 }
 
 /**

@@ -142,6 +142,22 @@ describe('skd sweep --executor local', () => {
     const exec = await runCli(['sweep', 'frobnicate-me'], { cwd: tmp.dir });
     assert.equal(exec.code, 2);
   });
+
+  it('--experiment runs the same study on another base experiment', async () => {
+    const file = writeSweep('study', { runs: [{ name: 'kd', set: { 'method.name': 'kd' } }, { name: 'hot', set: { 'method.name': 'kd', 'method.temperature': 8 } }] });
+    const own = await runCli(['sweep', file, '--out', out, '--dry-run'], { cwd: tmp.dir });
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(own.stdout, /^seeds: 1;/m);
+    writeExperiment(tmp.dir, 'other', tinyExperiment({ name: 'other', seed: 7 }));
+    const other = await runCli(['sweep', file, '--experiment', 'other.skd.json', '--out', out, '--dry-run'], { cwd: tmp.dir });
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stdout, /^groups: kd, hot$/m);
+    assert.match(other.stdout, /^seeds: 7;/m, 'the seed of the other base');
+    const missing = await runCli(['sweep', file, '--experiment', 'nowhere.skd.json', '--out', out], { cwd: tmp.dir });
+    assert.equal(missing.code, 2);
+    assert.match(ownLines(missing.stderr)[0], /study\.sweep\.skd\.json: experiment: cannot read .*nowhere\.skd\.json/);
+    assert.ok(!fs.existsSync(path.join(out, 'study')));
+  });
 });
 
 describe('skd run --set', () => {

@@ -14,7 +14,7 @@ import { intOption, parseArgs, type Args } from './args';
 import type { StopToken } from '../engine/trainLoop';
 
 export const SWEEP_USAGE = `  skd sweep <file.sweep.skd.json | sweep folder> [--executor local|slurm] [--out <dir>] [--set key=value]...
-            [--concurrency N] [--only run,run] [--dry-run]
+            [--experiment <base.skd.json>] [--concurrency N] [--only run,run] [--dry-run]
             slurm: [--partition P] [--account A] [--qos Q] [--time T] [--mem M] [--cpus N] [--gpus N]
                    [--max-running N] [--slurm-arg --opt=value]... [--wait]
   skd sweep status <sweep folder> [--json]
@@ -70,7 +70,7 @@ async function runSweepCommand(argv: string[]): Promise<number> {
   const extra = takeRepeated(sets.rest, 'slurm-arg');
   const args = parseArgs(
     extra.rest,
-    ['executor', 'out', 'concurrency', 'only', 'partition', 'account', 'qos', 'time', 'mem', 'cpus', 'gpus', 'max-running', 'baseline'],
+    ['executor', 'out', 'experiment', 'concurrency', 'only', 'partition', 'account', 'qos', 'time', 'mem', 'cpus', 'gpus', 'max-running', 'baseline'],
     ['dry-run', 'wait', 'quiet'],
   );
   const [target] = args.positional;
@@ -85,10 +85,14 @@ async function runSweepCommand(argv: string[]): Promise<number> {
   if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) {
     if (!isSweepDir(abs)) throw new InputError(abs, undefined, 'not a sweep folder (no sweep.json); give a *.sweep.skd.json file');
     if (sets.overrides.length) throw new InputError('command line', '--set', 'applies to a sweep file, not to a sweep folder that already holds its runs');
+    if (args.options.has('experiment')) throw new InputError('command line', '--experiment', 'applies to a sweep file, not to a sweep folder that already holds its runs');
     sweepDir = abs;
     plan = readPlan(sweepDir);
   } else {
     const sweep = loadSweepFile(abs);
+    // `--experiment`: the same study on another base (a user's own data, another regime).
+    const base = args.options.get('experiment');
+    if (base !== undefined) sweep.experiment = path.resolve(base);
     const expanded = expandSweep(abs, sweep, sets.overrides);
     sweepDir = path.resolve(args.options.get('out') ?? 'runs', sweep.name);
     if (args.switches.has('dry-run')) {

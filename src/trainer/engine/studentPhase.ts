@@ -7,6 +7,7 @@ import type { DistillMethod, TeacherSignals } from '../methods/types';
 import type { BuiltModel } from '../models/types';
 import { loadModelDir, saveModelDir } from '../models/modelIO';
 import { gatherRows } from '../skd/metrics';
+import { finalTeacherLogits } from '../skd/tet';
 import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
 import { sharedLoopSpec, type RunContext } from './context';
 import { allIndices, runModel } from './evaluate';
@@ -63,7 +64,7 @@ export async function studentPhase(
   const classes = dataset.numClasses;
   const needs = method.needs;
   const rows = (a: Float32Array, width: number, idx: Int32Array) => tf.tensor2d(gatherRows(a, width, idx), [idx.length, width]);
-  const finalLogits = needs.finalLogits ? traj.stage(traj.bestStage()).logits : undefined;
+  const finalLogits = needs.finalLogits ? finalTeacherLogits(traj, needs.correctedFinal === true, dataset.train.y, (line) => ctx.log(line)) : undefined;
   // The student's own stages: equal shares of its epochs (the teacher's trajectory is cut by
   // `method.boundaries`), so the student spends its first stages looking ahead; each maps to the
   // teacher stage it learns from.

@@ -56,6 +56,9 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
     // experience instead of the final teacher's raw logits.
     const finalFromTet = setup.spec.tet?.final === true;
     const needs: MethodNeeds = finalFromTet ? { finalExperience: true } : { finalLogits: true };
+    // `tet.correctFinal`: the final teacher's mistakes on its own training images corrected from
+    // its trajectory, as TET corrects each stage's experience; part of TET, so not without it.
+    if (!finalFromTet && parts.experience && setup.spec.tet?.correctFinal === true) needs.correctedFinal = true;
     if (gamma > 0) needs[parts.experience ? 'experience' : 'stageLogits'] = true;
     if (pairs > 0) needs.behaviour = true;
     return {

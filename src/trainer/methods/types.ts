@@ -12,6 +12,8 @@ import type { MethodSpec } from '../../protocol/experiment';
 export interface MethodNeeds {
   /** The final (best overall) teacher's logits for the batch. */
   finalLogits?: boolean;
+  /** With `finalLogits`: corrected from the trajectory where they get a training image wrong (SKD's TET). */
+  correctedFinal?: boolean;
   /** The best-of-stage teacher logits of the student's current stage (RCO, SKD-no-TET). */
   stageLogits?: boolean;
   /** The final teacher's feature maps at its taps, computed on the fly (FitNet, AT). */

@@ -258,3 +258,24 @@ export function addsToFinal(stage: Float32Array, final: Float32Array, y: ArrayLi
   }
   return nllMix < nllFinal;
 }
+
+/**
+ * The final teacher's logits for every training image (the best checkpoint overall), corrected
+ * from the trajectory when `correct` is set (SKD's `tet.correctFinal`): where they get a training
+ * image wrong, the latest checkpoint up to the final one that got it right takes their place,
+ * else the logits of the label and of the wrongly preferred class are swapped. No temperature:
+ * only the teacher's mistakes change. Reports the share of corrected images through `log`.
+ */
+export function finalTeacherLogits(trajectory: Trajectory, correct: boolean, labels: ArrayLike<number>, log?: (line: string) => void): Float32Array {
+  const stage = trajectory.bestStage();
+  const raw = trajectory.stage(stage).logits;
+  if (!correct) return raw;
+  const c = trajectory.meta.classes;
+  // The final checkpoint and the ones before it (none after it: they are not the teacher's past).
+  const [best, ...others] = candidateEpochs(trajectory, stage, true);
+  const epochs = [best, ...others.filter((e) => e < best)];
+  const out = Float32Array.from(raw);
+  const corrected = correctFromTrajectory(out, epochs.map((e) => candidateLogits(trajectory, stage, e)), epochs, 1, labels, c);
+  log?.(`TET: the final teacher's logits corrected from the trajectory on ${((corrected / trajectory.meta.images) * 100).toFixed(1)}% of the training images`);
+  return out;
+}

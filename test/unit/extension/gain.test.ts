@@ -21,9 +21,8 @@ test('gain line: one decimal, signed points from the rounded accuracies', () => 
   // 81.24% -> 81.2, 83.05% -> 83.1 (half up): the shown gain is the difference of the shown numbers.
   assert.equal(formatGainPoints(0.8124, 0.8305), '+1.9');
   assert.equal(formatGainPoints(0.9, 0.9004), '±0.0');
-  // Accuracies already in percent are tolerated, as the rest of the views do.
-  assert.equal(gainLine(81.2, 83, 'SKD'), 'student alone 81.2%, with SKD 83.0% (+1.8 points)');
-  for (const bad of [undefined, null, NaN, Infinity, -0.1, '0.8', 150]) {
+  // Accuracies are fractions: a figure in percent is not one (no guessing of units).
+  for (const bad of [undefined, null, NaN, Infinity, -0.1, '0.8', 1.5, 81.2, 150]) {
     assert.equal(gainLine(bad, 0.8, 'kd'), undefined, String(bad));
     assert.equal(gainLine(0.8, bad, 'kd'), undefined, String(bad));
   }

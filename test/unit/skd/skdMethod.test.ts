@@ -285,6 +285,14 @@ describe('skd method', () => {
     aligned.dispose();
   });
 
+  it('tet.correctFinal asks for the corrected final logits, except without TET (skd-no-tet keeps the raw ones)', () => {
+    const corrected = (f: MethodFactory) => needsOf((s) => f({ ...s, spec: { ...s.spec, tet: { correctFinal: true } } }));
+    assert.deepEqual(corrected(skd), { finalLogits: true, correctedFinal: true, experience: true, behaviour: true });
+    assert.deepEqual(corrected(skdNoTbt), { finalLogits: true, correctedFinal: true, experience: true });
+    assert.deepEqual(corrected(skdNoStages), { finalLogits: true, correctedFinal: true, behaviour: true });
+    assert.deepEqual(corrected(skdNoTet), { finalLogits: true, stageLogits: true, behaviour: true });
+  });
+
   it('a missing teacher signal is a clear error', () => {
     const cases: [MethodFactory, (keyof TeacherSignals)[], RegExp][] = [
       [skdNoTet, ['finalLogits', 'experience', 'behaviour'], /"skd-no-tet" needs the teacher's best-of-stage logits/],

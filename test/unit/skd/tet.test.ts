@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/trainer/backend/select';
 import { calibration, gatherRows, softmaxRows } from '../../../src/trainer/skd/metrics';
-import { addsToFinal, candidateEpochs, fitExperience, meanNll } from '../../../src/trainer/skd/tet';
+import { addsToFinal, candidateEpochs, finalTeacherLogits, fitExperience, meanNll } from '../../../src/trainer/skd/tet';
 import { Trajectory } from '../../../src/trainer/skd/trajectory';
 import { Rng } from '../../../src/trainer/util/rng';
 import { tempDir } from '../../helpers/experiment';
@@ -140,5 +140,51 @@ describe("TET's check that a stage adds to the final teacher", () => {
   it('is reported per stage by fitExperience', () => {
     const r = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 20 });
     for (const m of r.metrics) assert.equal(typeof m.addsToFinal, 'boolean');
+  });
+});
+
+describe("TET's correction of the final teacher (tet.correctFinal)", () => {
+  const argmaxRow = (a: Float32Array, i: number) => {
+    let best = 0;
+    for (let c = 1; c < CLASSES; c++) if (a[i * CLASSES + c] > a[i * CLASSES + best]) best = c;
+    return best;
+  };
+  it('without correction, gives the best checkpoint overall unchanged', () => {
+    const traj = Trajectory.open(tmp.dir);
+    assert.equal(finalTeacherLogits(traj, false, labels), traj.stage(traj.bestStage()).logits);
+  });
+  it('changes only the images the final teacher gets wrong: the latest earlier checkpoint that was right, else the two logits swapped', () => {
+    const traj = Trajectory.open(tmp.dir);
+    const raw = traj.stage(1).logits;
+    const lines: string[] = [];
+    const out = finalTeacherLogits(traj, true, labels, (l) => lines.push(l));
+    const epochs = [0, 1, 2].map((e) => traj.epochLogits(e));
+    let wrong = 0;
+    let fromCheckpoint = 0;
+    let swapped = 0;
+    for (let i = 0; i < IMAGES; i++) {
+      const row = out.subarray(i * CLASSES, (i + 1) * CLASSES);
+      const rawRow = raw.subarray(i * CLASSES, (i + 1) * CLASSES);
+      assert.equal(argmaxRow(out, i), labels[i], `image ${i} is right after the correction`);
+      if (argmaxRow(raw, i) === labels[i]) {
+        assert.deepEqual(row, rawRow);
+        continue;
+      }
+      wrong++;
+      const latest = [2, 1, 0].find((e) => argmaxRow(epochs[e], i) === labels[i]);
+      if (latest === undefined) {
+        swapped++;
+        const pred = argmaxRow(raw, i);
+        assert.equal(row[labels[i]], rawRow[pred]);
+        assert.equal(row[pred], rawRow[labels[i]]);
+      } else {
+        fromCheckpoint++;
+        // The right checkpoint's log-probabilities (temperature 1): its logits up to a shift.
+        const src = epochs[latest].subarray(i * CLASSES, (i + 1) * CLASSES);
+        for (let c = 1; c < CLASSES; c++) assert.ok(Math.abs(row[c] - row[0] - (src[c] - src[0])) < 1e-4);
+      }
+    }
+    assert.ok(fromCheckpoint > 0 && swapped > 0, `both kinds of correction occur (${fromCheckpoint}, ${swapped})`);
+    assert.match(lines[0], new RegExp(`corrected from the trajectory on ${((wrong / IMAGES) * 100).toFixed(1)}% of the training images`));
   });
 });
