@@ -18,7 +18,7 @@ import { selectBackend } from '../backend/select';
 import { loadDataset } from '../data';
 import { exportRun, type TestSet } from '../export';
 import { CARD_JSON, type ModelCard } from '../export/card';
-import { makeRunDir, makeStudent, type StudentData } from '../../../test/unit/export/fixtures';
+import { makeRunDir, makeStudent, type StudentData } from './syntheticStudents';
 
 const FAMILIES: { family: string; width: number }[] = [
   { family: 'cnn', width: 8 },
