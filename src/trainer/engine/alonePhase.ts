@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment, ModelSpec, TrainingSpec } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
 import { getMethod } from '../methods';
@@ -148,6 +149,7 @@ export async function alonePhase(ctx: RunContext, teacher: TeacherResult): Promi
     teacherTapChannels: teacher.built.tapChannels,
     behaviourSizes: teacher.trajectory.meta.tapChannels,
     seed: exp.seed,
+    tf,
   });
   try {
     const result = await studentPhase(ctx, teacher, built, method, {}, {

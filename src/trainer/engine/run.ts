@@ -231,6 +231,7 @@ async function trainPhases(ctx: RunContext): Promise<Trained> {
       teacherTapChannels: teacher.built.tapChannels,
       behaviourSizes: teacher.trajectory.meta.tapChannels,
       seed: experiment.seed,
+      tf,
     });
     owned.push(method);
     if (method.needs.behaviour || method.needs.experience || method.needs.finalExperience) run.append({ type: 'phase', phase: 'tbt' });

@@ -74,6 +74,11 @@ export interface MethodSetup {
   /** Length of the behaviour descriptor of each teacher tap (SKD). */
   behaviourSizes: number[];
   seed: number;
+  /**
+   * SKD Lab's tf.js (tfjs-core): a plugin method computes its terms with it, on the trainer's
+   * engine and gradient tape, and needs no tf.js install of its own beside its file.
+   */
+  tf: typeof tf;
 }
 
 export type LossTerms = Record<string, tf.Scalar>;

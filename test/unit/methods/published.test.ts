@@ -22,6 +22,7 @@ function setup(studentTaps: number[], teacherTaps: number[], spec: Partial<Metho
     teacherTapChannels: teacherTaps,
     behaviourSizes: teacherTaps,
     seed,
+    tf,
   };
 }
 

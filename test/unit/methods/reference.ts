@@ -133,6 +133,7 @@ export function setup(overrides: Partial<MethodSetup['spec']> = {}, seed = 7): M
     teacherTapChannels: TEACHER_CHANNELS,
     behaviourSizes: [4, 4],
     seed,
+    tf,
   };
 }
 

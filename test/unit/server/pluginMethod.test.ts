@@ -22,7 +22,12 @@ import { NotificationRecorder } from './notifications';
 import { type TestConnection, connectServer } from './testConnection';
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
-const PLUGIN = path.join(__dirname, 'fixtures', 'kdHalfPlugin.js');
+// Copied to a folder with no node_modules above it: the plugin computes with the tf.js that
+// SKD Lab hands it (`setup.tf`), as a user's plugin file outside any package does.
+const pluginDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skd-plugin-module-'));
+const PLUGIN = path.join(pluginDir, 'kdHalfPlugin.js');
+fs.copyFileSync(path.join(__dirname, 'fixtures', 'kdHalfPlugin.js'), PLUGIN);
+after(() => fs.rmSync(pluginDir, { recursive: true, force: true }));
 const missing = fs.existsSync(CLI) ? false : 'dist/cli.js is missing: run "npm run build" first';
 
 const experiment = (name: string) => ({

@@ -118,6 +118,7 @@ function setup(spec: Partial<MethodSetup['spec']> = {}): MethodSetup {
     teacherTapChannels: [5, 6],
     behaviourSizes: BEHAVIOUR_SIZES,
     seed: 7,
+    tf,
   };
 }
 
