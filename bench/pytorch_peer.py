@@ -23,6 +23,9 @@ usage: pytorch_peer.py --teacher '{"model":"resnet","depth":8,"width":16}' \
                        (where a step goes: torch.autograd.profiler, by op kind and layer)
        pytorch_peer.py --params '[{"model":"cnn","width":8}, ...]'   (trainable parameter counts only;
                        a spec may carry "input": [h, w, c] or "channels")
+       pytorch_peer.py --gemm '[{"id":"square","m":256,"k":256,"n":256}, ...]'
+                       [--seconds 2] [--repeats 3] [--threads 1]
+                       (each shape's GFLOP/s: torch.mm, and oneDNN's inner product)
 """
 import argparse
 import json
@@ -343,14 +346,70 @@ def profile(net, batch, seconds, repeats, threads):
     }
 
 
+# --- gemm: the matrix-multiply ceiling of `skd bench --gemm` (src/trainer/bench/gemmCeiling.ts) ---
+
+
+def time_call(f, seconds, repeats, warmup=3):
+    """Median seconds per call over `repeats` repetitions of calls for `seconds` each, after
+    `warmup` calls: the same rule as SKD Lab's side (gemmCeilingWasm.ts)."""
+    for _ in range(warmup):
+        f()
+    per_call = []
+    for _ in range(repeats):
+        calls, start = 0, time.perf_counter()
+        while True:
+            f()
+            calls += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= seconds:
+                break
+        per_call.append(elapsed / calls)
+    return per_call
+
+
+def loaded_blas():
+    """The BLAS library this process loaded (torch.mm's engine), from /proc/self/maps where there is one."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() or "mkl_" in line.lower()}
+    except OSError:
+        return "unknown"
+    return ", ".join(sorted(libs)) or "none found (statically linked)"
+
+
+def gemm(shapes, seconds, repeats):
+    """GFLOP/s of each M x K x N float32 product, two ways. torch.mm goes to the BLAS torch was
+    linked with (Debian's build: BLAS_INFO=generic, whatever libblas.so.3 is installed), while
+    PyTorch's convolutions go to oneDNN; oneDNN's inner product (mkldnn_linear: [M, K] x [N, K]^T)
+    is the GEMM those convolutions reach, so both are reported."""
+    torch.manual_seed(1)
+    onednn = torch.backends.mkldnn.is_available() and hasattr(torch._C._nn, "mkldnn_linear")
+    results = {}
+    for s in shapes:
+        m, k, n = int(s["m"]), int(s["k"]), int(s["n"])
+        flop = 2.0 * m * k * n
+        a = torch.rand(m, k) * 2 - 1
+        b = torch.rand(k, n) * 2 - 1
+        mm = time_call(lambda: torch.mm(a, b), seconds, repeats)
+        entry = {"mm": {"gflops": flop / statistics.median(mm) / 1e9, "runs": [flop / t / 1e9 for t in mm]}, "onednn": None}
+        if onednn:
+            am, wm = a.to_mkldnn(), b.t().contiguous().to_mkldnn()
+            dnn = time_call(lambda: torch._C._nn.mkldnn_linear(am, wm, None), seconds, repeats)
+            entry["onednn"] = {"gflops": flop / statistics.median(dnn) / 1e9, "runs": [flop / t / 1e9 for t in dnn]}
+        results[s["id"]] = entry
+    return {"shapes": results, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": loaded_blas(),
+            "onednn": onednn}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--teacher")
     p.add_argument("--student")
     p.add_argument("--nets", help="JSON list of {id, spec, input}: each network's training images/s")
     p.add_argument("--profile", help="JSON {id, label, spec, input}: where one training step goes")
-    p.add_argument("--repeats", type=int, default=3, help="profiled steps with --profile (medians)")
+    p.add_argument("--repeats", type=int, default=3, help="profiled steps with --profile, timed repetitions with --gemm (medians)")
     p.add_argument("--params", help="JSON list of specs: print their trainable parameter counts")
+    p.add_argument("--gemm", help="JSON list of {id, m, k, n}: each float32 matrix product's GFLOP/s")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--threads", type=int, default=2)
@@ -368,6 +427,11 @@ def main():
     if a.device.startswith("cuda"):
         torch.backends.cudnn.benchmark = True
     device_name = torch.cuda.get_device_name(0) if a.device.startswith("cuda") else "cpu"
+    if a.gemm:
+        if a.device != "cpu":
+            p.error("--gemm times the CPU only")
+        print(json.dumps(gemm(json.loads(a.gemm), a.seconds, max(1, a.repeats))))
+        return
     if a.profile:
         if a.device != "cpu":
             p.error("--profile times the CPU only")

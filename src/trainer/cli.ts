@@ -21,6 +21,7 @@ const USAGE = `usage:
   skd compare <run dir>... [--sort <column>] [--group-by <column>] [--json | --csv]
   skd bench [--json] [--backends a,b] [--seconds N] [--networks a,b] [--repeat N] [--no-per-core] [--save <file>]
   skd bench --profile [--networks a,b] [--seconds N] [--repeat N] [--json] [--save <file>]
+  skd bench --gemm [--seconds N] [--repeat N] [--json] [--save <file>]
   skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin]
                     [--limit-train N] [--parallel N] [--out <dir>] [--json]
   skd bench methods --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json]

@@ -1,11 +1,13 @@
-import { fork, spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { ModelSpec } from '../../protocol/experiment';
 import { BENCH_BACKENDS, type ComputeBackend } from '../backend/select';
+import { packageRoot } from '../data/packageRoot';
 import { measureDataParallel } from './dataParallel';
+import { runPeer } from './pytorchPeer';
 import { BENCH_CHILD_FLAG, type BenchChildReply, type BenchChildRequest } from './throughputChild';
 import { BENCH_BATCH, BENCH_INPUT, round, type BackendThroughput, type BenchNets, type NetThroughput } from './throughputMeasure';
 import { benchNetworks, selectNetworks, type BenchNetwork } from './throughputNetworks';
@@ -75,11 +77,6 @@ const FALLBACK_NETS: BenchNets = {
 };
 const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
 
-/** Package root: two levels above src/trainer/bench when run from sources, one above dist/. */
-function packageRoot(): string {
-  return __filename.endsWith('.ts') ? path.resolve(__dirname, '..', '..', '..') : path.resolve(__dirname, '..');
-}
-
 /** The default experiment's teacher and student, or fixed networks until it names both. */
 export function defaultNets(root = packageRoot()): BenchNets {
   const file = path.join(root, 'examples', 'default.skd.json');
@@ -142,20 +139,11 @@ export interface PeerOptions {
 
 /** PyTorch on the same networks, when the Python named can import torch; null otherwise. */
 export function measurePytorchPeer(nets: BenchNets, opts: PeerOptions, root = packageRoot()): PeerResult | null | { error: string } {
-  const script = path.join(root, 'bench', 'pytorch_peer.py');
-  if (!fs.existsSync(script)) return null;
-  if (spawnSync(opts.python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
-  const r = spawnSync(
-    opts.python,
-    [
-      script,
-      ...['--teacher', JSON.stringify(nets.teacher), '--student', JSON.stringify(nets.student)],
-      ...['--batch', String(opts.batch), '--seconds', String(opts.seconds), '--threads', '2', '--device', opts.device],
-    ],
-    { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS },
-  );
-  if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() ?? 'failed' };
-  return JSON.parse(r.stdout) as PeerResult;
+  const args = [
+    ...['--teacher', JSON.stringify(nets.teacher), '--student', JSON.stringify(nets.student)],
+    ...['--batch', String(opts.batch), '--seconds', String(opts.seconds), '--threads', '2', '--device', opts.device],
+  ];
+  return runPeer(opts.python, args, root) as PeerResult | null | { error: string };
 }
 
 export async function runThroughputBench(opts: ThroughputOptions): Promise<ThroughputReport> {
@@ -234,16 +222,6 @@ export async function runThroughputBench(opts: ThroughputOptions): Promise<Throu
     },
   };
   return report;
-}
-
-/** The peer's JSON output for `args`; null when the script or torch is missing; the last error line when it failed. */
-function runPeer(python: string, args: string[], root = packageRoot()): unknown {
-  const script = path.join(root, 'bench', 'pytorch_peer.py');
-  if (!fs.existsSync(script)) return null;
-  if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
-  const r = spawnSync(python, [script, ...args], { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS });
-  if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() ?? 'failed' };
-  return JSON.parse(r.stdout) as unknown;
 }
 
 function peerNet(n: BenchNetwork): { id: string; label: string; spec: ModelSpec; input: [number, number, number] } {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { CORES, DEFAULT_SEEDS, formatMethodsTable, readMethodsReport, runMethodsBench, writeMethodsReport, type MethodsBenchReport } from '../bench/methods';
+import { formatGemmTable, runGemmBench } from '../bench/gemmCeiling';
 import { formatProfileReport, formatTable, runProfileBench, runThroughputBench } from '../bench/throughput';
 import { InputError, isInputError } from '../errors';
 import { isMethodName, methodNames } from '../methods';
@@ -9,14 +10,15 @@ import { measureSkdOverKd } from '../bench/skdOverKd';
 /**
  * `skd bench`: training throughput per backend against PyTorch, and per network on one and two
  * cores (`--networks`, `--repeat`); `skd bench --profile`: where a step goes, SKD Lab against
- * PyTorch's profiler; `skd bench methods`: the method table.
+ * PyTorch's profiler; `skd bench --gemm`: the matrix-multiply ceiling, wasm against PyTorch;
+ * `skd bench methods`: the method table.
  */
 export async function benchCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'methods') return methodsBench(argv.slice(1));
   const args = parseArgs(
     argv,
     ['seconds', 'backends', 'batch', 'peer-device', 'python', 'networks', 'repeat', 'save'],
-    ['json', 'no-ratio', 'no-data-parallel', 'no-per-core', 'profile'],
+    ['json', 'no-ratio', 'no-data-parallel', 'no-per-core', 'profile', 'gemm'],
   );
   if (args.positional.length) throw new InputError('command line', undefined, `unexpected "${args.positional[0]}"`);
   const peerDevice = args.options.get('peer-device');
@@ -35,6 +37,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (save !== undefined) fs.writeFileSync(save, `${text}\n`);
     process.stdout.write(json ? `${text}\n` : table);
   };
+  if (args.switches.has('gemm')) {
+    // The GEMM ceiling has fixed shapes, one thread a side, PyTorch on the CPU.
+    const other = ['backends', 'batch', 'peer-device', 'networks'].find((o) => args.options.has(o)) ?? ['profile', 'no-ratio', 'no-data-parallel', 'no-per-core'].find((o) => args.switches.has(o));
+    if (other !== undefined) throw new InputError('command line', `--${other}`, 'cannot be combined with --gemm');
+    const report = await runGemmBench({ seconds, repeat, python: args.options.get('python') });
+    emit(report, formatGemmTable(report));
+    return report.shapes.some((s) => s.wasm) ? 0 : 1;
+  }
   if (args.switches.has('profile')) {
     const report = await runProfileBench({ networks: args.options.get('networks'), seconds, batch, repeat, python: args.options.get('python') });
     emit(report, formatProfileReport(report));

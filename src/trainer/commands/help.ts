@@ -7,7 +7,7 @@ const ABOUT: Record<string, string> = {
   export: 'Exports a finished run\'s student (tf.js or ONNX, optionally quantized), checked against the trained model, with a model card.',
   device: 'Sends an exported student to a device: copies it to a folder, pushes it with adb, or serves it to a phone\'s browser.',
   compare: 'Compares runs, finished or not: hyperparameters, final accuracies, gain, time and provenance; --sort <column> (accuracies best first), --group-by <column> (mean ± std per group), --json or --csv.',
-  bench: `Measures training speed per backend, or compares distillation methods over seeds (bench methods; --methods takes any of ${builtinMethodNames().join(', ')}).`,
+  bench: `Measures training speed per backend (--profile: where a step goes; --gemm: the matrix-multiply ceiling, wasm against PyTorch, one thread each), or compares distillation methods over seeds (bench methods; --methods takes any of ${builtinMethodNames().join(', ')}).`,
   sweep: 'Runs a sweep of experiments (a grid and/or list of overrides, seeds) locally or on Slurm; status, cancel, report.',
 };
 
