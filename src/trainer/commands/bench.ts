@@ -6,6 +6,7 @@ import { InputError, isInputError } from '../errors';
 import { isMethodName, methodNames } from '../methods';
 import { intOption, parseArgs } from './args';
 import { measureSkdOverKd } from '../bench/skdOverKd';
+import { formatPooledTable, poolReports } from '../bench/pooledMethods';
 
 /**
  * `skd bench`: training throughput per backend against PyTorch, and per network on one and two
@@ -68,7 +69,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
 }
 
 const METHODS_USAGE =
-  'skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin] [--limit-train N] [--teacher-epochs N] [--student-epochs N] [--parallel N] [--out <dir>] [--json] | --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json] | --report <bench dir> [--json]';
+  'skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin] [--limit-train N] [--teacher-epochs N] [--student-epochs N] [--parallel N] [--out <dir>] [--json] | --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json] | --report <bench dir> [--json] | --pool <bench dir> <bench dir>... [--json]';
 
 /** The command line as typed, quoted where the shell would need it. */
 function commandLine(): string {
@@ -80,12 +81,21 @@ async function methodsBench(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
     ['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report'],
-    ['json'],
+    ['json', 'pool'],
   );
-  if (args.positional.length) throw new InputError('command line', undefined, `unexpected "${args.positional[0]}"; usage: ${METHODS_USAGE}`);
   const json = args.switches.has('json');
-  const print = (report: MethodsBenchReport) => process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatMethodsTable(report));
   const given = (names: string[]) => names.filter((n) => args.options.has(n)).map((n) => `--${n}`);
+  if (args.switches.has('pool')) {
+    // `--pool`: the bench folders are the positional arguments.
+    const extra = given(['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report']);
+    if (extra.length) throw new InputError('command line', extra[0], 'cannot be combined with --pool');
+    if (args.positional.length === 0) throw new InputError('command line', '--pool', 'needs the bench folders to pool, e.g. --pool runs/bench-a runs/bench-b');
+    const pooled = poolReports(args.positional.map((dir) => readMethodsReport(dir)));
+    process.stdout.write(json ? JSON.stringify(pooled, null, 2) + '\n' : formatPooledTable(pooled));
+    return 0;
+  }
+  if (args.positional.length) throw new InputError('command line', undefined, `unexpected "${args.positional[0]}"; usage: ${METHODS_USAGE}`);
+  const print = (report: MethodsBenchReport) => process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatMethodsTable(report));
   const reportDir = args.options.get('report');
   if (reportDir !== undefined) {
     const extra = given(['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume']);
