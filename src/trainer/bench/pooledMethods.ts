@@ -29,6 +29,8 @@ export interface PooledRow {
   /** One entry per bench that has this method. */
   benches: PooledBench[];
   pooled: { vsKd: PooledCell; vsNone: PooledCell };
+  /** An SKD ablation (`skd-no-...`) against full SKD, pooled: each should be below it. */
+  vsSkd?: PooledCell;
 }
 
 export interface PooledReport {
@@ -71,9 +73,15 @@ export function poolReports(reports: readonly MethodsBenchReport[]): PooledRepor
       if (!row) return [];
       return [{ benchDir: r.benchDir, label: benchLabel(r), vsKd: row.vsKd, vsNone: row.vsNone }];
     });
-    return { method, benches, pooled: { vsKd: pooledCell(reports, method, 'kd'), vsNone: pooledCell(reports, method, 'none') } };
+    const row: PooledRow = { method, benches, pooled: { vsKd: pooledCell(reports, method, 'kd'), vsNone: pooledCell(reports, method, 'none') } };
+    if (isAblation(method)) row.vsSkd = pooledCell(reports, method, 'skd');
+    return row;
   });
   return { benchDirs: reports.map((r) => r.benchDir), rows };
+}
+
+function isAblation(method: string): boolean {
+  return method.startsWith('skd-no-');
 }
 
 function benchLabel(r: MethodsBenchReport): string {
@@ -102,6 +110,11 @@ export function formatPooledTable(p: PooledReport): string {
       const n = c.vsKd.test?.n ?? c.vsNone.test?.n;
       lines.push(`| **${row.method}** | **pooled** | ${n ?? '—'} | ${formatDiff(c.vsKd.test)} | ${formatDiff(c.vsKd.val)} | ${formatDiff(c.vsNone.test)} | ${formatDiff(c.vsNone.val)} |`);
     }
+  }
+  const ablations = p.rows.filter((row) => row.vsSkd?.test);
+  if (ablations.length) {
+    lines.push('', '| ablation | n | Δ test vs SKD | Δ val vs SKD |', '|---|---|---|---|');
+    for (const row of ablations) lines.push(`| ${row.method} | ${row.vsSkd!.test!.n} | ${formatDiff(row.vsSkd!.test)} | ${formatDiff(row.vsSkd!.val)} |`);
   }
   lines.push(
     '',

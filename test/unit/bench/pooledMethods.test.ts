@@ -69,5 +69,16 @@ describe('bench methods --pool', () => {
     assert.match(text, /^\| \*\*skd\*\* \| \*\*pooled\*\* \| 5 \| \+1\.20 ± 0\.66 \(t 1\.8\) \|/m);
     // A method in one bench only has no pooled row.
     assert.ok(!/\*\*at\*\*/.test(text));
+    assert.ok(!/\| ablation \|/.test(text), 'no ablation table without ablations');
+  });
+
+  it('sets each SKD ablation against full SKD, pooled', () => {
+    const withAblation = report('/runs/c', [record('kd', 1, 0.8, 0.8), record('skd', 1, 0.82, 0.81), record('skd', 2, 0.83, 0.8), record('skd-no-tbt', 1, 0.81, 0.8), record('skd-no-tbt', 2, 0.8, 0.8)], ['kd', 'skd', 'skd-no-tbt']);
+    const p = poolReports([a, withAblation]);
+    const ablation = p.rows.find((r) => r.method === 'skd-no-tbt')!;
+    // -.01 and -.03 against skd: mean -.02.
+    close(ablation.vsSkd!.test!.mean, -0.02);
+    assert.equal(p.rows.find((r) => r.method === 'skd')!.vsSkd, undefined);
+    assert.match(formatPooledTable(p), /^\| skd-no-tbt \| 2 \| -2\.00 ± 1\.00 \(t -2\.0\) \| -0\.50 ± 0\.50 \(t -1\.0\) \|$/m);
   });
 });
