@@ -5,7 +5,8 @@
  * CRC-32), and `skd resume` must finish the run from the previous checkpoint, saying so in one
  * line that names the file, with the same student as the undamaged run, and without training
  * a finished teacher again, even when the teacher's own checkpoints are both damaged. Damaged
- * TBT / TET outputs are computed again.
+ * TBT / TET outputs are computed again; a damaged trajectory stage file gives its logits from the
+ * best epoch's file, which records the same checkpoint.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -122,6 +123,23 @@ describe('SKD Lab: damaged checkpoints fall back to the previous one', { timeout
     assert.equal(readStatus(dir)?.state, 'done');
     for (const f of [tbt, tet]) assert.ok(r.stderr.split('\n').some((l) => l.includes(`${f}: `) && /computing it again/.test(l)), r.stderr);
     assert.ok(!lastSession(dir).some((e) => e.type === 'epoch' && e.network === 'teacher'));
+    assert.ok(compareStudents(reference, dir).identical);
+  });
+
+  it("a damaged trajectory stage file: its logits are read from its best epoch's file, to the same student", async () => {
+    const dir = path.join(tmp, 'trajectory-damaged');
+    fs.cpSync(snapshots.student, dir, { recursive: true });
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'teacher', 'trajectory', 'trajectory.json'), 'utf8')) as { recorded: { stage: number; bestEpoch: number; bestValAcc: number }[] };
+    // The final teacher's stage: the student's KD term reads its logits.
+    const best = meta.recorded.reduce((a, b) => (b.bestValAcc > a.bestValAcc ? b : a));
+    const file = path.join(dir, 'teacher', 'trajectory', `stage-${best.stage + 1}.bin`);
+    damages['bit-flipped'](file);
+    const r = await runSkd(['resume', dir, '--quiet'], { env: ENV });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readStatus(dir)?.state, 'done');
+    const warning = r.stderr.split('\n').filter((l) => l.includes(`${file}: `));
+    assert.equal(warning.length, 1, r.stderr);
+    assert.match(warning[0], new RegExp(`the stage's logits are read from epoch-${best.bestEpoch + 1}\\.bin`));
     assert.ok(compareStudents(reference, dir).identical);
   });
 

@@ -92,7 +92,7 @@ export async function studentPhase(
       const signals: TeacherSignals = {};
       const t = teacherStageOf(b.stage);
       if (finalLogits) signals.finalLogits = rows(finalLogits, classes, b.indices);
-      if (needs.stageLogits) signals.stageLogits = rows(traj.stage(t).logits, classes, b.indices);
+      if (needs.stageLogits) signals.stageLogits = rows(traj.stageLogits(t), classes, b.indices);
       if (needs.experience) signals.experience = rows(meta.experience![t], classes, b.indices);
       if (needs.finalExperience) signals.finalExperience = rows(meta.experience![traj.meta.stages - 1], classes, b.indices);
       if (needs.behaviour) signals.behaviour = meta.behaviour![t].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));

@@ -65,6 +65,7 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
     images: dataset.train.n,
     data: dataFingerprint(ctx),
   });
+  trajectory.warn = (line) => ctx.run.warn(line);
   const all = allIndices(dataset.train.n);
   const loop = new TrainLoop({
     ...sharedLoopSpec(ctx, 'teacher'),
@@ -109,6 +110,7 @@ async function loadTeacher(ctx: RunContext, runDir: string, fromRun?: string): P
   const done = readJson<TeacherDone>(path.join(teacherDir, DONE_FILE));
   const model = await loadModelDir(path.join(teacherDir, 'model'));
   const trajectory = Trajectory.open(path.join(runDir, RUN_FILES.trajectory));
+  trajectory.warn = (line) => ctx.run.warn(line);
   const built: BuiltModel = { model, taps: done.taps, tapChannels: done.tapChannels, params: done.params };
   return { built, trajectory, testAcc: done.testAcc, fromRun };
 }

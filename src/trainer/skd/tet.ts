@@ -73,7 +73,7 @@ export function candidateEpochs(trajectory: Trajectory, stage: number, mix = tru
 
 /** Logits of a candidate: an epoch's checkpoint, or (format 1) the stage's best-of-stage record. */
 function candidateLogits(trajectory: Trajectory, stage: number, epoch: number): Float32Array {
-  return trajectory.epochRecords.length ? trajectory.epochLogits(epoch) : trajectory.stage(stage).logits;
+  return trajectory.epochRecords.length ? trajectory.epochLogits(epoch) : trajectory.stageLogits(stage);
 }
 
 /** Row-wise log-softmax of gathered rows, as a plain array. */
@@ -146,7 +146,7 @@ export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: 
   const { classes: c, images, stages } = trajectory.meta;
   const quiz = Int32Array.from([...quizA, ...quizB]);
   const quizY = Array.from(quiz, (i) => labels[i]);
-  const finalQuiz = softmaxRows(gatherRows(trajectory.stage(trajectory.bestStage()).logits, c, quiz), quiz.length, c);
+  const finalQuiz = softmaxRows(gatherRows(trajectory.stageLogits(trajectory.bestStage()), c, quiz), quiz.length, c);
   const metrics: TetStageMetrics[] = [];
   const refined: Float32Array[] = [];
   const weights: TetResult['weights'] = [];
@@ -268,7 +268,7 @@ export function addsToFinal(stage: Float32Array, final: Float32Array, y: ArrayLi
  */
 export function finalTeacherLogits(trajectory: Trajectory, correct: boolean, labels: ArrayLike<number>, log?: (line: string) => void): Float32Array {
   const stage = trajectory.bestStage();
-  const raw = trajectory.stage(stage).logits;
+  const raw = trajectory.stageLogits(stage);
   if (!correct) return raw;
   const c = trajectory.meta.classes;
   // The final checkpoint and the ones before it (none after it: they are not the teacher's past).

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../errors';
+import { InputError, isInputError } from '../errors';
 import { readCheckpoint, writeCheckpoint } from '../runDir/checkpoint';
 import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
 
@@ -14,6 +14,9 @@ import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
  *   optimal experience as a mixture of checkpoints (format 2; a format-1 record has none, and
  *   TET then works from the best-of-stage logits alone).
  * One file per stage and per epoch, written when it ends, so a crash keeps finished ones.
+ * A stage's best logits are recorded twice (in its stage file and in its best epoch's file), so a
+ * damaged copy of either is read from the other, with a warning; the behaviour has one copy, and a
+ * damaged stage file is then an error naming it.
  */
 export interface EpochRecord {
   epoch: number;
@@ -50,6 +53,10 @@ export const TRAJECTORY_JSON = 'trajectory.json';
 export class Trajectory {
   private cache = new Map<number, StageRecord>();
   private epochCache = new Map<number, Float32Array>();
+  /** Stage logits read from the best epoch's file because the stage file is damaged. */
+  private logitsFromEpoch = new Map<number, Float32Array>();
+  /** Where the fallbacks say what they did (the run's log); silent until a run sets it. */
+  warn: (line: string) => void = () => {};
 
   private constructor(
     readonly dir: string,
@@ -129,9 +136,43 @@ export class Trajectory {
     const hit = this.epochCache.get(epoch);
     if (hit) return hit;
     if (!this.epochRecords.some((r) => r.epoch === epoch)) throw new Error(`epoch ${epoch + 1} of the teacher trajectory was not recorded`);
-    const logits = readCheckpoint<{ epoch: number }>(path.join(this.dir, `epoch-${epoch + 1}.bin`)).arrays.find((a) => a.name === 'logits')!.data;
+    let logits: Float32Array;
+    try {
+      logits = this.readEpochFile(epoch);
+    } catch (e) {
+      // The best epoch of a stage has its logits in the stage file too.
+      const stage = this.meta.recorded.find((r) => r.bestEpoch === epoch)?.stage;
+      if (!isInputError(e) || stage === undefined) throw e;
+      logits = secondCopy(e, this.stageFile(stage), () => this.stage(stage).logits);
+      this.warn(`${e.message}; its logits are read from ${this.stageFile(stage)}, which records the same checkpoint`);
+    }
     this.epochCache.set(epoch, logits);
     return logits;
+  }
+
+  /** A stage's best-checkpoint logits: its stage file, or, where that is damaged, its best epoch's file. */
+  stageLogits(stage: number): Float32Array {
+    const read = this.logitsFromEpoch.get(stage);
+    if (read) return read;
+    try {
+      return this.stage(stage).logits;
+    } catch (e) {
+      const best = this.meta.recorded.find((r) => r.stage === stage)?.bestEpoch;
+      if (!isInputError(e) || best === undefined || !this.epochRecords.some((r) => r.epoch === best)) throw e;
+      const logits = secondCopy(e, `epoch-${best + 1}.bin`, () => this.readEpochFile(best));
+      this.warn(`${e.message}; the stage's logits are read from epoch-${best + 1}.bin, which records the same checkpoint`);
+      this.epochCache.set(best, logits);
+      this.logitsFromEpoch.set(stage, logits);
+      return logits;
+    }
+  }
+
+  private stageFile(stage: number): string {
+    return path.join(this.dir, `stage-${stage + 1}.bin`);
+  }
+
+  private readEpochFile(epoch: number): Float32Array {
+    return readCheckpoint<{ epoch: number }>(path.join(this.dir, `epoch-${epoch + 1}.bin`)).arrays.find((a) => a.name === 'logits')!.data;
   }
 
   /** The stage whose best checkpoint is the best overall: its logits are the final teacher's. */
@@ -143,5 +184,15 @@ export class Trajectory {
 
   private saveMeta(): void {
     writeJsonAtomic(path.join(this.dir, TRAJECTORY_JSON), this.meta);
+  }
+}
+
+/** Reads the second copy of what `damaged` could not give; if that fails too, one error saying both. */
+function secondCopy<T>(damaged: InputError, copy: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (!isInputError(e)) throw e;
+    throw new InputError(damaged.file, damaged.field, `${damaged.reason}; its second copy, ${path.basename(copy)}, is damaged too (${e.reason})`);
   }
 }
