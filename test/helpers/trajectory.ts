@@ -36,3 +36,34 @@ export function uniform(rng: Rng, n: number, lo = -1, hi = 1): Float32Array {
   for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rng.next();
   return a;
 }
+
+export interface EpochTrajectorySpec {
+  dir: string;
+  classes: number;
+  images: number;
+  /** Every epoch's checkpoint logits, [images * classes] each. */
+  epochs: Float32Array[];
+  /** plan[e]: the stage of epoch e. */
+  plan: number[];
+  /** best[k]: the best epoch of stage k, whose logits are the stage's. */
+  best: number[];
+  /** The behaviour of stage k at one tap of 2 channels (default zeros). */
+  behaviour?(k: number): Float32Array;
+  /** Validation accuracy of epoch e (default 0.5). */
+  valAcc?(e: number): number;
+}
+
+/** A format-2 trajectory: its stages and every epoch's logits, as the teacher phase records them. */
+export function writeEpochTrajectory(spec: EpochTrajectorySpec): Trajectory {
+  const t = writeTrajectory({
+    dir: spec.dir,
+    stages: spec.best.length,
+    classes: spec.classes,
+    images: spec.images,
+    tapChannels: [2],
+    stage: (k) => ({ logits: spec.epochs[spec.best[k]], behaviour: [spec.behaviour?.(k) ?? new Float32Array(spec.images * 2)] }),
+    bestEpoch: (k) => spec.best[k],
+  });
+  spec.epochs.forEach((logits, e) => t.recordEpoch({ epoch: e, stage: spec.plan[e], valAcc: spec.valAcc?.(e) ?? 0.5 }, logits));
+  return t;
+}

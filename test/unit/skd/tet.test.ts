@@ -7,7 +7,7 @@ import { addsToFinal, candidateEpochs, finalTeacherLogits, fitExperience, meanNl
 import { Trajectory } from '../../../src/trainer/skd/trajectory';
 import { Rng } from '../../../src/trainer/util/rng';
 import { tempDir } from '../../helpers/experiment';
-import { writeTrajectory } from '../../helpers/trajectory';
+import { writeEpochTrajectory, writeTrajectory } from '../../helpers/trajectory';
 
 /**
  * A synthetic teacher of 4 epochs in 2 stages (epochs 0-1, 2-3). Every checkpoint is right on
@@ -40,17 +40,8 @@ before(async () => {
   const rng = new Rng(11);
   for (let i = 0; i < IMAGES; i++) labels[i] = rng.int(CLASSES);
   const epochs = EPOCH_ACCURACY.map((a) => noisyLogits(rng, a));
-  const t = writeTrajectory({
-    dir: tmp.dir,
-    stages: 2,
-    classes: CLASSES,
-    images: IMAGES,
-    tapChannels: [2],
-    // The best checkpoint of each stage is its last epoch (1 and 3).
-    stage: (k) => ({ logits: epochs[2 * k + 1], behaviour: [new Float32Array(IMAGES * 2)] }),
-    bestEpoch: (k) => 2 * k + 1,
-  });
-  epochs.forEach((logits, e) => t.recordEpoch({ epoch: e, stage: PLAN[e], valAcc: EPOCH_ACCURACY[e] }, logits));
+  // The best checkpoint of each stage is its last epoch (1 and 3).
+  writeEpochTrajectory({ dir: tmp.dir, classes: CLASSES, images: IMAGES, epochs, plan: PLAN, best: [1, 3], valAcc: (e) => EPOCH_ACCURACY[e] });
   // A teacher that knows nothing: equal logits. No mixture or temperature can do better.
   writeTrajectory({
     dir: flat.dir,

@@ -12,7 +12,7 @@ import { isInputError } from '../../../src/trainer/errors';
 import { Trajectory } from '../../../src/trainer/skd/trajectory';
 import { Rng } from '../../../src/trainer/util/rng';
 import { tempDir } from '../../helpers/experiment';
-import { uniform, writeTrajectory } from '../../helpers/trajectory';
+import { uniform, writeEpochTrajectory } from '../../helpers/trajectory';
 
 const IMAGES = 20;
 const CLASSES = 3;
@@ -27,17 +27,7 @@ const behaviour = [uniform(rng, IMAGES * 2), uniform(rng, IMAGES * 2)];
 function fresh(): { traj: Trajectory; warnings: string[] } {
   fs.rmSync(tmp.dir, { recursive: true, force: true });
   fs.mkdirSync(tmp.dir, { recursive: true });
-  const best = [1, 2];
-  const t = writeTrajectory({
-    dir: tmp.dir,
-    stages: 2,
-    classes: CLASSES,
-    images: IMAGES,
-    tapChannels: [2],
-    stage: (k) => ({ logits: epochs[best[k]], behaviour: [behaviour[k]] }),
-    bestEpoch: (k) => best[k],
-  });
-  epochs.forEach((logits, e) => t.recordEpoch({ epoch: e, stage: e < 2 ? 0 : 1, valAcc: 0.5 }, logits));
+  writeEpochTrajectory({ dir: tmp.dir, classes: CLASSES, images: IMAGES, epochs, plan: [0, 0, 1, 1], best: [1, 2], behaviour: (k) => behaviour[k] });
   const traj = Trajectory.open(tmp.dir);
   const warnings: string[] = [];
   traj.warn = (line) => warnings.push(line);
