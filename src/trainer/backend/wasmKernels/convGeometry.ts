@@ -80,3 +80,31 @@ export function depthwiseLoopGeometry(info: tf.backend_util.Conv2DInfo, filterSh
     m: filterShape[3],
   };
 }
+
+/** One filter tap (i, j) and the output rows and columns [from, to) on which it reaches the input. */
+export interface TapRange {
+  i: number;
+  j: number;
+  ohFrom: number;
+  ohTo: number;
+  owFrom: number;
+  owTo: number;
+}
+
+/**
+ * The taps of a depthwise filter that reach the input, each with the output rows whose input row
+ * oh*sh + i - top lies inside the input, and likewise columns: the loops of both backward kernels.
+ */
+export function tapRanges(g: DepthwiseLoopGeometry): TapRange[] {
+  const taps: TapRange[] = [];
+  for (let i = 0; i < g.fh; i++) {
+    const ohFrom = Math.max(0, Math.ceil((g.top - i) / g.sh));
+    const ohTo = Math.min(g.outH, Math.floor((g.inH - 1 + g.top - i) / g.sh) + 1);
+    for (let j = 0; j < g.fw; j++) {
+      const owFrom = Math.max(0, Math.ceil((g.left - j) / g.sw));
+      const owTo = Math.min(g.outW, Math.floor((g.inW - 1 + g.left - j) / g.sw) + 1);
+      if (ohFrom < ohTo && owFrom < owTo) taps.push({ i, j, ohFrom, ohTo, owFrom, owTo });
+    }
+  }
+  return taps;
+}

@@ -1,4 +1,4 @@
-import type { DepthwiseLoopGeometry } from './convGeometry';
+import { tapRanges, type DepthwiseLoopGeometry, type TapRange } from './convGeometry';
 
 /**
  * The input gradient of a depthwise convolution as one direct loop over the wasm heap:
@@ -10,29 +10,10 @@ import type { DepthwiseLoopGeometry } from './convGeometry';
  */
 export function depthwiseBackpropInputLoop(dys: Float32Array, ws: Float32Array, dx: Float32Array, g: DepthwiseLoopGeometry): void {
   dx.fill(0);
-  for (let i = 0; i < g.fh; i++) {
-    // Output rows whose input row oh*sh + i - top lies inside the input, and likewise columns.
-    const ohFrom = Math.max(0, Math.ceil((g.top - i) / g.sh));
-    const ohTo = Math.min(g.outH, Math.floor((g.inH - 1 + g.top - i) / g.sh) + 1);
-    for (let j = 0; j < g.fw; j++) {
-      const owFrom = Math.max(0, Math.ceil((g.left - j) / g.sw));
-      const owTo = Math.min(g.outW, Math.floor((g.inW - 1 + g.left - j) / g.sw) + 1);
-      if (ohFrom >= ohTo || owFrom >= owTo) continue;
-      const tap: TapRange = { i, j, ohFrom, ohTo, owFrom, owTo };
-      if (g.m === 1) tapMultiplierOne(dys, ws, dx, g, tap);
-      else tapAnyMultiplier(dys, ws, dx, g, tap);
-    }
+  for (const tap of tapRanges(g)) {
+    if (g.m === 1) tapMultiplierOne(dys, ws, dx, g, tap);
+    else tapAnyMultiplier(dys, ws, dx, g, tap);
   }
-}
-
-/** One filter tap and the output rows and columns [from, to) on which it reaches the input. */
-interface TapRange {
-  i: number;
-  j: number;
-  ohFrom: number;
-  ohTo: number;
-  owFrom: number;
-  owTo: number;
 }
 
 /** Multiplier 1: blocks of 8, then 4, then 1 channels, the tap's weights in locals. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { depthwiseGeometry, depthwiseLoopGeometry, type DepthwiseLoopGeometry } from './convGeometry';
+import { depthwiseGeometry, depthwiseLoopGeometry, tapRanges, type DepthwiseLoopGeometry } from './convGeometry';
 import { KernelCalls } from './kernelCalls';
 
 /**
@@ -44,91 +44,83 @@ function multiplierOne(xs: Float32Array, dys: Float32Array, g: DepthwiseLoopGeom
   const { n, inH, inW, outH, outW, fh, fw, sh, sw, top, left, c } = g;
   const acc = new Float64Array(fh * fw * c);
   const xStep = sw * c;
-  for (let i = 0; i < fh; i++) {
-    // Output rows whose input row oh*sh + i - top lies inside the input.
-    const ohFrom = Math.max(0, Math.ceil((top - i) / sh));
-    const ohTo = Math.min(outH, Math.floor((inH - 1 + top - i) / sh) + 1);
-    for (let j = 0; j < fw; j++) {
-      const owFrom = Math.max(0, Math.ceil((left - j) / sw));
-      const owTo = Math.min(outW, Math.floor((inW - 1 + left - j) / sw) + 1);
-      if (ohFrom >= ohTo || owFrom >= owTo) continue;
-      const accAt = (i * fw + j) * c;
-      let ch = 0;
-      for (; ch + 8 <= c; ch += 8) {
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let s4 = 0;
-        let s5 = 0;
-        let s6 = 0;
-        let s7 = 0;
-        for (let b = 0; b < n; b++) {
-          for (let oh = ohFrom; oh < ohTo; oh++) {
-            let xa = ((b * inH + oh * sh + i - top) * inW + owFrom * sw + j - left) * c + ch;
-            let da = ((b * outH + oh) * outW + owFrom) * c + ch;
-            for (let ow = owFrom; ow < owTo; ow++) {
-              s0 += xs[xa] * dys[da];
-              s1 += xs[xa + 1] * dys[da + 1];
-              s2 += xs[xa + 2] * dys[da + 2];
-              s3 += xs[xa + 3] * dys[da + 3];
-              s4 += xs[xa + 4] * dys[da + 4];
-              s5 += xs[xa + 5] * dys[da + 5];
-              s6 += xs[xa + 6] * dys[da + 6];
-              s7 += xs[xa + 7] * dys[da + 7];
-              xa += xStep;
-              da += c;
-            }
+  for (const { i, j, ohFrom, ohTo, owFrom, owTo } of tapRanges(g)) {
+    const accAt = (i * fw + j) * c;
+    let ch = 0;
+    for (; ch + 8 <= c; ch += 8) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let s4 = 0;
+      let s5 = 0;
+      let s6 = 0;
+      let s7 = 0;
+      for (let b = 0; b < n; b++) {
+        for (let oh = ohFrom; oh < ohTo; oh++) {
+          let xa = ((b * inH + oh * sh + i - top) * inW + owFrom * sw + j - left) * c + ch;
+          let da = ((b * outH + oh) * outW + owFrom) * c + ch;
+          for (let ow = owFrom; ow < owTo; ow++) {
+            s0 += xs[xa] * dys[da];
+            s1 += xs[xa + 1] * dys[da + 1];
+            s2 += xs[xa + 2] * dys[da + 2];
+            s3 += xs[xa + 3] * dys[da + 3];
+            s4 += xs[xa + 4] * dys[da + 4];
+            s5 += xs[xa + 5] * dys[da + 5];
+            s6 += xs[xa + 6] * dys[da + 6];
+            s7 += xs[xa + 7] * dys[da + 7];
+            xa += xStep;
+            da += c;
           }
         }
-        acc[accAt + ch] = s0;
-        acc[accAt + ch + 1] = s1;
-        acc[accAt + ch + 2] = s2;
-        acc[accAt + ch + 3] = s3;
-        acc[accAt + ch + 4] = s4;
-        acc[accAt + ch + 5] = s5;
-        acc[accAt + ch + 6] = s6;
-        acc[accAt + ch + 7] = s7;
       }
-      for (; ch + 4 <= c; ch += 4) {
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let b = 0; b < n; b++) {
-          for (let oh = ohFrom; oh < ohTo; oh++) {
-            let xa = ((b * inH + oh * sh + i - top) * inW + owFrom * sw + j - left) * c + ch;
-            let da = ((b * outH + oh) * outW + owFrom) * c + ch;
-            for (let ow = owFrom; ow < owTo; ow++) {
-              s0 += xs[xa] * dys[da];
-              s1 += xs[xa + 1] * dys[da + 1];
-              s2 += xs[xa + 2] * dys[da + 2];
-              s3 += xs[xa + 3] * dys[da + 3];
-              xa += xStep;
-              da += c;
-            }
+      acc[accAt + ch] = s0;
+      acc[accAt + ch + 1] = s1;
+      acc[accAt + ch + 2] = s2;
+      acc[accAt + ch + 3] = s3;
+      acc[accAt + ch + 4] = s4;
+      acc[accAt + ch + 5] = s5;
+      acc[accAt + ch + 6] = s6;
+      acc[accAt + ch + 7] = s7;
+    }
+    for (; ch + 4 <= c; ch += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let b = 0; b < n; b++) {
+        for (let oh = ohFrom; oh < ohTo; oh++) {
+          let xa = ((b * inH + oh * sh + i - top) * inW + owFrom * sw + j - left) * c + ch;
+          let da = ((b * outH + oh) * outW + owFrom) * c + ch;
+          for (let ow = owFrom; ow < owTo; ow++) {
+            s0 += xs[xa] * dys[da];
+            s1 += xs[xa + 1] * dys[da + 1];
+            s2 += xs[xa + 2] * dys[da + 2];
+            s3 += xs[xa + 3] * dys[da + 3];
+            xa += xStep;
+            da += c;
           }
         }
-        acc[accAt + ch] = s0;
-        acc[accAt + ch + 1] = s1;
-        acc[accAt + ch + 2] = s2;
-        acc[accAt + ch + 3] = s3;
       }
-      for (; ch < c; ch++) {
-        let s = 0;
-        for (let b = 0; b < n; b++) {
-          for (let oh = ohFrom; oh < ohTo; oh++) {
-            let xa = ((b * inH + oh * sh + i - top) * inW + owFrom * sw + j - left) * c + ch;
-            let da = ((b * outH + oh) * outW + owFrom) * c + ch;
-            for (let ow = owFrom; ow < owTo; ow++) {
-              s += xs[xa] * dys[da];
-              xa += xStep;
-              da += c;
-            }
+      acc[accAt + ch] = s0;
+      acc[accAt + ch + 1] = s1;
+      acc[accAt + ch + 2] = s2;
+      acc[accAt + ch + 3] = s3;
+    }
+    for (; ch < c; ch++) {
+      let s = 0;
+      for (let b = 0; b < n; b++) {
+        for (let oh = ohFrom; oh < ohTo; oh++) {
+          let xa = ((b * inH + oh * sh + i - top) * inW + owFrom * sw + j - left) * c + ch;
+          let da = ((b * outH + oh) * outW + owFrom) * c + ch;
+          for (let ow = owFrom; ow < owTo; ow++) {
+            s += xs[xa] * dys[da];
+            xa += xStep;
+            da += c;
           }
         }
-        acc[accAt + ch] = s;
       }
+      acc[accAt + ch] = s;
     }
   }
   return acc;
