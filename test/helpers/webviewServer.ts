@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { createNonce, renderWebviewHtml } from '../../src/extension/webview/html';
@@ -44,4 +45,43 @@ export async function serveWebviewPages(bundleDir: string): Promise<ServedPages>
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** Debian's Chromium, which the webview tests run in (they are skipped without it). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** A browser on the served pages: the webview bundle built fresh, its pages served, Chromium started. */
+export interface WebviewBrowser {
+  origin: string;
+  /** A new page that records every CSP violation (read them with `violations`). */
+  newPage(options?: import('playwright-core').BrowserContextOptions): Promise<import('playwright-core').Page>;
+  violations(page: import('playwright-core').Page): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export async function openWebviewBrowser(prefix: string): Promise<WebviewBrowser> {
+  const esbuild = await import('esbuild');
+  const { chromium } = await import('playwright-core');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  await esbuild.build({ entryPoints: [path.join(ROOT, 'webview/main.ts')], outfile: path.join(out, 'webview.js'), bundle: true, platform: 'browser', target: 'es2022', format: 'iife', logLevel: 'silent' });
+  const served = await serveWebviewPages(out);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  return {
+    origin: served.origin,
+    async newPage(options) {
+      const page = await browser.newPage(options);
+      await page.addInitScript(() => {
+        const w = window as unknown as { __violations: string[] };
+        w.__violations = [];
+        document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
+      return page;
+    },
+    violations: (page) => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations),
+    async close() {
+      await browser.close();
+      await served.close();
+      fs.rmSync(out, { recursive: true, force: true });
+    },
+  };
 }

@@ -8,13 +8,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
-import { serveWebviewPages } from '../../helpers/webviewServer';
+import { CHROMIUM, openWebviewBrowser } from '../../helpers/webviewServer';
 import type { CompareInitMessage, CompareRun } from '../../../src/protocol/webview';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = path.join(__dirname, '../../..');
 
 
@@ -53,22 +50,13 @@ const init: CompareInitMessage = {
 };
 
 test('comparison page: sort by header, group by method, chart metric and view state across a reload', { skip: !fs.existsSync(CHROMIUM) && 'no Chromium', timeout: 90_000 }, async () => {
-  const { chromium } = await import('playwright-core');
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'skd-compare-'));
-  await esbuild.build({ entryPoints: [path.join(root, 'webview/main.ts')], outfile: path.join(out, 'webview.js'), bundle: true, platform: 'browser', target: 'es2022', format: 'iife', logLevel: 'silent' });
-  const served = await serveWebviewPages(out);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const wb = await openWebviewBrowser('skd-compare-');
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.addInitScript(() => {
-      const w = window as unknown as { __violations: string[] };
-      w.__violations = [];
-      document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    const page = await wb.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     const open = async (state?: unknown, rows = 4) => {
-      await page.goto(`${served.origin}/compare.html${state ? `?state=${encodeURIComponent(JSON.stringify(state))}` : ''}`);
+      await page.goto(`${wb.origin}/compare.html${state ? `?state=${encodeURIComponent(JSON.stringify(state))}` : ''}`);
       await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'initialized'));
       await page.evaluate((m) => window.postMessage(m, '*'), init);
       await page.waitForFunction((n) => document.querySelectorAll('table#compare-table tbody tr.run-row').length === n, rows);
@@ -174,11 +162,9 @@ test('comparison page: sort by header, group by method, chart metric and view st
     fs.mkdirSync(path.join(root, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: path.join(root, 'test-artifacts/webview-compare-table.png'), fullPage: true });
 
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations), [], 'no CSP violations');
+    assert.deepEqual(await wb.violations(page), [], 'no CSP violations');
     assert.deepEqual(errors, [], 'no page errors');
   } finally {
-    await browser.close();
-    await served.close();
-    fs.rmSync(out, { recursive: true, force: true });
+    await wb.close();
   }
 });

@@ -6,14 +6,11 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
-import { serveWebviewPages } from '../../helpers/webviewServer';
+import { CHROMIUM, openWebviewBrowser } from '../../helpers/webviewServer';
 import type { MetricEvent } from '../../../src/protocol/runDir';
 import type { MessageToWebview } from '../../../src/protocol/webview';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = path.join(__dirname, '../../..');
 const t = '2026-01-01T00:00:00Z';
 
@@ -31,18 +28,9 @@ const events: MetricEvent[] = [
 
 
 test('webview pages under the strict CSP in Chromium: charts draw, nothing is blocked', { skip: !fs.existsSync(CHROMIUM) && 'no Chromium', timeout: 90_000 }, async () => {
-  const { chromium } = await import('playwright-core');
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'skd-csp-'));
-  await esbuild.build({ entryPoints: [path.join(root, 'webview/main.ts')], outfile: path.join(out, 'webview.js'), bundle: true, platform: 'browser', target: 'es2022', format: 'iife', logLevel: 'silent' });
-  const served = await serveWebviewPages(out);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const wb = await openWebviewBrowser('skd-csp-');
   try {
-    const page = await browser.newPage();
-    await page.addInitScript(() => {
-      const w = window as unknown as { __violations: string[] };
-      w.__violations = [];
-      document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    const page = await wb.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     const send = (m: MessageToWebview | object) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
@@ -50,7 +38,7 @@ test('webview pages under the strict CSP in Chromium: charts draw, nothing is bl
     const points = (id: string) => page.locator(`canvas#${id}`).getAttribute('data-points').then(Number);
 
     // Dashboard: handshake, full history, then an increment.
-    await page.goto(`${served.origin}/dashboard.html`);
+    await page.goto(`${wb.origin}/dashboard.html`);
     await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'initialized'));
     await send({ type: 'dashboard/init', run: { dir: '/w/runs/fm-1', name: 'fm', method: 'skd', status: { state: 'running', updated: t, progress: 0.5 } }, events });
     await page.waitForFunction(() => Number(document.querySelector('canvas#chart-loss')?.getAttribute('data-points')) > 0);
@@ -76,10 +64,10 @@ test('webview pages under the strict CSP in Chromium: charts draw, nothing is bl
     fs.mkdirSync(path.join(root, 'test-artifacts'), { recursive: true });
     await page.setViewportSize({ width: 1280, height: 1100 });
     await page.screenshot({ path: path.join(root, 'test-artifacts/webview-dashboard-csp.png'), fullPage: true });
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations), [], 'no CSP violations on the dashboard');
+    assert.deepEqual(await wb.violations(page), [], 'no CSP violations on the dashboard');
 
     // Comparison.
-    await page.goto(`${served.origin}/compare.html`);
+    await page.goto(`${wb.origin}/compare.html`);
     await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'initialized'));
     await send({
       type: 'compare/init',
@@ -98,15 +86,13 @@ test('webview pages under the strict CSP in Chromium: charts draw, nothing is bl
     await page.locator('table#compare-table a[data-index="1"]').click();
     assert.ok((await posted()).some((m) => m.type === 'openRun' && (m as unknown as { index: number }).index === 1));
 
-    const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+    const violations = await wb.violations(page);
     assert.deepEqual(violations, [], 'no CSP violations on the comparison');
     assert.deepEqual(errors, [], 'no page errors');
     // The detector works: an inline style attribute is reported.
     await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<div style="color: red">x</div>'));
     await page.waitForFunction(() => (window as unknown as { __violations: string[] }).__violations.length > 0);
   } finally {
-    await browser.close();
-    await served.close();
-    fs.rmSync(out, { recursive: true, force: true });
+    await wb.close();
   }
 });
