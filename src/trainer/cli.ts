@@ -25,7 +25,7 @@ const USAGE = `usage:
   skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin]
                     [--limit-train N] [--parallel N] [--out <dir>] [--json]
   skd bench methods --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json]
-  skd bench methods --pool <bench dir> <bench dir>... [--json]
+  skd bench methods --pool <bench or sweep dir>... [--reference <method>] [--json]
   skd bench methods --report <bench dir> [--json]
 ${SWEEP_USAGE}`;
 

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { RUN_FILES, type RunStatus, type Summary } from '../../src/protocol/runDir';
 import type { SweepPlan } from '../../src/protocol/sweep';
 import type { SweepReport } from '../../src/trainer/sweep/report';
+import type { PooledReport } from '../../src/trainer/bench/pooledMethods';
 import { BIN, ensureBuilt, lines, ownLines, runCli } from '../helpers/cli';
 import { readJsonFile, tempDir, tinyExperiment, writeExperiment } from '../helpers/experiment';
 
@@ -59,6 +60,12 @@ describe('skd sweep --executor local', () => {
     assert.deepEqual(report.missing, []);
     assert.ok(fs.existsSync(path.join(dir, 'report.csv')) && fs.existsSync(path.join(dir, 'report.txt')));
     assert.ok(lines(r.stdout).some((l) => /^skd\s+2\s+\d+\.\d\d ± \d+\.\d\d\s+[+-±]\d+\.\d\d/.test(l)), r.stdout);
+    // A sweep folder pools like a bench folder, its groups as the methods.
+    const pooled = await runCli(['bench', 'methods', '--pool', dir, '--reference', 'kd', '--json'], { cwd: tmp.dir });
+    assert.equal(pooled.code, 0, pooled.stderr);
+    const skdRow = (JSON.parse(pooled.stdout) as PooledReport).rows.find((x) => x.method === 'skd')!;
+    assert.equal(skdRow.vsReference?.test?.n, 2);
+    assert.ok(Math.abs(skdRow.vsReference!.test!.mean - report.groups[1].vsBaseline!.test!.mean) < 1e-12);
 
     const again = await runCli(['sweep', file, '--out', out], { cwd: tmp.dir, timeoutMs: 60_000 });
     assert.equal(again.code, 0, again.stderr);

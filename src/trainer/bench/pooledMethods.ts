@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { formatDiff, type MethodRow, type MethodsBenchReport } from './methods';
+import { readSweepReport } from '../sweep/report';
+import { formatDiff, methodRows, type MethodRow, type MethodsBenchReport } from './methods';
 import { pairedDiff, type PairedDiff } from './pairedStats';
 
 /**
@@ -9,6 +10,8 @@ import { pairedDiff, type PairedDiff } from './pairedStats';
  * shows in one setting only is seen as such. Each bench keeps its pairing (same teacher, same
  * seed); the pooled figure is the mean of every per-seed difference of every bench, with its
  * standard error over all of them (std / sqrt(n)), so a bench with more seeds weighs more.
+ * A sweep folder pools too (`sweepAsMethods`): its groups are its methods, so a study of settings
+ * (examples/study/) run on several regimes pools against its reference group (`--reference`).
  */
 
 export interface PooledCell {
@@ -29,12 +32,19 @@ export interface PooledRow {
   /** One entry per bench that has this method. */
   benches: PooledBench[];
   pooled: { vsKd: PooledCell; vsNone: PooledCell };
-  /** An SKD ablation (`skd-no-...`) against full SKD, pooled: each should be below it. */
-  vsSkd?: PooledCell;
+  /**
+   * Against the reference, pooled: with `--reference`, every method but the reference itself;
+   * without, each SKD ablation (`skd-no-...`) against full SKD, each of which should be below it.
+   */
+  vsReference?: PooledCell;
 }
 
 export interface PooledReport {
   benchDirs: string[];
+  /** The method the `vsReference` cells are against. */
+  reference: string;
+  /** Given on the command line (every method is set against it), or the default for ablations. */
+  referenceGiven: boolean;
   rows: PooledRow[];
 }
 
@@ -65,7 +75,8 @@ function pooledCell(reports: readonly MethodsBenchReport[], method: string, ref:
 }
 
 /** The methods of every report (in the first report's order, then any others), pooled over the reports. */
-export function poolReports(reports: readonly MethodsBenchReport[]): PooledReport {
+export function poolReports(reports: readonly MethodsBenchReport[], opts: { reference?: string } = {}): PooledReport {
+  const reference = opts.reference ?? 'skd';
   const methods = [...new Set(reports.flatMap((r) => r.rows.filter((row) => row.runs > 0).map((row) => row.method)))];
   const rows = methods.map((method): PooledRow => {
     const benches = reports.flatMap((r): PooledBench[] => {
@@ -74,10 +85,10 @@ export function poolReports(reports: readonly MethodsBenchReport[]): PooledRepor
       return [{ benchDir: r.benchDir, label: benchLabel(r), vsKd: row.vsKd, vsNone: row.vsNone }];
     });
     const row: PooledRow = { method, benches, pooled: { vsKd: pooledCell(reports, method, 'kd'), vsNone: pooledCell(reports, method, 'none') } };
-    if (isAblation(method)) row.vsSkd = pooledCell(reports, method, 'skd');
+    if (opts.reference !== undefined ? method !== reference : isAblation(method)) row.vsReference = pooledCell(reports, method, reference);
     return row;
   });
-  return { benchDirs: reports.map((r) => r.benchDir), rows };
+  return { benchDirs: reports.map((r) => r.benchDir), reference, referenceGiven: opts.reference !== undefined, rows };
 }
 
 function isAblation(method: string): boolean {
@@ -111,14 +122,37 @@ export function formatPooledTable(p: PooledReport): string {
       lines.push(`| **${row.method}** | **pooled** | ${n ?? '—'} | ${formatDiff(c.vsKd.test)} | ${formatDiff(c.vsKd.val)} | ${formatDiff(c.vsNone.test)} | ${formatDiff(c.vsNone.val)} |`);
     }
   }
-  const ablations = p.rows.filter((row) => row.vsSkd?.test);
-  if (ablations.length) {
-    lines.push('', '| ablation | n | Δ test vs SKD | Δ val vs SKD |', '|---|---|---|---|');
-    for (const row of ablations) lines.push(`| ${row.method} | ${row.vsSkd!.test!.n} | ${formatDiff(row.vsSkd!.test)} | ${formatDiff(row.vsSkd!.val)} |`);
+  const against = p.rows.filter((row) => row.vsReference?.test);
+  if (against.length) {
+    const name = p.reference === 'skd' ? 'SKD' : p.reference;
+    lines.push('', `| ${p.referenceGiven ? 'method' : 'ablation'} | n | Δ test vs ${name} | Δ val vs ${name} |`, '|---|---|---|---|');
+    for (const row of against) lines.push(`| ${row.method} | ${row.vsReference!.test!.n} | ${formatDiff(row.vsReference!.test)} | ${formatDiff(row.vsReference!.val)} |`);
   }
   lines.push(
     '',
     'Δ: mean of the per-seed differences in points ± its standard error, t = Δ / SE; pooled: every per-seed difference of every bench (each paired within its bench).',
   );
   return lines.join('\n') + '\n';
+}
+
+/** A sweep folder's finished runs as a method table: each group is a method, paired by seed. */
+export function sweepAsMethods(sweepDir: string): MethodsBenchReport {
+  const sweep = readSweepReport(sweepDir);
+  const groups = sweep.groups.map((g) => g.group);
+  const records = sweep.runs.map((r) => ({ name: r.name, dir: '', method: r.group, seed: r.seed, testAcc: r.testAcc, valAcc: r.valAcc, seconds: r.seconds, epochSeconds: NaN, studentParams: 0, teacherTestAcc: 0, teacherParams: 0 }));
+  return {
+    benchDir: sweep.dir,
+    command: '',
+    cwd: '',
+    baseFile: '',
+    data: { description: `sweep ${sweep.sweep}` },
+    notes: [],
+    teacher: { dir: '', model: sweep.teachers.map((t) => t.name).join(', ') || 'per run', testAcc: sweep.teachers[0]?.testAcc ?? null, params: null, seconds: null },
+    student: { model: 'per group', params: null, epochs: 0 },
+    seeds: sweep.seeds,
+    methods: groups,
+    rows: methodRows(groups, records),
+    missing: sweep.missing,
+    secondsPerRun: null,
+  };
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CORES, DEFAULT_SEEDS, formatMethodsTable, readMethodsReport, runMethodsBench, writeMethodsReport, type MethodsBenchReport } from '../bench/methods';
 import { formatGemmTable, runGemmBench } from '../bench/gemmCeiling';
 import { formatProfileReport, formatTable, runProfileBench, runThroughputBench } from '../bench/throughput';
@@ -6,7 +7,8 @@ import { InputError, isInputError } from '../errors';
 import { isMethodName, methodNames } from '../methods';
 import { intOption, parseArgs } from './args';
 import { measureSkdOverKd } from '../bench/skdOverKd';
-import { formatPooledTable, poolReports } from '../bench/pooledMethods';
+import { formatPooledTable, poolReports, sweepAsMethods } from '../bench/pooledMethods';
+import { isSweepDir } from '../sweep/plan';
 
 /**
  * `skd bench`: training throughput per backend against PyTorch, and per network on one and two
@@ -69,7 +71,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
 }
 
 const METHODS_USAGE =
-  'skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin] [--limit-train N] [--teacher-epochs N] [--student-epochs N] [--parallel N] [--out <dir>] [--json] | --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json] | --report <bench dir> [--json] | --pool <bench dir> <bench dir>... [--json]';
+  'skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin] [--limit-train N] [--teacher-epochs N] [--student-epochs N] [--parallel N] [--out <dir>] [--json] | --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json] | --report <bench dir> [--json] | --pool <bench or sweep dir>... [--reference <method>] [--json]';
 
 /** The command line as typed, quoted where the shell would need it. */
 function commandLine(): string {
@@ -80,17 +82,19 @@ function commandLine(): string {
 async function methodsBench(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
-    ['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report'],
+    ['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report', 'reference'],
     ['json', 'pool'],
   );
+  if (args.options.has('reference') && !args.switches.has('pool')) throw new InputError('command line', '--reference', 'goes with --pool');
   const json = args.switches.has('json');
   const given = (names: string[]) => names.filter((n) => args.options.has(n)).map((n) => `--${n}`);
   if (args.switches.has('pool')) {
-    // `--pool`: the bench folders are the positional arguments.
+    // `--pool`: the bench (or sweep) folders are the positional arguments.
     const extra = given(['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report']);
     if (extra.length) throw new InputError('command line', extra[0], 'cannot be combined with --pool');
-    if (args.positional.length === 0) throw new InputError('command line', '--pool', 'needs the bench folders to pool, e.g. --pool runs/bench-a runs/bench-b');
-    const pooled = poolReports(args.positional.map((dir) => readMethodsReport(dir)));
+    if (args.positional.length === 0) throw new InputError('command line', '--pool', 'needs the bench or sweep folders to pool, e.g. --pool runs/bench-a runs/bench-b');
+    const reports = args.positional.map((dir) => (isSweepDir(path.resolve(dir)) ? sweepAsMethods(dir) : readMethodsReport(dir)));
+    const pooled = poolReports(reports, { reference: args.options.get('reference') });
     process.stdout.write(json ? JSON.stringify(pooled, null, 2) + '\n' : formatPooledTable(pooled));
     return 0;
   }

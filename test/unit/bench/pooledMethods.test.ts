@@ -77,8 +77,19 @@ describe('bench methods --pool', () => {
     const p = poolReports([a, withAblation]);
     const ablation = p.rows.find((r) => r.method === 'skd-no-tbt')!;
     // -.01 and -.03 against skd: mean -.02.
-    close(ablation.vsSkd!.test!.mean, -0.02);
-    assert.equal(p.rows.find((r) => r.method === 'skd')!.vsSkd, undefined);
+    close(ablation.vsReference!.test!.mean, -0.02);
+    assert.equal(p.rows.find((r) => r.method === 'skd')!.vsReference, undefined);
     assert.match(formatPooledTable(p), /^\| skd-no-tbt \| 2 \| -2\.00 ± 1\.00 \(t -2\.0\) \| -0\.50 ± 0\.50 \(t -1\.0\) \|$/m);
+  });
+
+  it('with a reference, sets every other method against it', () => {
+    const p = poolReports([a, b], { reference: 'kd' });
+    const skd = p.rows.find((r) => r.method === 'skd')!;
+    assert.deepEqual(skd.vsReference, skd.pooled.vsKd);
+    assert.equal(p.rows.find((r) => r.method === 'kd')!.vsReference, undefined);
+    close(p.rows.find((r) => r.method === 'none')!.vsReference!.test!.mean, -0.015);
+    const text = formatPooledTable(p);
+    assert.match(text, /^\| method \| n \| Δ test vs kd \| Δ val vs kd \|$/m);
+    assert.match(text, /^\| skd \| 5 \| \+1\.20 ± 0\.66 \(t 1\.8\) \|/m);
   });
 });
