@@ -136,6 +136,15 @@ export interface TetEvent extends EventBase {
   corrected?: number;
   /** Whether, on held-out images, this stage's experience adds to the final teacher's (SKD teaches it only then). */
   addsToFinal?: boolean;
+  /** The check that decided `addsToFinal` (`method.tet.check`). */
+  check?: 'likelihood' | 'confidence' | 'none';
+  /** The held-out likelihood check's answer, whichever check decided. */
+  heldOutNllGain?: boolean;
+  /** On the fit images: mean top-class probability of the stage's and the final teacher's average, and of the final teacher alone. */
+  trainConfidence?: number;
+  finalTrainConfidence?: number;
+  /** The final teacher's accuracy on the quiz (validation) images. */
+  finalHeldOutAccuracy?: number;
 }
 
 export interface PhaseEvent extends EventBase {

@@ -3,7 +3,7 @@ import { RUN_FILES } from '../../protocol/runDir';
 import type { MethodNeeds } from '../methods/types';
 import { tbtEvent } from '../skd/metrics';
 import { BehaviourPredictor, TBT_DEFAULT_EPOCHS } from '../skd/tbt';
-import { fitExperience, tetOptions } from '../skd/tet';
+import { fitExperience, tetOptions, type TetStageMetrics } from '../skd/tet';
 import type { Trajectory } from '../skd/trajectory';
 import { readCheckpointIfIntact, writeCheckpoint } from '../runDir/checkpoint';
 import type { RunContext } from './context';
@@ -68,7 +68,7 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
       out.addsToFinal = Array.from({ length: stages }, (_, k) => (adds ? adds.data[k] === 1 : true));
     } else {
       ctx.progress('tet', 0);
-      const result = fitExperience(trajectory, ctx.splits.quizTrain, ctx.splits.quizTest, ctx.dataset.train.y, tetOptions(exp.method));
+      const result = fitExperience(trajectory, ctx.splits.quizTrain, ctx.splits.quizTest, ctx.dataset.train.y, tetOptions(exp.method), ctx.splits.fit);
       for (const m of result.metrics) ctx.run.append({ type: 'tet', ...m });
       const refined = result.refined.map((data, k) => ({ name: `refined/${k}`, shape: [trajectory.meta.images, trajectory.meta.classes], data }));
       refined.push({ name: 'adds-to-final', shape: [stages], data: Float32Array.from(result.metrics, (m) => (m.addsToFinal ? 1 : 0)) });
@@ -77,9 +77,20 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
       out.addsToFinal = result.metrics.map((m) => m.addsToFinal === true);
       for (const m of result.metrics) {
         const mix = m.identity ? 'raw best checkpoint (the mixture was not better on held-out images)' : `mixture of epochs ${m.mixture!.map((x) => `${x.epoch + 1}:${x.weight.toFixed(2)}`).join(' ')}, temperature ${m.temperature!.toFixed(2)}`;
-        ctx.log(`TET stage ${m.stage + 1}: acc ${(m.accuracy * 100).toFixed(2)}% (teacher ${(m.teacherAccuracy * 100).toFixed(2)}%), NLL ${m.nll!.toFixed(4)} (teacher ${m.teacherNll!.toFixed(4)}), ECE ${m.ece.toFixed(4)} (teacher ${m.teacherEce.toFixed(4)}); ${mix}; ${((m.corrected ?? 0) * 100).toFixed(1)}% of the training images corrected from the trajectory; ${m.addsToFinal ? 'adds to the final teacher on held-out images' : 'does not add to the final teacher on held-out images (not taught as a stage)'}`);
+        ctx.log(`TET stage ${m.stage + 1}: acc ${(m.accuracy * 100).toFixed(2)}% (teacher ${(m.teacherAccuracy * 100).toFixed(2)}%), NLL ${m.nll!.toFixed(4)} (teacher ${m.teacherNll!.toFixed(4)}), ECE ${m.ece.toFixed(4)} (teacher ${m.teacherEce.toFixed(4)}); ${mix}; ${((m.corrected ?? 0) * 100).toFixed(1)}% of the training images corrected from the trajectory; ${stageVerdict(m)}`);
       }
     }
   }
   return out;
+}
+
+/** Why a stage is taught or not, as the run's log says it (`method.tet.check`). */
+export function stageVerdict(m: TetStageMetrics): string {
+  const taught = m.addsToFinal ? 'taught as a stage' : 'not taught as a stage';
+  if (m.check === 'none') return `${taught} (tet.check none)`;
+  if (m.check === 'confidence') {
+    const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(1)}%`;
+    return `on the training images its average with the final teacher is ${pct(m.trainConfidence)} confident, the final teacher ${pct(m.finalTrainConfidence)} against its held-out accuracy ${pct(m.finalHeldOutAccuracy)}: ${taught}`;
+  }
+  return m.addsToFinal ? 'adds to the final teacher on held-out images (taught as a stage)' : 'does not add to the final teacher on held-out images (not taught as a stage)';
 }

@@ -52,10 +52,24 @@ export interface TetOptions {
   mix?: boolean;
   /** Correct each training image's experience from the trajectory where it is wrong (default true). */
   correct?: boolean;
+  /** How SKD decides that a stage adds to the final teacher (see `StageCheck`). */
+  check?: StageCheck;
 }
 
+/**
+ * Whether a stage's experience is taught next to the final teacher's (docs/method.md):
+ * - `likelihood`: their average has a lower negative log-likelihood on the held-out quiz images
+ *   than the final teacher alone (`addsToFinal`);
+ * - `confidence`: on the training images, where the student learns, their average's confidence
+ *   is nearer the final teacher's held-out accuracy than the final teacher's own confidence is
+ *   (`softensTowardsHeldOut`): the stage is taught where the final teacher claims more on the
+ *   images it trained on than it knows;
+ * - `none`: every stage before the last is taught.
+ */
+export type StageCheck = 'likelihood' | 'confidence' | 'none';
+
 export function tetOptions(spec: MethodSpec): TetOptions {
-  return { steps: spec.tet?.epochs, lr: spec.tet?.lr, mix: spec.tet?.mix, correct: spec.tet?.correct };
+  return { steps: spec.tet?.epochs, lr: spec.tet?.lr, mix: spec.tet?.mix, correct: spec.tet?.correct, check: spec.tet?.check };
 }
 
 /**
@@ -142,11 +156,18 @@ const IDENTITY = (m: number): Fit => ({ weights: Float32Array.from({ length: m }
  * Fits every stage's experience on the two quiz halves (cross-fitted), measures it on the
  * held-out half, and gives the experience logits for all training images.
  */
-export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: Int32Array, labels: Int32Array, opts: TetOptions = {}): TetResult {
+export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: Int32Array, labels: Int32Array, opts: TetOptions = {}, fitImages?: Int32Array): TetResult {
   const { classes: c, images, stages } = trajectory.meta;
   const quiz = Int32Array.from([...quizA, ...quizB]);
   const quizY = Array.from(quiz, (i) => labels[i]);
-  const finalQuiz = softmaxRows(gatherRows(trajectory.stageLogits(trajectory.bestStage()), c, quiz), quiz.length, c);
+  const finalLogits = trajectory.stageLogits(trajectory.bestStage());
+  const finalQuiz = softmaxRows(gatherRows(finalLogits, c, quiz), quiz.length, c);
+  const check = opts.check ?? 'confidence';
+  // The training images the student learns on (all of them that are not quiz images).
+  const quizSet = new Set(quiz);
+  const fitIdx = fitImages ?? Int32Array.from({ length: images }, (_, i) => i).filter((i) => !quizSet.has(i));
+  const finalFit = softmaxRows(gatherRows(finalLogits, c, fitIdx), fitIdx.length, c);
+  const heldOutAccuracy = calibration(finalQuiz, quizY, quiz.length, c).accuracy;
   const metrics: TetStageMetrics[] = [];
   const refined: Float32Array[] = [];
   const weights: TetResult['weights'] = [];
@@ -185,6 +206,9 @@ export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: 
     // Before the correction, which reads labels: the quiz images' experience as TET gives it.
     const adds = addsToFinal(softmaxRows(gatherRows(out, c, quiz), quiz.length, c), finalQuiz, quizY, c);
     const corrected = (opts.correct ?? true) ? correctFromTrajectory(out, logits, epochs, fit.temperature, labels, c) : 0;
+    // What the student is taught on its training images: the experience as corrected.
+    const confidence = meanConfidence(softmaxRows(gatherRows(out, c, fitIdx), fitIdx.length, c), finalFit, fitIdx.length, c);
+    const softens = Math.abs(confidence.mixed - heldOutAccuracy) < Math.abs(confidence.final - heldOutAccuracy);
     refined.push(out);
     weights.push({ name: `stage-${k + 1}/weights`, shape: [epochs.length], data: fit.weights }, { name: `stage-${k + 1}/epochs`, shape: [epochs.length], data: Float32Array.from(epochs) });
     const shown = better ? mine : teacher;
@@ -202,7 +226,12 @@ export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: 
       mixture: epochs.map((e, i) => ({ epoch: e, weight: fit.weights[i] })).filter((x) => x.weight >= 0.01),
       identity: !better,
       corrected: corrected / images,
-      addsToFinal: adds,
+      addsToFinal: check === 'none' ? true : check === 'confidence' ? softens : adds,
+      check,
+      heldOutNllGain: adds,
+      trainConfidence: confidence.mixed,
+      finalTrainConfidence: confidence.final,
+      finalHeldOutAccuracy: heldOutAccuracy,
     });
   }
   return { metrics, refined, weights };
@@ -257,6 +286,27 @@ export function addsToFinal(stage: Float32Array, final: Float32Array, y: ArrayLi
     nllFinal -= Math.log(Math.max(final[i * c + y[i]], 1e-12));
   }
   return nllMix < nllFinal;
+}
+
+/**
+ * Mean top-class probability, over the given rows, of the average of a stage's and the final
+ * teacher's distributions (`mixed`: what a student taught both terms is pulled towards) and of
+ * the final teacher's alone (`final`).
+ */
+export function meanConfidence(stage: Float32Array, final: Float32Array, n: number, c: number): { mixed: number; final: number } {
+  let mixed = 0;
+  let alone = 0;
+  for (let i = 0; i < n; i++) {
+    let m = 0;
+    let f = 0;
+    for (let j = 0; j < c; j++) {
+      m = Math.max(m, (stage[i * c + j] + final[i * c + j]) / 2);
+      f = Math.max(f, final[i * c + j]);
+    }
+    mixed += m;
+    alone += f;
+  }
+  return n ? { mixed: mixed / n, final: alone / n } : { mixed: 0, final: 0 };
 }
 
 /**
