@@ -207,7 +207,7 @@ const STAGE_METRIC_LABELS: Record<string, string> = {
   'tet.accuracy': 'TET experience accuracy',
   'tet.nll': 'TET experience NLL',
   'tet.ece': 'TET experience ECE',
-  'tet.addsToFinal': 'TET adds to the final teacher (held-out check: 1 passed, 0 not)',
+  'tet.addsToFinal': 'stage taught next to the final teacher (stage check, tet.check: 1 passed, 0 not)',
   'tet.mixture': 'TET mixture beat the raw checkpoint (held-out: 1 yes, 0 no)',
 };
 

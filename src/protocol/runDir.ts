@@ -134,7 +134,7 @@ export interface TetEvent extends EventBase {
   identity?: boolean;
   /** Share of the training images whose experience was corrected from the trajectory (it was wrong). */
   corrected?: number;
-  /** Whether, on held-out images, this stage's experience adds to the final teacher's (SKD teaches it only then). */
+  /** Whether this stage's experience is taught next to the final teacher's (its stage check, `check`, passed). */
   addsToFinal?: boolean;
   /** The check that decided `addsToFinal` (`method.tet.check`). */
   check?: 'likelihood' | 'confidence' | 'none';

@@ -51,7 +51,7 @@ function tbtValues(e: TbtEvent): Record<string, number> {
   return out;
 }
 
-/** TET's experience of a stage: its held-out accuracy and NLL, and its two held-out checks as 1 (passed) or 0. */
+/** TET's experience of a stage: its held-out accuracy and NLL, whether the stage is taught (its stage check) and whether its mixture was used, as 1 or 0. */
 function tetValues(e: TetEvent): Record<string, number> {
   const out: Record<string, number> = {};
   if (Number.isFinite(e.accuracy)) out['tet.accuracy'] = e.accuracy;

@@ -3,7 +3,7 @@ import { RUN_FILES } from '../../protocol/runDir';
 import type { MethodNeeds } from '../methods/types';
 import { tbtEvent } from '../skd/metrics';
 import { BehaviourPredictor, TBT_DEFAULT_EPOCHS } from '../skd/tbt';
-import { fitExperience, tetOptions, type TetStageMetrics } from '../skd/tet';
+import { checkRawStages, fitExperience, tetOptions, type StageVerdict } from '../skd/tet';
 import type { Trajectory } from '../skd/trajectory';
 import { readCheckpointIfIntact, writeCheckpoint } from '../runDir/checkpoint';
 import type { RunContext } from './context';
@@ -81,11 +81,17 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
       }
     }
   }
+  if (needs.stageCheck && !out.addsToFinal) {
+    const quiz = Int32Array.from([...ctx.splits.quizTrain, ...ctx.splits.quizTest]);
+    const verdicts = checkRawStages(trajectory, quiz, ctx.dataset.train.y, tetOptions(exp.method).check ?? 'confidence', ctx.splits.fit);
+    out.addsToFinal = verdicts.map((v) => v.addsToFinal === true);
+    for (const v of verdicts) ctx.log(`stage ${v.stage + 1} (raw best checkpoint, no TET): ${stageVerdict(v)}`);
+  }
   return out;
 }
 
 /** Why a stage is taught or not, as the run's log says it (`method.tet.check`). */
-export function stageVerdict(m: TetStageMetrics): string {
+export function stageVerdict(m: StageVerdict): string {
   const taught = m.addsToFinal ? 'taught as a stage' : 'not taught as a stage';
   if (m.check === 'none') return `${taught} (tet.check none)`;
   if (m.check === 'confidence') {

@@ -60,6 +60,8 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
     // its trajectory, as TET corrects each stage's experience; part of TET, so not without it.
     if (!finalFromTet && parts.experience && setup.spec.tet?.correctFinal === true) needs.correctedFinal = true;
     if (gamma > 0) needs[parts.experience ? 'experience' : 'stageLogits'] = true;
+    // Without TET the curriculum stays SKD's: the same check chooses the stages, on their raw logits.
+    if (gamma > 0 && !parts.experience && parts.stages) needs.stageCheck = true;
     if (pairs > 0) needs.behaviour = true;
     return {
       name,

@@ -16,6 +16,8 @@ export interface MethodNeeds {
   correctedFinal?: boolean;
   /** The best-of-stage teacher logits of the student's current stage (RCO, SKD-no-TET). */
   stageLogits?: boolean;
+  /** With `stageLogits`: SKD's stage check (`method.tet.check`) on them decides which stages are taught (SKD-no-TET). */
+  stageCheck?: boolean;
   /** The final teacher's feature maps at its taps, computed on the fly (FitNet, AT). */
   teacherFeatures?: boolean;
   /** TET's experience logits of the target stage (SKD). */

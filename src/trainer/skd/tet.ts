@@ -159,15 +159,7 @@ const IDENTITY = (m: number): Fit => ({ weights: Float32Array.from({ length: m }
 export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: Int32Array, labels: Int32Array, opts: TetOptions = {}, fitImages?: Int32Array): TetResult {
   const { classes: c, images, stages } = trajectory.meta;
   const quiz = Int32Array.from([...quizA, ...quizB]);
-  const quizY = Array.from(quiz, (i) => labels[i]);
-  const finalLogits = trajectory.stageLogits(trajectory.bestStage());
-  const finalQuiz = softmaxRows(gatherRows(finalLogits, c, quiz), quiz.length, c);
-  const check = opts.check ?? 'confidence';
-  // The training images the student learns on (all of them that are not quiz images).
-  const quizSet = new Set(quiz);
-  const fitIdx = fitImages ?? Int32Array.from({ length: images }, (_, i) => i).filter((i) => !quizSet.has(i));
-  const finalFit = softmaxRows(gatherRows(finalLogits, c, fitIdx), fitIdx.length, c);
-  const heldOutAccuracy = calibration(finalQuiz, quizY, quiz.length, c).accuracy;
+  const judge = new StageJudge(trajectory, quiz, labels, opts.check ?? 'confidence', fitImages);
   const metrics: TetStageMetrics[] = [];
   const refined: Float32Array[] = [];
   const weights: TetResult['weights'] = [];
@@ -204,11 +196,10 @@ export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: 
       out.set(mixLogits(rowsOf(idx), fit, idx.length, c), start * c);
     }
     // Before the correction, which reads labels: the quiz images' experience as TET gives it.
-    const adds = addsToFinal(softmaxRows(gatherRows(out, c, quiz), quiz.length, c), finalQuiz, quizY, c);
+    const adds = judge.heldOutNllGain(out);
     const corrected = (opts.correct ?? true) ? correctFromTrajectory(out, logits, epochs, fit.temperature, labels, c) : 0;
     // What the student is taught on its training images: the experience as corrected.
-    const confidence = meanConfidence(softmaxRows(gatherRows(out, c, fitIdx), fitIdx.length, c), finalFit, fitIdx.length, c);
-    const softens = Math.abs(confidence.mixed - heldOutAccuracy) < Math.abs(confidence.final - heldOutAccuracy);
+    const verdict = judge.verdict(out, adds);
     refined.push(out);
     weights.push({ name: `stage-${k + 1}/weights`, shape: [epochs.length], data: fit.weights }, { name: `stage-${k + 1}/epochs`, shape: [epochs.length], data: Float32Array.from(epochs) });
     const shown = better ? mine : teacher;
@@ -226,15 +217,75 @@ export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: 
       mixture: epochs.map((e, i) => ({ epoch: e, weight: fit.weights[i] })).filter((x) => x.weight >= 0.01),
       identity: !better,
       corrected: corrected / images,
-      addsToFinal: check === 'none' ? true : check === 'confidence' ? softens : adds,
-      check,
-      heldOutNllGain: adds,
-      trainConfidence: confidence.mixed,
-      finalTrainConfidence: confidence.final,
-      finalHeldOutAccuracy: heldOutAccuracy,
+      ...verdict,
     });
   }
   return { metrics, refined, weights };
+}
+
+/** A stage's check as the run's log and the comparison panel report it. */
+export type StageVerdict = Pick<TetStageMetrics, 'addsToFinal' | 'check' | 'heldOutNllGain' | 'trainConfidence' | 'finalTrainConfidence' | 'finalHeldOutAccuracy'>;
+
+/**
+ * Decides whether a stage's experience is taught next to the final teacher's (`StageCheck`),
+ * from the final teacher's distributions on the quiz images and on the training images the
+ * student learns on (`fitImages`; by default every image that is not a quiz image).
+ */
+export class StageJudge {
+  private readonly classes: number;
+  private readonly quizY: number[];
+  private readonly fit: Int32Array;
+  private readonly finalQuiz: Float32Array;
+  private readonly finalFit: Float32Array;
+  private readonly heldOutAccuracy: number;
+
+  constructor(
+    trajectory: Trajectory,
+    private readonly quiz: Int32Array,
+    labels: ArrayLike<number>,
+    readonly check: StageCheck,
+    fitImages?: Int32Array,
+  ) {
+    const c = (this.classes = trajectory.meta.classes);
+    this.quizY = Array.from(quiz, (i) => labels[i]);
+    const quizSet = new Set(quiz);
+    this.fit = fitImages ?? Int32Array.from({ length: trajectory.meta.images }, (_, i) => i).filter((i) => !quizSet.has(i));
+    const finalLogits = trajectory.stageLogits(trajectory.bestStage());
+    this.finalQuiz = softmaxRows(gatherRows(finalLogits, c, quiz), quiz.length, c);
+    this.finalFit = softmaxRows(gatherRows(finalLogits, c, this.fit), this.fit.length, c);
+    this.heldOutAccuracy = calibration(this.finalQuiz, this.quizY, quiz.length, c).accuracy;
+  }
+
+  /** The held-out likelihood check (`addsToFinal`) on a stage's logits for every training image. */
+  heldOutNllGain(stageLogits: Float32Array): boolean {
+    const c = this.classes;
+    return addsToFinal(softmaxRows(gatherRows(stageLogits, c, this.quiz), this.quiz.length, c), this.finalQuiz, this.quizY, c);
+  }
+
+  /** The verdict on the logits the student would be taught, given the likelihood check's answer. */
+  verdict(stageLogits: Float32Array, heldOutNllGain = this.heldOutNllGain(stageLogits)): StageVerdict {
+    const c = this.classes;
+    const n = this.fit.length;
+    const confidence = meanConfidence(softmaxRows(gatherRows(stageLogits, c, this.fit), n, c), this.finalFit, n, c);
+    const softens = Math.abs(confidence.mixed - this.heldOutAccuracy) < Math.abs(confidence.final - this.heldOutAccuracy);
+    return {
+      addsToFinal: this.check === 'none' ? true : this.check === 'confidence' ? softens : heldOutNllGain,
+      check: this.check,
+      heldOutNllGain,
+      trainConfidence: confidence.mixed,
+      finalTrainConfidence: confidence.final,
+      finalHeldOutAccuracy: this.heldOutAccuracy,
+    };
+  }
+}
+
+/**
+ * The stage check on the raw best-of-stage logits, for SKD without TET (`skd-no-tet`): the same
+ * curriculum as SKD's, with the stages' own logits in place of their experience.
+ */
+export function checkRawStages(trajectory: Trajectory, quiz: Int32Array, labels: ArrayLike<number>, check: StageCheck, fitImages?: Int32Array): (StageVerdict & { stage: number })[] {
+  const judge = new StageJudge(trajectory, quiz, labels, check, fitImages);
+  return Array.from({ length: trajectory.meta.stages }, (_, k) => ({ stage: k, ...judge.verdict(trajectory.stageLogits(k)) }));
 }
 
 /**

@@ -302,7 +302,7 @@ test('compare chart: TBT and TET per stage from the run events, x = stage from 1
   // The select offers them after the per-epoch metrics, only when some run has them.
   const keys = metricOptions([row]).map((m) => m.key);
   assert.deepEqual(keys, ['valAcc', 'tbt.nmse', 'tbt.baselineNmse', 'tbt.cosine', 'tet.accuracy', 'tet.nll', 'tet.ece', 'tet.addsToFinal', 'tet.mixture']);
-  assert.match(metricOptions([row]).find((m) => m.key === 'tet.addsToFinal')?.label ?? '', /held-out check/);
+  assert.match(metricOptions([row]).find((m) => m.key === 'tet.addsToFinal')?.label ?? '', /stage check/);
   assert.deepEqual(metricOptions([run('plain', 'kd', 0.5)]).map((m) => m.key), ['valAcc']);
   // A run without TBT/TET has no per-stage rows at all.
   assert.equal('perStage' in compareRunFromEvents(undefined, '/w/runs/kd', []), false);

@@ -262,8 +262,8 @@ describe('skd method', () => {
     m.dispose();
   });
 
-  it("skd-no-tet: the stage term distils the target stage's raw best checkpoint; stages kept", () => {
-    assert.deepEqual(needsOf(skdNoTet), { finalLogits: true, stageLogits: true, behaviour: true });
+  it("skd-no-tet: the stage term distils the target stage's raw best checkpoint; stages and their check kept", () => {
+    assert.deepEqual(needsOf(skdNoTet), { finalLogits: true, stageLogits: true, stageCheck: true, behaviour: true });
     const m = skdNoTet(setup());
     assert.equal(m.curriculum, 'lookahead');
     m.dispose();
@@ -291,7 +291,7 @@ describe('skd method', () => {
     assert.deepEqual(corrected(skd), { finalLogits: true, correctedFinal: true, experience: true, behaviour: true });
     assert.deepEqual(corrected(skdNoTbt), { finalLogits: true, correctedFinal: true, experience: true });
     assert.deepEqual(corrected(skdNoStages), { finalLogits: true, correctedFinal: true, behaviour: true });
-    assert.deepEqual(corrected(skdNoTet), { finalLogits: true, stageLogits: true, behaviour: true });
+    assert.deepEqual(corrected(skdNoTet), { finalLogits: true, stageLogits: true, stageCheck: true, behaviour: true });
   });
 
   it('a missing teacher signal is a clear error', () => {

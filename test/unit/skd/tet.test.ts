@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/trainer/backend/select';
 import { calibration, gatherRows, softmaxRows } from '../../../src/trainer/skd/metrics';
-import { addsToFinal, candidateEpochs, finalTeacherLogits, fitExperience, meanNll } from '../../../src/trainer/skd/tet';
+import { addsToFinal, candidateEpochs, checkRawStages, finalTeacherLogits, fitExperience, meanConfidence, meanNll } from '../../../src/trainer/skd/tet';
 import { Trajectory } from '../../../src/trainer/skd/trajectory';
 import { Rng } from '../../../src/trainer/util/rng';
 import { tempDir } from '../../helpers/experiment';
@@ -23,14 +23,15 @@ const QUIZ_B = Int32Array.from({ length: 200 }, (_, i) => 200 + i);
 
 const tmp = tempDir('skd-tet-');
 const flat = tempDir('skd-tet-flat-');
+const calibrated = tempDir('skd-tet-calibrated-');
 const labels = new Int32Array(IMAGES);
 
-function noisyLogits(rng: Rng, accuracy: number): Float32Array {
+function noisyLogits(rng: Rng, accuracy: number, margin = 6): Float32Array {
   const logits = new Float32Array(IMAGES * CLASSES);
   for (let i = 0; i < IMAGES; i++) {
     const right = rng.next() < accuracy;
     const guess = right ? labels[i] : (labels[i] + 1 + rng.int(CLASSES - 1)) % CLASSES;
-    for (let c = 0; c < CLASSES; c++) logits[i * CLASSES + c] = (c === guess ? 6 : 0) + 0.3 * (rng.next() - 0.5);
+    for (let c = 0; c < CLASSES; c++) logits[i * CLASSES + c] = (c === guess ? margin : 0) + 0.3 * (rng.next() - 0.5);
   }
   return logits;
 }
@@ -42,6 +43,10 @@ before(async () => {
   const epochs = EPOCH_ACCURACY.map((a) => noisyLogits(rng, a));
   // The best checkpoint of each stage is its last epoch (1 and 3).
   writeEpochTrajectory({ dir: tmp.dir, classes: CLASSES, images: IMAGES, epochs, plan: PLAN, best: [1, 3], valAcc: (e) => EPOCH_ACCURACY[e] });
+  // The same accuracies, every checkpoint as confident as it is accurate: a top-class
+  // probability of a / (a + (1 - a)) with the other three classes sharing 1 - a.
+  const honest = EPOCH_ACCURACY.map((a) => noisyLogits(rng, a, Math.log((3 * a) / (1 - a))));
+  writeEpochTrajectory({ dir: calibrated.dir, classes: CLASSES, images: IMAGES, epochs: honest, plan: PLAN, best: [1, 3], valAcc: (e) => EPOCH_ACCURACY[e] });
   // A teacher that knows nothing: equal logits. No mixture or temperature can do better.
   writeTrajectory({
     dir: flat.dir,
@@ -52,7 +57,7 @@ before(async () => {
     stage: () => ({ logits: new Float32Array(IMAGES * CLASSES), behaviour: [new Float32Array(IMAGES * 2)] }),
   });
 });
-after(() => (tmp.cleanup(), flat.cleanup()));
+after(() => (tmp.cleanup(), flat.cleanup(), calibrated.cleanup()));
 
 describe('TET (optimal experience of each stage)', () => {
   it('offers the checkpoints up to the stage, its best first; a record without epochs offers the best alone', () => {
@@ -129,8 +134,47 @@ describe("TET's check that a stage adds to the final teacher", () => {
     assert.equal(addsToFinal(Float32Array.from([0.99, 0.01, 0.9, 0.1]), Float32Array.from([0.55, 0.45, 0.45, 0.55]), y, 2), false);
   });
   it('is reported per stage by fitExperience', () => {
-    const r = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 20 });
-    for (const m of r.metrics) assert.equal(typeof m.addsToFinal, 'boolean');
+    const r = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 20, check: 'likelihood' });
+    for (const m of r.metrics) {
+      assert.equal(m.check, 'likelihood');
+      assert.equal(m.addsToFinal, m.heldOutNllGain);
+    }
+  });
+});
+
+describe("SKD's confidence check (tet.check confidence, the default)", () => {
+  it("measures the average of the stage's and the final teacher's distributions against the final teacher's", () => {
+    // Image 1: stage [0.5 0.5], final [0.9 0.1] -> average [0.7 0.3]; image 2: stage [0.2 0.8],
+    // final [0.4 0.6] -> average [0.3 0.7]. Top-class probabilities: average 0.7, 0.7; final 0.9, 0.6.
+    const c = meanConfidence(Float32Array.from([0.5, 0.5, 0.2, 0.8]), Float32Array.from([0.9, 0.1, 0.4, 0.6]), 2, 2);
+    assert.ok(Math.abs(c.mixed - 0.7) < 1e-6, `mixed ${c.mixed}`);
+    assert.ok(Math.abs(c.final - 0.75) < 1e-6, `final ${c.final}`);
+  });
+  it('teaches the stages of a final teacher that is surer of its training images than it is right on held-out ones', () => {
+    // Logit margin 6: about 99% confident, 75% right.
+    const r = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 50 });
+    const [m] = r.metrics;
+    assert.equal(m.check, 'confidence');
+    assert.ok(m.finalTrainConfidence! > 0.95 && Math.abs(m.finalHeldOutAccuracy! - 0.75) < 0.06, JSON.stringify(m));
+    assert.ok(m.trainConfidence! < m.finalTrainConfidence!, JSON.stringify(m));
+    assert.equal(m.addsToFinal, true);
+  });
+  it('does not teach them when the final teacher is as confident as it is right', () => {
+    const r = fitExperience(Trajectory.open(calibrated.dir), QUIZ_A, QUIZ_B, labels, { steps: 50 });
+    const [m] = r.metrics;
+    assert.ok(Math.abs(m.finalTrainConfidence! - 0.75) < 0.03, JSON.stringify(m));
+    assert.equal(m.addsToFinal, false, JSON.stringify(m));
+  });
+  it("judges the raw best checkpoints as it judges TET's experience (skd-no-tet keeps the curriculum)", () => {
+    const quiz = Int32Array.from([...QUIZ_A, ...QUIZ_B]);
+    assert.equal(checkRawStages(Trajectory.open(tmp.dir), quiz, labels, 'confidence')[0].addsToFinal, true);
+    assert.equal(checkRawStages(Trajectory.open(calibrated.dir), quiz, labels, 'confidence')[0].addsToFinal, false);
+    const lik = checkRawStages(Trajectory.open(tmp.dir), quiz, labels, 'likelihood');
+    for (const v of lik) assert.equal(v.addsToFinal, v.heldOutNllGain);
+  });
+  it('teaches every stage with tet.check none', () => {
+    const r = fitExperience(Trajectory.open(calibrated.dir), QUIZ_A, QUIZ_B, labels, { steps: 20, check: 'none' });
+    assert.deepEqual(r.metrics.map((m) => m.addsToFinal), [true, true]);
   });
 });
 
