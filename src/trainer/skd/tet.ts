@@ -62,7 +62,7 @@ export interface TetOptions {
  *   than the final teacher alone (`addsToFinal`);
  * - `confidence`: on the training images, where the student learns, their average's confidence
  *   is nearer the final teacher's held-out accuracy than the final teacher's own confidence is
- *   (`softensTowardsHeldOut`): the stage is taught where the final teacher claims more on the
+ *   (`StageJudge.verdict`): the stage is taught where the final teacher claims more on the
  *   images it trained on than it knows;
  * - `none`: every stage before the last is taught.
  */
