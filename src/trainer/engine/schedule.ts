@@ -75,3 +75,15 @@ export function targetStage(k: number, studentStages: number, teacherStages: num
   const shift = curriculum === 'lookahead' ? 1 : 0;
   return Math.min(last, Math.floor(((k + shift) * teacherStages) / studentStages));
 }
+
+/**
+ * The teacher stage whose experience SKD teaches while the student learns from teacher stage t:
+ * t itself before the last stage; at the last (the final teacher, taught by KD's term), with
+ * `late` the latest earlier stage that the stage check passed (`taught[t]`), else none.
+ */
+export function experienceStage(taught: readonly boolean[] | undefined, stages: number, late: boolean): (t: number) => number | undefined {
+  const last = stages - 1;
+  let latest: number | undefined;
+  if (late) for (let t = 0; t < last; t++) if (taught?.[t] === true) latest = t;
+  return (t) => (t < last ? t : latest);
+}

@@ -15,7 +15,7 @@ import type { MetaTargets } from './metaPhase';
 import type { TeacherResult } from './teacherPhase';
 import { TrainLoop } from './trainLoop';
 import { defaultWarmup, warmedUp } from '../methods/warmup';
-import { stagePlan, targetStage } from './schedule';
+import { experienceStage, stagePlan, targetStage } from './schedule';
 
 export interface StudentResult {
   testAcc: number;
@@ -77,6 +77,10 @@ export async function studentPhase(
     const t = targetStage(k, studentStages, traj.meta.stages, curriculum);
     return meta.addsToFinal?.[t] === false ? traj.meta.stages - 1 : t;
   };
+  // Once the student learns from the final teacher, the latest earlier stage that the stage
+  // check passed is still taught next to it (`tet.late`, default on; docs/method.md).
+  // Without stages (`skd-no-stages`) there is no stage term, late or not.
+  const experienceStageOf = experienceStage(meta.addsToFinal, traj.meta.stages, curriculum !== 'none' && exp.method.tet?.late !== false);
   const warmup = exp.method.warmup ?? defaultWarmup(exp.student.epochs);
   const loop = new TrainLoop({
     ...sharedLoopSpec(ctx, network),
@@ -92,8 +96,11 @@ export async function studentPhase(
       const signals: TeacherSignals = {};
       const t = teacherStageOf(b.stage);
       if (finalLogits) signals.finalLogits = rows(finalLogits, classes, b.indices);
-      if (needs.stageLogits) signals.stageLogits = rows(traj.stageLogits(t), classes, b.indices);
-      if (needs.experience) signals.experience = rows(meta.experience![t], classes, b.indices);
+      const e = experienceStageOf(t);
+      // RCO reads every stage's logits, the last one too; SKD without TET only the stages it teaches.
+      const raw = needs.stageCheck ? e : t;
+      if (needs.stageLogits && raw !== undefined) signals.stageLogits = rows(traj.stageLogits(raw), classes, b.indices);
+      if (needs.experience && e !== undefined) signals.experience = rows(meta.experience![e], classes, b.indices);
       if (needs.finalExperience) signals.finalExperience = rows(meta.experience![traj.meta.stages - 1], classes, b.indices);
       if (needs.behaviour) signals.behaviour = meta.behaviour![t].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
       if (needs.teacherFeatures) {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TrainingSpec } from '../../../src/protocol/experiment';
-import { learningRate, stageBounds, stageOf, stagePlan, targetStage } from '../../../src/trainer/engine/schedule';
+import { experienceStage, learningRate, stageBounds, stageOf, stagePlan, targetStage } from '../../../src/trainer/engine/schedule';
 
 const base: TrainingSpec = { batchSize: 32, optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 };
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
@@ -127,5 +127,18 @@ describe('targetStage', () => {
     // A student with fewer stages than the teacher's record steps through it proportionally.
     assert.deepEqual([0, 1].map((k) => targetStage(k, 2, 4, 'lookahead')), [2, 3]);
     assert.deepEqual([0].map((k) => targetStage(k, 1, 4, 'lookahead')), [3]);
+  });
+});
+
+describe("SKD's stage experience per teacher stage (tet.late)", () => {
+  it('before the last stage, the stage itself; at the last, the latest earlier stage the check passed', () => {
+    const of = experienceStage([false, true, true, true], 4, true);
+    assert.deepEqual([0, 1, 2, 3].map(of), [0, 1, 2, 2]);
+    assert.equal(experienceStage([true, true, false, true], 4, true)(3), 1);
+  });
+  it('none at the last stage without tet.late, or when no earlier stage passed', () => {
+    assert.equal(experienceStage([true, true, true, true], 4, false)(3), undefined);
+    assert.equal(experienceStage([false, false, false, true], 4, true)(3), undefined);
+    assert.equal(experienceStage(undefined, 4, true)(3), undefined);
   });
 });

@@ -217,8 +217,28 @@ describe('skd method', () => {
     }));
   });
 
-  it('skd: once the student looks ahead to the last teacher stage, no stage term: SKD is KD plus behaviour', () => {
-    check(skd, all, regression, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }), 1);
+  it('skd: at the last teacher stage with no earlier stage handed over, or with tet.late false, SKD is KD plus behaviour', () => {
+    const kdPlusBehaviour = (m: DistillMethod) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) });
+    check(skd, ['finalLogits', 'behaviour'], regression, kdPlusBehaviour, 1);
+    check(skd, all, { ...regression, tet: { late: false } }, kdPlusBehaviour, 1);
+  });
+
+  it('skd (tet.late, the default): an earlier stage handed over at the last teacher stage is taught next to the final teacher', () => {
+    const late = regression;
+    check(skd, all, late, (m) => ({
+      ce: 0.1 * ce(STUDENT),
+      kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
+      experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
+      behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA),
+    }), 1);
+    // Without TET the stage's raw logits, as the engine hands them over; without stages never.
+    check(skdNoTet, ['finalLogits', 'stageLogits', 'behaviour'], late, (m) => ({
+      ce: 0.1 * ce(STUDENT),
+      kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
+      experience: g * 0.9 * kdTerm(STAGE, STUDENT, 4),
+      behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA),
+    }), 1);
+    check(skdNoStages, all, late, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }), 1);
   });
 
   it('skd: alpha, beta, T and the stage weight from the method spec', () => {
