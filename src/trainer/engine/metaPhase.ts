@@ -81,7 +81,8 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
       }
     }
   }
-  if (needs.stageCheck && !out.addsToFinal) {
+  // Without TET (its experience carries the check otherwise): the check on the raw stages.
+  if (needs.stageCheck) {
     const quiz = Int32Array.from([...ctx.splits.quizTrain, ...ctx.splits.quizTest]);
     const verdicts = checkRawStages(trajectory, quiz, ctx.dataset.train.y, tetOptions(exp.method).check ?? 'confidence', ctx.splits.fit);
     out.addsToFinal = verdicts.map((v) => v.addsToFinal === true);

@@ -63,6 +63,9 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
     // Without TET the curriculum stays SKD's: the same check chooses the stages, on their raw logits.
     if (gamma > 0 && !parts.experience && parts.stages) needs.stageCheck = true;
     if (pairs > 0) needs.behaviour = true;
+    // With `tet.late` (default on) the engine also hands over an earlier stage's experience
+    // while the student learns from the final teacher; never without stages.
+    const lateStages = parts.stages && setup.spec.tet?.late !== false;
     return {
       name,
       needs,
@@ -72,9 +75,7 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
         const final = finalFromTet ? required(batch.teacher.finalExperience, name, "TET's final experience") : required(batch.teacher.finalLogits, name, 'final logits');
         // The stage's experience while the student looks ahead to a teacher stage before the last
         // (the engine looks ahead only to stages that TET found add to the final teacher's).
-        // With `tet.late` (default on) the engine also hands over an earlier stage's experience
-        // while the student learns from the final teacher; never without stages.
-        const late = parts.stages && setup.spec.tet?.late !== false && (parts.experience ? batch.teacher.experience : batch.teacher.stageLogits) !== undefined;
+        const late = lateStages && (parts.experience ? batch.teacher.experience : batch.teacher.stageLogits) !== undefined;
         const staged = gamma > 0 && (batch.teacherStage < batch.teacherStages - 1 || late);
         const target = !staged
           ? undefined
