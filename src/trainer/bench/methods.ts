@@ -507,6 +507,10 @@ export function readMethodsReport(benchDir: string): MethodsBenchReport {
     if (isTeacher && plan && !plan.teacher.trainedHere) continue;
     const key = `${r.method}\u0000${r.seed}`;
     if (isTeacher && byKey.has(key)) continue;
+    // Earlier runs of a method kept in the folder under another name (say, from before a default
+    // changed) never stand in for the bench's own run of that method and seed.
+    const held = byKey.get(key);
+    if (held && held.name === runName(held.method, held.seed) && r.name !== runName(r.method, r.seed)) continue;
     // Its wall time includes the teacher's training: count only its student's epochs.
     if (isTeacher) r.seconds = r.epochSeconds * studentEpochCount(dir);
     byKey.set(key, r);

@@ -271,6 +271,23 @@ describe('runMethodsBench, --resume and --report (a fake runner that writes run 
     assert.equal(fs.readFileSync(path.join(report.benchDir, 'report.md'), 'utf8'), formatMethodsTable(report));
   });
 
+  it('an earlier run kept in the folder under another name does not stand in for the bench run', () => {
+    const kdBefore = readMethodsReport(report.benchDir).rows.find((x) => x.method === 'kd')!.test.mean;
+    // Sorted after kd-s1, so read last: the report must still take kd-s1 for (kd, seed 1).
+    const kept = path.join(report.benchDir, 'zz-earlier-kd-s1');
+    fs.cpSync(path.join(report.benchDir, 'kd-s1'), kept, { recursive: true });
+    const summary = JSON.parse(fs.readFileSync(path.join(kept, 'summary.json'), 'utf8'));
+    summary.student.testAcc = 0.1;
+    fs.writeFileSync(path.join(kept, 'summary.json'), JSON.stringify(summary));
+    try {
+      const kd = readMethodsReport(report.benchDir).rows.find((x) => x.method === 'kd')!;
+      assert.equal(kd.runs, 2);
+      close(kd.test.mean, kdBefore);
+    } finally {
+      fs.rmSync(kept, { recursive: true });
+    }
+  });
+
   it('--report summarises an interrupted folder and lists what is missing', () => {
     const dir = path.join(report.benchDir, 'skd-s2');
     fs.rmSync(path.join(dir, 'summary.json'));
