@@ -57,14 +57,14 @@ export interface MethodSpec {
   warmup?: number;
   /** Which teacher stage a student stage learns from (SKD: the next one by default). */
   curriculum?: 'lookahead' | 'aligned';
-  /** Distillation temperature T. */
+  /** Distillation temperature T of the KD-style terms (KD, RCO, SKD); DKD has its own (dkd.temperature). */
   temperature: number;
   /** Weight of the output-knowledge term (KD, DKD, SKD's experience term). */
   alpha?: number;
   /** Weight of the feature / behaviour term (FitNet, AT, SKD's behaviour term). */
   beta?: number;
   /** DKD's target / non-target weights. */
-  dkd?: { alpha?: number; beta?: number; warmup?: number };
+  dkd?: { alpha?: number; beta?: number; warmup?: number; temperature?: number };
   /** SKD meta-network settings. */
   tbt?: { hidden?: number; epochs?: number; lr?: number; cell?: 'gru' | 'lstm'; match?: 'similarity' | 'regression' };
   tet?: { epochs?: number; lr?: number; mix?: boolean; correct?: boolean; weight?: number; final?: boolean; correctFinal?: boolean; check?: 'likelihood' | 'confidence' | 'none'; late?: boolean };

@@ -45,7 +45,7 @@ describe('a tiny SKD run, end to end', () => {
     assert.equal(exp.name, 'tiny');
     assert.equal(exp.method.name, 'skd');
     assert.equal(exp.method.stages, 2);
-    assert.equal(exp.method.temperature, 4);
+    assert.equal(exp.method.temperature, 2);
     assert.equal(exp.training.batchSize, 32);
     assert.equal(exp.training.lr, 0.05);
     assert.equal(exp.data.validation, 0.1);

@@ -12,7 +12,16 @@ export const TRAINING_DEFAULTS: TrainingSpec = {
   gamma: 0.1,
 };
 
-export const METHOD_DEFAULTS: Omit<MethodSpec, 'name'> = { stages: 4, temperature: 4 };
+/**
+ * The temperature of the KD-style terms (KD, RCO, SKD's terms on teacher logits): 2, chosen on the
+ * validation columns of four settings against 4 (mdistiller's) and 1 (docs/method.md, "The
+ * distillation temperature"); Hinton et al. (2015) found intermediate temperatures best when the
+ * student is much smaller than its teacher, as the students here are. DKD keeps its paper's 4
+ * (`method.dkd.temperature`).
+ */
+export const DEFAULT_TEMPERATURE = 2;
+
+export const METHOD_DEFAULTS: Omit<MethodSpec, 'name'> = { stages: 4, temperature: DEFAULT_TEMPERATURE };
 
 /** The resolved config: every default filled in, as written to the run's experiment.json. */
 export function withDefaults(raw: Partial<Experiment> & Pick<Experiment, 'name' | 'data' | 'teacher' | 'student' | 'method'>): Experiment {

@@ -1,3 +1,4 @@
+import { DEFAULT_TEMPERATURE } from '../config/defaults';
 import type { MethodSetup } from './types';
 
 /**
@@ -15,9 +16,9 @@ export function option(value: number | undefined, fallback: number, field: strin
   return v;
 }
 
-/** The distillation temperature T of the setup (> 0). */
+/** The distillation temperature T of the setup's KD-style terms (> 0). */
 export function temperatureOf(setup: MethodSetup): number {
-  return option(setup.spec.temperature, 4, 'method.temperature', Number.MIN_VALUE);
+  return option(setup.spec.temperature, DEFAULT_TEMPERATURE, 'method.temperature', Number.MIN_VALUE);
 }
 
 /** A teacher signal the method declared in `needs`; a clear error if the engine did not supply it. */

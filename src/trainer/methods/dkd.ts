@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { option, required, temperatureOf } from './common';
+import { option, required } from './common';
 import { crossEntropy, decoupledKd } from './losses';
 import { defaultWarmup } from './warmup';
 import type { DistillMethod, MethodFactory, MethodSetup } from './types';
@@ -13,12 +13,15 @@ export const dkd: MethodFactory = (setup: MethodSetup): DistillMethod => {
   // has 1/warmup (mdistiller's `min(epoch / warmup, 1)` with its 1-based epochs); warmup 0
   // turns it off.
   //
+  // Its temperature is its own (`method.dkd.temperature`, default 4, the paper's and mdistiller's
+  // CFG.DKD.T), not KD's `method.temperature`, which was chosen on validation for KD's form.
+  //
   // beta (NCKD's weight) default 8 (DEFAULT_DKD_BETA): see there for why, on a 10-class problem too.
   const cfg = setup.spec.dkd ?? {};
   const alpha = option(cfg.alpha, 1, 'method.dkd.alpha');
   const beta = option(cfg.beta, DEFAULT_DKD_BETA, 'method.dkd.beta');
   const warmup = cfg.warmup === undefined ? undefined : option(cfg.warmup, 0, 'method.dkd.warmup');
-  const temperature = temperatureOf(setup);
+  const temperature = option(cfg.temperature, DEFAULT_DKD_TEMPERATURE, 'method.dkd.temperature', Number.MIN_VALUE);
   return {
     name: 'dkd',
     needs: { finalLogits: true },
@@ -39,6 +42,9 @@ export const dkd: MethodFactory = (setup: MethodSetup): DistillMethod => {
     dispose: () => undefined,
   };
 };
+
+/** DKD's temperature: 4, the DKD paper's and mdistiller's (CFG.DKD.T). */
+export const DEFAULT_DKD_TEMPERATURE = 4;
 
 /**
  * NCKD's default weight: 8, the DKD paper's CIFAR-100 value and mdistiller's default

@@ -174,7 +174,7 @@ describe('loadExperiment', () => {
     );
     assert.equal(exp.seed, 1);
     assert.equal(exp.data.validation, 0.1);
-    assert.deepEqual(exp.method, { name: 'skd', stages: 4, temperature: 4 });
+    assert.deepEqual(exp.method, { name: 'skd', stages: 4, temperature: 2 });
     assert.deepEqual(exp.training, { ...TRAINING_DEFAULTS, batchSize: 16 });
     assert.equal(exp.training.lr, 0.05);
     assert.equal(exp.training.schedule, 'cosine');
@@ -186,7 +186,7 @@ describe('loadExperiment', () => {
     assert.equal(exp.training.lr, 0.01);
     assert.equal(exp.training.momentum, 0.9);
     assert.equal(exp.method.stages, 2);
-    assert.equal(exp.method.temperature, 4);
+    assert.equal(exp.method.temperature, 2);
     assert.equal(exp.backend, 'cpu');
   });
 });

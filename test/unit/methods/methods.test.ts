@@ -39,9 +39,15 @@ test('none: CE only, no teacher signal', () => {
   closeTerms(terms(none), { ce: CE });
 });
 
-test('kd: (1 - alpha) CE + alpha T^2 KL, defaults alpha 0.9 and T 4', () => {
+test('kd: (1 - alpha) CE + alpha T^2 KL, default alpha 0.9, T from method.temperature (default 2)', () => {
   assert.deepEqual(kd(R.setup()).needs, { finalLogits: true });
   closeTerms(terms(kd), { ce: 0.1 * CE, kd: 0.9 * R.kdTerm(R.TEACHER, R.STUDENT, 4) });
+  // A spec without a temperature gets the default, 2 (what withDefaults writes into experiment.json).
+  const { temperature: _unset, ...noTemperature } = R.setup().spec;
+  closeTerms(terms(kd, { ...R.setup(), spec: noTemperature as MethodSetup['spec'] }), {
+    ce: 0.1 * CE,
+    kd: 0.9 * R.kdTerm(R.TEACHER, R.STUDENT, 2),
+  });
   closeTerms(terms(kd, R.setup({ alpha: 0.5, temperature: 2 })), {
     ce: 0.5 * CE,
     kd: 0.5 * R.kdTerm(R.TEACHER, R.STUDENT, 2),

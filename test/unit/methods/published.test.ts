@@ -338,4 +338,11 @@ test('dkd in loops: 10 classes, defaults alpha 1, beta 8, T 4, and the warm-up',
   got = terms({ dkd: { alpha: 0.5, beta: 2, warmup: 4 } }, 1, 10);
   close(got.tckd, 0.5 * 0.5 * tckd);
   close(got.nckd, 0.5 * 2 * nckd);
+  // DKD's temperature is its own: KD's method.temperature (2 by default) does not change it.
+  got = terms({ temperature: 2 }, 0, 10);
+  close(got.tckd, tckd);
+  close(got.nckd, 8 * nckd);
+  // method.dkd.temperature does: at T = 1 the terms are the plain KLs of the unscaled softmaxes.
+  const atOne = terms({ dkd: { temperature: 1 } }, 0, 10);
+  assert.ok(Math.abs(atOne.tckd - tckd) > 1e-3, 'dkd.temperature changes TCKD');
 });
