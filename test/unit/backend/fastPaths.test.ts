@@ -207,6 +207,10 @@ test('multiply, add and sub with a per-channel vector on wasm match cpu, either 
 test('max pool gradient on wasm matches cpu: 2x2 and 3x3, same and valid, odd sizes, batch 1, ties, -Infinity and NaN', async () => {
   const cases: { x: [number, number, number, number]; f: number; s: number; pad: 'same' | 'valid' }[] = [
     { x: [2, 28, 28, 8], f: 2, s: 2, pad: 'same' },
+    // The SIMD kernel's case (2x2, stride 2, exact tiling) with channel groups that overlap (6, 5) or not (4).
+    { x: [2, 14, 14, 6], f: 2, s: 2, pad: 'same' },
+    { x: [1, 4, 6, 5], f: 2, s: 2, pad: 'valid' },
+    { x: [3, 6, 8, 4], f: 2, s: 2, pad: 'valid' },
     { x: [1, 7, 9, 3], f: 2, s: 2, pad: 'same' },
     { x: [3, 7, 9, 2], f: 2, s: 2, pad: 'valid' },
     { x: [2, 8, 7, 3], f: 3, s: 1, pad: 'same' },

@@ -23,6 +23,12 @@ for (const stride of [1, 2] as const) {
   }
 }
 
+// The SIMD filter gradient's edges: a first layer of one channel (the default networks' stem),
+// output channels past one tile of 8 (17), stride 2 with 'same' padding on an even size.
+CONV_CASES.push({ name: 'stem 3x3 s1 same 8x28x28x1 to 6', x: [8, 28, 28, 1], f: [3, 3], out: 6, stride: 1, pad: 'same' });
+CONV_CASES.push({ name: '3x3 s1 same 2x6x5x3 to 17', x: [2, 6, 5, 3], f: [3, 3], out: 17, stride: 1, pad: 'same' });
+CONV_CASES.push({ name: '3x3 s2 same 2x8x8x4 to 8', x: [2, 8, 8, 4], f: [3, 3], out: 8, stride: 2, pad: 'same' });
+
 // Gradients of sum(conv(x, w) * r) for a fixed random r: dy = r, so both backprop kernels run
 // with a non-trivial upstream gradient.
 for (const c of CONV_CASES) {
