@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { BATCH_NORM_TRAINING, batchNormTrainingAvailable } from '../backend/wasmKernels/batchNormTraining';
 import { Rng } from '../util/rng';
 
 /**
@@ -22,6 +23,40 @@ function withoutInputGradient(layer: tfl.layers.Layer, stride: number): void {
   const weights = layer as unknown as { kernel: { read(): tf.Tensor4D } };
   layer.call = (inputs) =>
     tf.tidy(() => tf.conv2d((Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D, weights.kernel.read(), stride, 'same'));
+}
+
+/**
+ * Batch norm in training mode through SKD Lab's own kernel where the backend has it (wasm with
+ * SIMD128, backend/wasmKernels/batchNormTraining.ts): the same statistics, normalisation and
+ * moving averages as the layers API's own training branch (normalizeBatchInTraining, then
+ * moving = moving - (moving - batch) * (1 - momentum)), in five full-size passes instead of some
+ * fifteen. Inference, and every other backend, take the layer's own call; saved models and
+ * exports see a plain BatchNormalization.
+ */
+function withFastTraining(layer: tfl.layers.Layer, momentum: number, epsilon: number): void {
+  const own = layer.call.bind(layer);
+  const vars = layer as unknown as Record<'gamma' | 'beta' | 'movingMean' | 'movingVariance', tfl.LayerVariable>;
+  layer.call = (inputs, kwargs) => {
+    if (!kwargs['training'] || !batchNormTrainingAvailable()) return own(inputs, kwargs);
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const [y, mean, variance] = tf.engine().runKernel(
+        BATCH_NORM_TRAINING,
+        { x, scale: vars.gamma.read(), offset: vars.beta.read() },
+        { varianceEpsilon: epsilon } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      for (const [moving, batch] of [
+        [vars.movingMean, mean],
+        [vars.movingVariance, variance],
+      ] as const) {
+        tf.tidy(() => {
+          const old = moving.read();
+          moving.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - momentum)));
+        });
+      }
+      return y;
+    });
+  };
 }
 
 export class Builder {
@@ -63,7 +98,9 @@ export class Builder {
   }
 
   bn(x: Sym, n: string): Sym {
-    return tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: this.name(n) }).apply(x) as Sym;
+    const layer = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: this.name(n) });
+    withFastTraining(layer, 0.9, 1e-5);
+    return layer.apply(x) as Sym;
   }
 
   relu(x: Sym, n: string): Sym {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { batchNormTrainingConfig, batchNormTrainingGradConfig } from './batchNormTraining';
 import { addConfig, multiplyConfig, subConfig } from './channelAffine';
 import { conv2DBackpropFilterConfig } from './conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './conv2DBackpropInput';
@@ -19,7 +20,8 @@ import { tileConfig } from './tile';
  * (they transpose first); Identity and same-dtype Cast (they copy); FusedBatchNorm (a scalar
  * loop); Multiply, Add and Sub of a large tensor and a per-channel vector (two passes where one
  * per-channel multiply-add does). From MaxPoolGrad on, each falls back to the original kernel for
- * the cases it does not cover (see originals.ts).
+ * the cases it does not cover (see originals.ts). Last, two kernels of SKD Lab's own that the
+ * backend has no counterpart for: batch norm's training step and its gradient (batchNormTraining.ts).
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -36,6 +38,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   multiplyConfig,
   addConfig,
   subConfig,
+  batchNormTrainingConfig,
+  batchNormTrainingGradConfig,
 ];
 
 /**

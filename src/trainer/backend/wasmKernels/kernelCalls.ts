@@ -61,8 +61,13 @@ export class KernelCalls {
 
   /** Frees every intermediate except `result`, which the caller (the engine) then owns. */
   keep(result: TensorInfo): TensorInfo {
-    for (const info of this.made) if (info !== result) this.backend.disposeData(info.dataId);
+    return this.keepAll([result])[0];
+  }
+
+  /** As keep, for a kernel with several outputs. */
+  keepAll(results: TensorInfo[]): TensorInfo[] {
+    for (const info of this.made) if (!results.includes(info)) this.backend.disposeData(info.dataId);
     this.made.length = 0;
-    return result;
+    return results;
   }
 }

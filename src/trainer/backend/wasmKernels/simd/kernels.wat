@@ -177,4 +177,97 @@
         (br_if $lines (i32.lt_u (local.get $y) (local.get $oh))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br_if $batch (i32.lt_u (local.get $b) (local.get $n)))))
+
+  ;; Batch norm over the last axis, flat: a tensor of C channels is `chunks` rows of `lanes`
+  ;; floats (lanes = lcm(C, 4), so lane l is always channel l mod C); the caller folds the lanes
+  ;; into channels and handles the last, partial row. Sums go to `lanes` floats in memory (in the
+  ;; L1 cache), added to what is there. These four loops are every full-size pass of batch
+  ;; norm's training step: statistics, normalisation, and the gradient.
+
+  ;; acc[l] += sum over rows k of x[k, l]
+  (func (export "laneSums") (param $x i32) (param $chunks i32) (param $lanes i32) (param $acc i32)
+    (local $end i32) (local $a i32) (local $k i32)
+    (local.set $end (i32.add (local.get $acc) (i32.mul (local.get $lanes) (i32.const 4))))
+    (block $done
+      (br_if $done (i32.eqz (local.get $chunks)))
+      (local.set $k (local.get $chunks))
+      (loop $rows
+        (local.set $a (local.get $acc))
+        (loop $vectors
+          (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a)) (v128.load (local.get $x))))
+          (local.set $a (i32.add (local.get $a) (i32.const 16)))
+          (local.set $x (i32.add (local.get $x) (i32.const 16)))
+          (br_if $vectors (i32.lt_u (local.get $a) (local.get $end))))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $rows (local.get $k)))))
+
+  ;; acc[l] += sum over rows k of (x[k, l] - center[l])^2
+  (func (export "laneCenteredSquares") (param $x i32) (param $center i32) (param $chunks i32) (param $lanes i32) (param $acc i32)
+    (local $end i32) (local $a i32) (local $c i32) (local $k i32) (local $d v128)
+    (local.set $end (i32.add (local.get $acc) (i32.mul (local.get $lanes) (i32.const 4))))
+    (block $done
+      (br_if $done (i32.eqz (local.get $chunks)))
+      (local.set $k (local.get $chunks))
+      (loop $rows
+        (local.set $a (local.get $acc))
+        (local.set $c (local.get $center))
+        (loop $vectors
+          (local.set $d (f32x4.sub (v128.load (local.get $x)) (v128.load (local.get $c))))
+          (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a)) (f32x4.mul (local.get $d) (local.get $d))))
+          (local.set $a (i32.add (local.get $a) (i32.const 16)))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (local.set $x (i32.add (local.get $x) (i32.const 16)))
+          (br_if $vectors (i32.lt_u (local.get $a) (local.get $end))))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $rows (local.get $k)))))
+
+  ;; accDy[l] += sum of dy[k, l];  accDyXc[l] += sum of dy[k, l] * (x[k, l] - center[l])
+  (func (export "laneGradientSums")
+    (param $dy i32) (param $x i32) (param $center i32) (param $chunks i32) (param $lanes i32) (param $accDy i32) (param $accDyXc i32)
+    (local $off i32) (local $bytes i32) (local $k i32) (local $g v128)
+    (local.set $bytes (i32.mul (local.get $lanes) (i32.const 4)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $chunks)))
+      (local.set $k (local.get $chunks))
+      (loop $rows
+        (local.set $off (i32.const 0))
+        (loop $vectors
+          (local.set $g (v128.load (local.get $dy)))
+          (v128.store (i32.add (local.get $accDy) (local.get $off))
+            (f32x4.add (v128.load (i32.add (local.get $accDy) (local.get $off))) (local.get $g)))
+          (v128.store (i32.add (local.get $accDyXc) (local.get $off))
+            (f32x4.add (v128.load (i32.add (local.get $accDyXc) (local.get $off)))
+              (f32x4.mul (local.get $g) (f32x4.sub (v128.load (local.get $x)) (v128.load (i32.add (local.get $center) (local.get $off)))))))
+          (local.set $off (i32.add (local.get $off) (i32.const 16)))
+          (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+          (local.set $x (i32.add (local.get $x) (i32.const 16)))
+          (br_if $vectors (i32.lt_u (local.get $off) (local.get $bytes))))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $rows (local.get $k)))))
+
+  ;; out[k, l] = u[k, l] * a[l] + v[k, l] * b[l] + c[l]  (u = v = x, b = 0: the normalisation;
+  ;; u = dy, v = x: the input gradient)
+  (func (export "laneAffine2")
+    (param $u i32) (param $v i32) (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $chunks i32) (param $lanes i32)
+    (local $off i32) (local $bytes i32) (local $k i32)
+    (local.set $bytes (i32.mul (local.get $lanes) (i32.const 4)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $chunks)))
+      (local.set $k (local.get $chunks))
+      (loop $rows
+        (local.set $off (i32.const 0))
+        (loop $vectors
+          (v128.store (local.get $out)
+            (f32x4.add
+              (f32x4.add
+                (f32x4.mul (v128.load (local.get $u)) (v128.load (i32.add (local.get $a) (local.get $off))))
+                (f32x4.mul (v128.load (local.get $v)) (v128.load (i32.add (local.get $b) (local.get $off)))))
+              (v128.load (i32.add (local.get $c) (local.get $off)))))
+          (local.set $off (i32.add (local.get $off) (i32.const 16)))
+          (local.set $u (i32.add (local.get $u) (i32.const 16)))
+          (local.set $v (i32.add (local.get $v) (i32.const 16)))
+          (local.set $out (i32.add (local.get $out) (i32.const 16)))
+          (br_if $vectors (i32.lt_u (local.get $off) (local.get $bytes))))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $rows (local.get $k)))))
 )

@@ -25,6 +25,10 @@ export interface SimdKernels {
     colPairs: number,
   ): void;
   maxPoolGrad2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  laneSums(x: number, chunks: number, lanes: number, acc: number): void;
+  laneCenteredSquares(x: number, center: number, chunks: number, lanes: number, acc: number): void;
+  laneGradientSums(dy: number, x: number, center: number, chunks: number, lanes: number, accDy: number, accDyXc: number): void;
+  laneAffine2(u: number, v: number, a: number, b: number, c: number, out: number, chunks: number, lanes: number): void;
   /** The backend's memory, to check that a kernel's reads stay inside it. */
   readonly memory: WebAssembly.Memory;
 }
@@ -57,7 +61,7 @@ export function simdKernelsOf(backend: KernelBackend): SimdKernels | null {
   let kernels: SimdKernels | null = null;
   if (module) {
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Omit<SimdKernels, 'memory'>;
-    kernels = { convFilterGrad: exports.convFilterGrad, maxPoolGrad2x2: exports.maxPoolGrad2x2, memory };
+    kernels = { ...exports, memory };
   }
   instances.set(memory, kernels);
   return kernels;
