@@ -60,8 +60,12 @@ export function simdKernelsOf(backend: KernelBackend): SimdKernels | null {
   const module = compile();
   let kernels: SimdKernels | null = null;
   if (module) {
-    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Omit<SimdKernels, 'memory'>;
-    kernels = { ...exports, memory };
+    try {
+      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Omit<SimdKernels, 'memory'>;
+      kernels = { ...exports, memory };
+    } catch {
+      kernels = null; // a memory the module cannot import (a threaded build's shared memory): the other routes run
+    }
   }
   instances.set(memory, kernels);
   return kernels;
