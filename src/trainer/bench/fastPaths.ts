@@ -11,8 +11,9 @@ import { restoreOriginalKernels } from '../backend/wasmKernels/originals';
  * the faster gradients) in one process, alternating, so that both see the same machine load:
  *   node --import tsx src/trainer/bench/fastPaths.ts [rounds] [secondsPerMeasure]
  * Prints the median ms per step and img/s of each network (batch 64, 28x28x1, the steps of
- * `skd bench`) with and without them; the other supplied kernels (convolution gradients, Tile)
- * are in place in both.
+ * `skd bench`) with and without them; the other supplied kernels (convolution gradients, Tile,
+ * batch norm's training kernels) are in place in both, so batch norm in training no longer goes
+ * through FusedBatchNorm or tf.moments on wasm and their fast paths show only at inference.
  */
 export const FAST_PATH_KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub'] as const;
 
