@@ -38,6 +38,7 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
     const beta = option(setup.spec.beta, SKD_DEFAULT_BETA, 'method.beta', 0);
     const temperature = temperatureOf(setup);
     const match = setup.spec.tbt?.match ?? 'similarity';
+    const finalBehaviour = setup.spec.tbt?.final !== false;
     const pairs = parts.behaviour && beta > 0 ? tapPairs(setup) : 0;
     const curriculum: Curriculum = parts.stages ? (setup.spec.curriculum ?? 'lookahead') : 'none';
     const rng = Rng.derive(setup.seed, 'skd-adapters');
@@ -88,7 +89,8 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
             kd: tf.mul(klDivWithTemperature(final, batch.studentLogits, temperature), alpha) as tf.Scalar,
           };
           if (target) terms.experience = tf.mul(klDivWithTemperature(target, batch.studentLogits, temperature), gamma * alpha) as tf.Scalar;
-          if (pairs > 0) {
+          // With `tbt.final: false` the batches that learn from the final teacher carry no behaviour.
+          if (pairs > 0 && (batch.teacher.behaviour !== undefined || finalBehaviour)) {
             const behaviour = required(batch.teacher.behaviour, name, "TBT's behaviour");
             const distances = Array.from({ length: pairs }, (_, l) => {
               const pooled = tf.mean(batch.studentFeatures[l], [1, 2]) as tf.Tensor2D;

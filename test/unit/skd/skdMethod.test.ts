@@ -241,6 +241,26 @@ describe('skd method', () => {
     check(skdNoStages, all, late, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }), 1);
   });
 
+  it('skd with tbt.final false: a batch without behaviour (the engine hands none over from the final teacher) has no behaviour term; with the default it is an error', () => {
+    check(skd, ['finalLogits', 'experience'], { ...regression, tbt: { match: 'regression', final: false } }, () => ({
+      ce: 0.1 * ce(STUDENT),
+      kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
+      experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
+    }));
+    // Behaviour handed over (a look-ahead to a taught stage): the term as ever.
+    check(skd, all, { tbt: { match: 'regression', final: false } }, (m) => ({
+      ce: 0.1 * ce(STUDENT),
+      kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
+      experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
+      behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA),
+    }));
+    const m = skd(setup(regression));
+    const b = batch(['finalLogits', 'experience']);
+    assert.throws(() => m.losses(b), /behaviour/);
+    disposeBatch(b);
+    m.dispose();
+  });
+
   it('skd: alpha, beta, T and the stage weight from the method spec', () => {
     check(skd, all, { alpha: 0.5, beta: 3, temperature: 2, ...regression, tet: { weight: 0.25 } }, (m) => ({
       ce: 0.5 * ce(STUDENT),
