@@ -102,9 +102,7 @@ export async function studentPhase(
       if (needs.stageLogits && raw !== undefined) signals.stageLogits = rows(traj.stageLogits(raw), classes, b.indices);
       if (needs.experience && e !== undefined) signals.experience = rows(meta.experience![e], classes, b.indices);
       if (needs.finalExperience) signals.finalExperience = rows(meta.experience![traj.meta.stages - 1], classes, b.indices);
-      // The final teacher's behaviour is recorded, not predicted: `tbt.final: false` teaches none then.
-      const behaviourHere = exp.method.tbt?.final !== false || t < traj.meta.stages - 1;
-      if (needs.behaviour && behaviourHere) signals.behaviour = meta.behaviour![t].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
+      if (needs.behaviour) signals.behaviour = meta.behaviour![t].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
       if (needs.teacherFeatures) {
         const outs = teacher.built.model.apply(b.x, { training: false }) as tf.Tensor[];
         signals.features = outs.slice(1) as tf.Tensor4D[];

@@ -89,8 +89,8 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
             kd: tf.mul(klDivWithTemperature(final, batch.studentLogits, temperature), alpha) as tf.Scalar,
           };
           if (target) terms.experience = tf.mul(klDivWithTemperature(target, batch.studentLogits, temperature), gamma * alpha) as tf.Scalar;
-          // With `tbt.final: false` the batches that learn from the final teacher carry no behaviour.
-          if (pairs > 0 && (batch.teacher.behaviour !== undefined || finalBehaviour)) {
+          // The final teacher's behaviour is recorded, not predicted by TBT: `tbt.final: false` teaches none then.
+          if (pairs > 0 && (finalBehaviour || batch.teacherStage < batch.teacherStages - 1)) {
             const behaviour = required(batch.teacher.behaviour, name, "TBT's behaviour");
             const distances = Array.from({ length: pairs }, (_, l) => {
               const pooled = tf.mean(batch.studentFeatures[l], [1, 2]) as tf.Tensor2D;

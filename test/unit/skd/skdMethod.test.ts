@@ -241,13 +241,13 @@ describe('skd method', () => {
     check(skdNoStages, all, late, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }), 1);
   });
 
-  it('skd with tbt.final false: a batch without behaviour (the engine hands none over from the final teacher) has no behaviour term; with the default it is an error', () => {
-    check(skd, ['finalLogits', 'experience'], { ...regression, tbt: { match: 'regression', final: false } }, () => ({
+  it('skd with tbt.final false: no behaviour term while learning from the final teacher (the last teacher stage), the term before it; a missing behaviour is an error', () => {
+    check(skd, all, { ...regression, tbt: { match: 'regression', final: false } }, () => ({
       ce: 0.1 * ce(STUDENT),
       kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
       experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
-    }));
-    // Behaviour handed over (a look-ahead to a taught stage): the term as ever.
+    }), 1);
+    // A look-ahead to an earlier (taught) teacher stage: the term as ever.
     check(skd, all, { tbt: { match: 'regression', final: false } }, (m) => ({
       ce: 0.1 * ce(STUDENT),
       kd: 0.9 * kdTerm(FINAL, STUDENT, 4),

@@ -13,8 +13,8 @@ import { heapOffsetOf, simdKernelsOf } from './simd/simdKernels';
  * inside. Where that kernel cannot run (no SIMD128 in the runtime), a forward convolution
  * (XNNPACK) of x with dy as its filter, dilated by the stride, after swapping batch and channels:
  * x as [Ci, H, W, N] ("batch" Ci, "channels" N), dy as [OH, OW, N, Co]; the result
- * [Ci, fh, fw, Co] is transposed to [fh, fw, Ci, Co]. That route ran at 8-9 GFLOP/s on the
- * default networks' layers and 1.4 on a first layer of one input channel, whose product is thin.
+ * [Ci, fh, fw, Co] is transposed to [fh, fw, Ci, Co]. That route took 5.2 ms of the default
+ * student's step and 29.6 of the teacher's, the SIMD kernel 2.8 and 16.4 (`skd bench --profile`).
  */
 function conv2DBackpropFilter(args: { inputs: tf.Conv2DBackpropFilterInputs; backend: tf.KernelBackend; attrs: tf.Conv2DBackpropFilterAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;

@@ -22,12 +22,11 @@ function maxPoolGrad(args: WasmKernelArgs): TensorInfo | null {
   const calls = new KernelCalls(args.backend);
   const out = calls.output(input.shape);
   const simd = simdKernelsOf(args.backend);
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
   if (simd && tilesExactly2x2(info)) {
     // The common pool (2x2, stride 2, windows tiling the input exactly): SKD Lab's SIMD kernel,
     // four channels at a time, every element written once (about 4x faster than the loop below).
     const heap = (t: TensorInfo) => heapOffsetOf(args.backend, t);
-    simd.maxPoolGrad2x2(heap(input), heap(dy), heap(out.info), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth);
+    simd.maxPoolGrad2x2(heap(input), heap(dy), heap(out.info), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth);
     return calls.keep(out.info);
   }
   const dx = out.values as Float32Array;
