@@ -67,14 +67,19 @@ export async function quickInputRows(page) {
 export async function runCommand(page, title, timeout = 15_000) {
   await dismissQuickInput(page);
   const input = page.locator('.quick-input-widget input');
+  // While a run trains, the workbench can close a just-opened palette (a run's tree rows and
+  // status change under it); open it again rather than wait out the fill's own timeout.
   await waitFor(
     async () => {
       await page.keyboard.press('F1');
-      return input.isVisible({ timeout: 1500 }).catch(() => false);
+      if (!(await input.isVisible({ timeout: 1500 }).catch(() => false))) return false;
+      return input.fill(`>${title}`, { timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
     },
     { timeout, what: 'the command palette (F1)', interval: 500 },
   );
-  await input.fill(`>${title}`);
   // Wait until the first row is the command we mean (the palette filters as we type).
   await waitFor(
     async () => {

@@ -106,7 +106,11 @@ function lanAddresses() {
 async function pickRunFolder(page, folder) {
   const widget = page.locator('.quick-input-widget');
   if (!(await widget.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false))) return;
-  await page.locator('.quick-input-widget input').fill(folder);
+  // The pick can be hidden for a moment while a training run updates the workbench: retry the fill.
+  await waitFor(() => page.locator('.quick-input-widget input').fill(folder, { timeout: 3000 }).then(() => true, () => false), {
+    timeout: 30_000,
+    what: `the run picker to take "${folder}"`,
+  });
   await sleep(300);
   await page.keyboard.press('Enter');
 }
