@@ -16,20 +16,23 @@ after(tmp.cleanup);
 let teacherDir: string;
 let teacherSummary: Summary;
 
-/** Loss terms each method streams, and whether it trains TBT / TET. */
-const METHODS: Record<string, { terms: string[]; tbt: boolean; tet: boolean }> = {
+/** Loss terms each method streams, and whether it trains TBT / TET (`method`, `tbt`: another name's settings). */
+const METHODS: Record<string, { terms: string[]; tbt: boolean; tet: boolean; method?: string; final?: boolean }> = {
   none: { terms: ['ce'], tbt: false, tet: false },
   kd: { terms: ['ce', 'kd'], tbt: false, tet: false },
   fitnet: { terms: ['ce', 'hint'], tbt: false, tet: false },
   at: { terms: ['at', 'ce'], tbt: false, tet: false },
   rco: { terms: ['ce', 'kd'], tbt: false, tet: false },
   dkd: { terms: ['ce', 'nckd', 'tckd'], tbt: false, tet: false },
-  // One recorded stage: no stage before the last, so SKD's terms are KD's and the behaviour's; TBT
-  // has nothing to predict (no events), TET still calibrates and corrects the stage.
-  skd: { terms: ['behaviour', 'ce', 'kd'], tbt: false, tet: true },
+  // One recorded stage: no stage before the last, so SKD's terms are KD's; TBT has nothing to
+  // predict (no events), TET still calibrates and corrects the stage. With `tbt.final` the final
+  // teacher's recorded behaviour is a target too.
+  skd: { terms: ['ce', 'kd'], tbt: false, tet: true },
+  'skd (tbt.final)': { terms: ['behaviour', 'ce', 'kd'], tbt: false, tet: true, method: 'skd', final: true },
   'skd-no-tbt': { terms: ['ce', 'kd'], tbt: false, tet: true },
-  'skd-no-tet': { terms: ['behaviour', 'ce', 'kd'], tbt: false, tet: false },
-  'skd-no-stages': { terms: ['behaviour', 'ce', 'kd'], tbt: false, tet: false },
+  'skd-no-tet': { terms: ['ce', 'kd'], tbt: false, tet: false },
+  'skd-no-stages': { terms: ['ce', 'kd'], tbt: false, tet: false },
+  'skd-no-stages (tbt.final)': { terms: ['behaviour', 'ce', 'kd'], tbt: false, tet: false, method: 'skd-no-stages', final: true },
 };
 
 before(async () => {
@@ -41,9 +44,10 @@ before(async () => {
 });
 
 describe('every method with one shared, recorded teacher', () => {
-  for (const [method, want] of Object.entries(METHODS)) {
-    it(`${method}: one student epoch, done`, async () => {
-      const name = `student-${method}`;
+  for (const [label, want] of Object.entries(METHODS)) {
+    const method = want.method ?? label;
+    it(`${label}: one student epoch, done`, async () => {
+      const name = `student-${label.replace(/[^a-z-]+/g, '-')}`;
       const file = writeExperiment(
         tmp.dir,
         name,
@@ -52,7 +56,7 @@ describe('every method with one shared, recorded teacher', () => {
           // Relative to the experiment file, as a user would write it.
           teacher: { run: path.relative(tmp.dir, teacherDir) },
           student: { model: 'cnn', width: 4, epochs: 1 },
-          method: { name: method, stages: 1, tbt: { epochs: 2 }, tet: { epochs: 2 } },
+          method: { name: method, stages: 1, tbt: { epochs: 2, ...(want.final ? { final: true } : {}) }, tet: { epochs: 2 } },
         }),
       );
       const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });

@@ -328,10 +328,14 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
   const runner = opts.runner ?? childRunner;
   let plan: BenchPlan;
   let root: string;
+  // The methods this call trains: all of the plan's, or on a resume those named by --methods.
+  let toRun: string[];
   if (opts.resume) {
     root = path.resolve(opts.resume);
     plan = readPlan(root);
-    if (opts.methods) plan.methods = opts.methods;
+    toRun = opts.methods ?? plan.methods;
+    // A resume for some methods adds them to the folder's report; it does not narrow it.
+    if (opts.methods) plan.methods = methodsInOrder([...plan.methods, ...opts.methods]);
     if (opts.seeds) plan.seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
     if (opts.command) plan.notes = [...plan.notes, `resumed with: ${opts.command}`];
     checkPlan(plan, root);
@@ -349,6 +353,7 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw e;
       }
     }
+    toRun = plan.methods;
   }
   writeJsonAtomic(path.join(root, PLAN_FILE), plan);
   for (const n of plan.notes) opts.log(`note: ${n}`);
@@ -396,7 +401,7 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
     const ok = await runOne(TEACHER_DIR, teacherExperiment(plan.experiment, plan.teacher.seed), plan.teacher.dir);
     if (!ok) throw new Error(`the teacher run failed (${failures[0]}); see ${path.join(plan.teacher.dir, RUN_FILES.log)}`);
   }
-  const jobs = plannedRuns(plan);
+  const jobs = plannedRuns({ ...plan, methods: plan.methods.filter((m) => toRun.includes(m)) });
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
@@ -408,6 +413,12 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
   const report = writeMethodsReport(root);
   if (failures.length) opts.log(`${failures.length} run(s) failed:\n  ${failures.join('\n  ')}`);
   return report;
+}
+
+/** Each method once: the built-in ones in their table order, others (plugins) after them by name. */
+export function methodsInOrder(methods: string[]): string[] {
+  const rank = (m: string) => BENCH_METHODS.indexOf(m) + 1 || BENCH_METHODS.length + 1;
+  return [...new Set(methods)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 function readPlan(root: string): BenchPlan {
@@ -516,10 +527,7 @@ export function readMethodsReport(benchDir: string): MethodsBenchReport {
     byKey.set(key, r);
   }
   const records = [...byKey.values()];
-  const knownOrder: string[] = [...BENCH_METHODS];
-  const methods =
-    plan?.methods ??
-    [...new Set(records.map((r) => r.method))].sort((a, b) => (knownOrder.indexOf(a) + 1 || 99) - (knownOrder.indexOf(b) + 1 || 99) || a.localeCompare(b));
+  const methods = plan?.methods ?? methodsInOrder(records.map((r) => r.method));
   const seeds = plan?.seeds ?? [...new Set(records.map((r) => r.seed))].sort((a, b) => a - b);
   const inPlan = records.filter((r) => methods.includes(r.method) && seeds.includes(r.seed));
   const rows = methodRows(methods, inPlan);

@@ -11,19 +11,21 @@ import type { BatchContext, Curriculum, DistillMethod, MethodFactory, MethodNeed
  * second-to-last stage on):
  *   L = (1 - a) CE(y, s) + a T^2 KL(softmax(z_final/T) || softmax(s/T))          "ce", "kd"
  *     + g a T^2 KL(softmax(TET_t(x)/T) || softmax(s/T))     while t(k) < K-1    "experience"
- *     + b * mean_l SP(GAP(F_S^l), TBT_l(B_<t^l))                               "behaviour"
+ *     + b * mean_l SP(GAP(F_S^l), TBT_l(B_<t^l))     while t(k) < K-1    "behaviour"
  * The first line is KD with the final teacher; the stage's experience TET_t (its best
  * checkpoint, calibrated and corrected from the trajectory, docs/method.md) adds where the
  * teacher was next while the student is early; the engine looks ahead only to a stage that TET
  * found adds to the final teacher's on held-out images (an early checkpoint far behind the final
  * one does not), and otherwise to the final teacher, for the behaviour too; TBT_l(B_<t) is the behaviour the teacher's
- * behaviour network predicts for stage t from the stages before it (the final stages use the
- * recorded final behaviour). SP compares how the student and the teacher relate the images of a
- * batch at tap l (similarity-preserving KD); `method.tbt.match: "regression"` regresses the
- * teacher's descriptors through a learned adapter instead.
+ * behaviour network predicts for stage t from the stages before it. While the student learns
+ * from the final teacher there is nothing for TBT to predict, and no behaviour term
+ * (`method.tbt.final: true` keeps one towards the final teacher's recorded behaviour).
+ * SP compares how the student and the teacher relate the images of a batch at tap l
+ * (similarity-preserving KD); `method.tbt.match: "regression"` regresses the teacher's
+ * descriptors through a learned adapter instead.
  * The ablations remove one part each: without TBT no behaviour term; without TET the stage
- * term uses the raw best-of-stage logits; without stages no stage term, and the behaviour
- * target is the final teacher's in every stage.
+ * term uses the raw best-of-stage logits; without stages every student stage learns from the
+ * final teacher, so no stage term and (unless `tbt.final`) no behaviour term: KD.
  */
 interface SkdParts {
   experience: boolean;
@@ -38,8 +40,12 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
     const beta = option(setup.spec.beta, SKD_DEFAULT_BETA, 'method.beta', 0);
     const temperature = temperatureOf(setup);
     const match = setup.spec.tbt?.match ?? 'similarity';
-    const finalBehaviour = setup.spec.tbt?.final !== false;
-    const pairs = parts.behaviour && beta > 0 ? tapPairs(setup) : 0;
+    // `tbt.final` (default false): the behaviour term also while the student learns from the final
+    // teacher, whose behaviour is recorded, not predicted by TBT (docs/method.md).
+    const finalBehaviour = setup.spec.tbt?.final === true;
+    // Without stages every student stage learns from the final teacher: no behaviour term is left
+    // unless `tbt.final` asks for the recorded one.
+    const pairs = parts.behaviour && beta > 0 && (parts.stages || finalBehaviour) ? tapPairs(setup) : 0;
     const curriculum: Curriculum = parts.stages ? (setup.spec.curriculum ?? 'lookahead') : 'none';
     const rng = Rng.derive(setup.seed, 'skd-adapters');
     const adapters =
@@ -89,7 +95,7 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
             kd: tf.mul(klDivWithTemperature(final, batch.studentLogits, temperature), alpha) as tf.Scalar,
           };
           if (target) terms.experience = tf.mul(klDivWithTemperature(target, batch.studentLogits, temperature), gamma * alpha) as tf.Scalar;
-          // The final teacher's behaviour is recorded, not predicted by TBT: `tbt.final: false` teaches none then.
+          // The final teacher's behaviour is recorded, not predicted by TBT: none is taught then unless `tbt.final`.
           if (pairs > 0 && (finalBehaviour || batch.teacherStage < batch.teacherStages - 1)) {
             const behaviour = required(batch.teacher.behaviour, name, "TBT's behaviour");
             const distances = Array.from({ length: pairs }, (_, l) => {

@@ -203,7 +203,7 @@ describe('the bench experiments', () => {
 });
 
 describe('runMethodsBench, --resume and --report (a fake runner that writes run directories)', () => {
-  const ACC: Record<string, number> = { none: 0.8, kd: 0.82, skd: 0.83 };
+  const ACC: Record<string, number> = { none: 0.8, kd: 0.82, rco: 0.81, skd: 0.83 };
   const jobs: BenchJob[] = [];
   const fakeRunner = async (job: BenchJob) => {
     jobs.push(job);
@@ -317,6 +317,17 @@ describe('runMethodsBench, --resume and --report (a fake runner that writes run 
     assert.equal(r.rows.find((x) => x.method === 'skd')!.vsKd.test!.n, 3);
   });
 
+  it('--resume --methods runs only those methods and adds them to the report, which keeps the others', async () => {
+    jobs.length = 0;
+    const kdBefore = readMethodsReport(report.benchDir).rows.find((x) => x.method === 'kd')!;
+    const r = await runMethodsBench({ resume: report.benchDir, methods: ['rco'], parallel: 1, log: (l) => logs.push(l), runner: fakeRunner });
+    assert.deepEqual(jobs.map((j) => j.name), ['rco-s1', 'rco-s2', 'rco-s3']);
+    assert.deepEqual(r.rows.map((x) => x.method), ['none', 'kd', 'rco', 'skd']);
+    assert.deepEqual(r.rows.find((x) => x.method === 'kd'), kdBefore);
+    // The next report of the folder, and a resume without --methods, see all four.
+    assert.deepEqual(readMethodsReport(report.benchDir).rows.map((x) => x.method), ['none', 'kd', 'rco', 'skd']);
+  });
+
   it('two benches started in the same second get their own folders', async () => {
     const out = path.join(tmp.dir, 'same-second');
     const start = () => runMethodsBench({ data: 'builtin', seeds: 1, methods: ['none', 'kd'], outDir: out, parallel: 1, log: () => undefined, runner: fakeRunner });
@@ -340,7 +351,7 @@ describe('runMethodsBench, --resume and --report (a fake runner that writes run 
   it('summarises a folder without bench.json from the runs it holds', () => {
     fs.rmSync(path.join(report.benchDir, 'bench.json'));
     const r = readMethodsReport(report.benchDir);
-    assert.deepEqual(r.methods, ['none', 'kd', 'skd']);
+    assert.deepEqual(r.methods, ['none', 'kd', 'rco', 'skd']);
     assert.deepEqual(r.seeds, [1, 2, 3]);
     assert.equal(r.rows.find((x) => x.method === 'none')!.runs, 3);
     assert.equal(r.rows.find((x) => x.method === 'kd')!.runs, 2);

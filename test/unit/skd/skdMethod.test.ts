@@ -201,6 +201,8 @@ before(async () => {
 
 describe('skd method', () => {
   const regression = { tbt: { match: 'regression' as const } };
+  // `tbt.final: true`: the behaviour term also towards the final teacher's recorded behaviour.
+  const finalBehaviour = { tbt: { match: 'regression' as const, final: true } };
   const all: (keyof TeacherSignals)[] = ['finalLogits', 'experience', 'stageLogits', 'behaviour'];
   const g = SKD_DEFAULT_GAMMA;
 
@@ -217,38 +219,49 @@ describe('skd method', () => {
     }));
   });
 
-  it('skd: at the last teacher stage with no earlier stage handed over, or with tet.late false, SKD is KD plus behaviour', () => {
-    const kdPlusBehaviour = (m: DistillMethod) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) });
-    check(skd, ['finalLogits', 'behaviour'], regression, kdPlusBehaviour, 1);
-    check(skd, all, { ...regression, tet: { late: false } }, kdPlusBehaviour, 1);
+  it('skd: at the last teacher stage with no earlier stage handed over, or with tet.late false, SKD is KD (with tbt.final, KD plus behaviour)', () => {
+    const kdOnly = () => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4) });
+    check(skd, ['finalLogits', 'behaviour'], regression, kdOnly, 1);
+    check(skd, all, { ...regression, tet: { late: false } }, kdOnly, 1);
+    const kdPlusBehaviour = (m: DistillMethod) => ({ ...kdOnly(), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) });
+    check(skd, ['finalLogits', 'behaviour'], finalBehaviour, kdPlusBehaviour, 1);
+    check(skd, all, { ...finalBehaviour, tet: { late: false } }, kdPlusBehaviour, 1);
   });
 
   it('skd (tet.late, the default): an earlier stage handed over at the last teacher stage is taught next to the final teacher', () => {
     const late = regression;
-    check(skd, all, late, (m) => ({
+    check(skd, all, late, () => ({
       ce: 0.1 * ce(STUDENT),
       kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
       experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
-      behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA),
     }), 1);
     // Without TET the stage's raw logits, as the engine hands them over; without stages never.
-    check(skdNoTet, ['finalLogits', 'stageLogits', 'behaviour'], late, (m) => ({
+    check(skdNoTet, ['finalLogits', 'stageLogits', 'behaviour'], late, () => ({
       ce: 0.1 * ce(STUDENT),
       kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
       experience: g * 0.9 * kdTerm(STAGE, STUDENT, 4),
-      behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA),
     }), 1);
-    check(skdNoStages, all, late, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }), 1);
+    check(skdNoStages, all, late, () => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4) }), 1);
+    check(skdNoStages, all, finalBehaviour, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }), 1);
   });
 
-  it('skd with tbt.final false: no behaviour term while learning from the final teacher (the last teacher stage), the term before it; a missing behaviour is an error', () => {
-    check(skd, all, { ...regression, tbt: { match: 'regression', final: false } }, () => ({
+  it('skd (tbt.final false, the default): no behaviour term while learning from the final teacher (the last teacher stage), the term before it; a missing behaviour is an error', () => {
+    for (const spec of [regression, { tbt: { match: 'regression' as const, final: false } }]) {
+      check(skd, all, spec, () => ({
+        ce: 0.1 * ce(STUDENT),
+        kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
+        experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
+      }), 1);
+    }
+    // With tbt.final the final teacher's recorded behaviour is a target too.
+    check(skd, all, finalBehaviour, (m) => ({
       ce: 0.1 * ce(STUDENT),
       kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
       experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
+      behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA),
     }), 1);
     // A look-ahead to an earlier (taught) teacher stage: the term as ever.
-    check(skd, all, { tbt: { match: 'regression', final: false } }, (m) => ({
+    check(skd, all, regression, (m) => ({
       ce: 0.1 * ce(STUDENT),
       kd: 0.9 * kdTerm(FINAL, STUDENT, 4),
       experience: g * 0.9 * kdTerm(EXPERIENCE, STUDENT, 4),
@@ -315,12 +328,15 @@ describe('skd method', () => {
     }));
   });
 
-  it('skd-no-stages: no stage term, every stage from the final teacher', () => {
-    assert.deepEqual(needsOf(skdNoStages), { finalLogits: true, behaviour: true });
+  it('skd-no-stages: no stage term, every stage from the final teacher, so KD (with tbt.final, the recorded behaviour too)', () => {
+    assert.deepEqual(needsOf(skdNoStages), { finalLogits: true });
+    assert.deepEqual(needsOf((s) => skdNoStages({ ...s, spec: { ...s.spec, ...finalBehaviour } })), { finalLogits: true, behaviour: true });
     const m = skdNoStages(setup({ curriculum: 'aligned' }));
     assert.equal(m.curriculum, 'none');
+    assert.equal(m.extraVariables().length, 0);
     m.dispose();
-    check(skdNoStages, all, regression, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }));
+    check(skdNoStages, all, regression, () => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4) }));
+    check(skdNoStages, all, finalBehaviour, (m) => ({ ce: 0.1 * ce(STUDENT), kd: 0.9 * kdTerm(FINAL, STUDENT, 4), behaviour: behaviourTerm(adapterWeights(m), SKD_DEFAULT_BETA) }));
     const aligned = skd(setup({ curriculum: 'aligned' }));
     assert.equal(aligned.curriculum, 'aligned');
     aligned.dispose();
@@ -330,7 +346,7 @@ describe('skd method', () => {
     const corrected = (f: MethodFactory) => needsOf((s) => f({ ...s, spec: { ...s.spec, tet: { correctFinal: true } } }));
     assert.deepEqual(corrected(skd), { finalLogits: true, correctedFinal: true, experience: true, behaviour: true });
     assert.deepEqual(corrected(skdNoTbt), { finalLogits: true, correctedFinal: true, experience: true });
-    assert.deepEqual(corrected(skdNoStages), { finalLogits: true, correctedFinal: true, behaviour: true });
+    assert.deepEqual(corrected(skdNoStages), { finalLogits: true, correctedFinal: true });
     assert.deepEqual(corrected(skdNoTet), { finalLogits: true, stageLogits: true, stageCheck: true, behaviour: true });
   });
 
