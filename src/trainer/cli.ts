@@ -23,7 +23,7 @@ const USAGE = `usage:
   skd bench --profile [--networks a,b] [--seconds N] [--repeat N] [--json] [--save <file>]
   skd bench --gemm [--seconds N] [--repeat N] [--json] [--save <file>]
   skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin]
-                    [--limit-train N] [--parallel N] [--out <dir>] [--json]
+                    [--limit-train N] [--teacher-epochs N] [--student-epochs N] [--parallel N] [--out <dir>] [--json]
   skd bench methods --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json]
   skd bench methods --pool <bench or sweep dir>... [--reference <method>] [--json]
   skd bench methods --report <bench dir> [--json]
