@@ -12,6 +12,7 @@ import { RUN_FILES, type MetricEvent, type RunStatus, type Summary } from '../..
 import { loadDataset } from '../../src/trainer/data';
 import { allIndices, argmax, imageBatch } from '../../src/trainer/engine/evaluate';
 import { runExperiment, type RunOutcome } from '../../src/trainer/engine/run';
+import { noStageTaughtLine } from '../../src/trainer/engine/studentPhase';
 import { loadModelDir } from '../../src/trainer/models/modelIO';
 import { Trajectory, type TrajectoryMeta } from '../../src/trainer/skd/trajectory';
 import { eventsOf, readJsonFile, readMetrics, tempDir, tinyExperiment, writeExperiment } from '../helpers/experiment';
@@ -129,6 +130,16 @@ describe('a tiny SKD run, end to end', () => {
       assert.ok(e.entropy > 0 && e.entropy <= Math.log(10) + 1e-6, `entropy ${e.entropy}`);
       assert.ok(Number.isFinite(e.klToTeacher) && e.klToTeacher >= 0, `KL ${e.klToTeacher}`);
     }
+  });
+
+  it("the log says when SKD's stage check taught no stage (the student then trains as with KD), and only then", () => {
+    const log = fs.readFileSync(path.join(outcome.dir, RUN_FILES.log), 'utf8');
+    // Two stages: the student looks ahead to the final teacher from the start, so stage 1's
+    // experience is taught only beside it (tet.late), and only if its check passed.
+    const taught = eventsOf(events, 'tet').find((e) => e.stage === 0)!.addsToFinal === true;
+    assert.equal(log.includes(noStageTaughtLine('skd', false)), !taught);
+    const terms = eventsOf(events, 'epoch').filter((e) => e.network === 'student').flatMap((e) => Object.keys(e.terms));
+    assert.equal(terms.includes('experience'), taught);
   });
 
   it('summary.json and the final event agree, with accuracies in [0, 1]', () => {

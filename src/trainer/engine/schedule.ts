@@ -77,6 +77,28 @@ export function targetStage(k: number, studentStages: number, teacherStages: num
 }
 
 /**
+ * `targetStage` after SKD's stage check: a teacher stage whose check failed (`taught[t]` false)
+ * is not looked ahead to, and the student learns from the final teacher instead.
+ */
+export function checkedTargetStage(k: number, studentStages: number, teacherStages: number, curriculum: 'aligned' | 'lookahead' | 'none', taught: readonly boolean[] | undefined): number {
+  const t = targetStage(k, studentStages, teacherStages, curriculum);
+  return taught?.[t] === false ? teacherStages - 1 : t;
+}
+
+/**
+ * Whether any student stage learns from an intermediate teacher stage or is taught one's
+ * experience next to the final teacher; when none is, SKD's student learns as with KD.
+ */
+export function teachesAStage(taught: readonly boolean[] | undefined, studentStages: number, teacherStages: number, curriculum: 'aligned' | 'lookahead' | 'none', late: boolean): boolean {
+  const experienceOf = experienceStage(taught, teacherStages, late);
+  for (let k = 0; k < studentStages; k++) {
+    const t = checkedTargetStage(k, studentStages, teacherStages, curriculum, taught);
+    if (t < teacherStages - 1 || experienceOf(t) !== undefined) return true;
+  }
+  return false;
+}
+
+/**
  * The teacher stage whose experience SKD teaches while the student learns from teacher stage t:
  * t itself before the last stage; at the last (the final teacher, taught by KD's term), with
  * `late` the latest earlier stage that the stage check passed (`taught[t]`), else none.

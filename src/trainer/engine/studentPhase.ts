@@ -15,7 +15,7 @@ import type { MetaTargets } from './metaPhase';
 import type { TeacherResult } from './teacherPhase';
 import { TrainLoop } from './trainLoop';
 import { defaultWarmup, warmedUp } from '../methods/warmup';
-import { experienceStage, stagePlan, targetStage } from './schedule';
+import { checkedTargetStage, experienceStage, stagePlan, teachesAStage } from './schedule';
 
 export interface StudentResult {
   testAcc: number;
@@ -73,14 +73,17 @@ export async function studentPhase(
   const curriculum = method.curriculum ?? 'aligned';
   // A stage that TET found does not add to the final teacher on held-out images is not looked
   // ahead to: the student learns from the final teacher then (experience and behaviour alike).
-  const teacherStageOf = (k: number) => {
-    const t = targetStage(k, studentStages, traj.meta.stages, curriculum);
-    return meta.addsToFinal?.[t] === false ? traj.meta.stages - 1 : t;
-  };
+  const teacherStageOf = (k: number) => checkedTargetStage(k, studentStages, traj.meta.stages, curriculum, meta.addsToFinal);
   // Once the student learns from the final teacher, the latest earlier stage that the stage
   // check passed is still taught next to it (`tet.late`, default on; docs/method.md).
   // Without stages (`skd-no-stages`) there is no stage term, late or not.
-  const experienceStageOf = experienceStage(meta.addsToFinal, traj.meta.stages, curriculum !== 'none' && exp.method.tet?.late !== false);
+  const late = curriculum !== 'none' && exp.method.tet?.late !== false;
+  const experienceStageOf = experienceStage(meta.addsToFinal, traj.meta.stages, late);
+  // Say so when the stage check leaves SKD nothing to teach beyond the final teacher: users
+  // otherwise see SKD equal KD without knowing why.
+  if (meta.addsToFinal && curriculum !== 'none' && traj.meta.stages > 1 && !teachesAStage(meta.addsToFinal, studentStages, traj.meta.stages, curriculum, late)) {
+    ctx.log(noStageTaughtLine(method.name, exp.method.tbt?.final === true));
+  }
   const warmup = exp.method.warmup ?? defaultWarmup(exp.student.epochs);
   const loop = new TrainLoop({
     ...sharedLoopSpec(ctx, network),
@@ -159,4 +162,10 @@ async function saveStudent(ctx: RunContext, model: tfl.LayersModel): Promise<voi
 /** Loads a run's exported student (for evaluation and exports). */
 export async function loadStudent(runDir: string): Promise<tfl.LayersModel> {
   return loadModelDir(path.join(runDir, RUN_FILES.student));
+}
+
+/** The run log's line when no intermediate teacher stage passed SKD's stage check. */
+export function noStageTaughtLine(method: string, finalBehaviour: boolean): string {
+  const how = finalBehaviour ? ' and its recorded behaviour (method.tbt.final)' : ': this student trains as with KD';
+  return `${method}: no intermediate teacher stage passed the stage check (method.tet.check), so every student stage learns from the final teacher${how}`;
 }

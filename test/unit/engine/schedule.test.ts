@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TrainingSpec } from '../../../src/protocol/experiment';
-import { experienceStage, learningRate, stageBounds, stageOf, stagePlan, targetStage } from '../../../src/trainer/engine/schedule';
+import { checkedTargetStage, experienceStage, learningRate, stageBounds, stageOf, stagePlan, targetStage, teachesAStage } from '../../../src/trainer/engine/schedule';
 
 const base: TrainingSpec = { batchSize: 32, optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 };
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
@@ -140,5 +140,23 @@ describe("SKD's stage experience per teacher stage (tet.late)", () => {
     assert.equal(experienceStage([true, true, true, true], 4, false)(3), undefined);
     assert.equal(experienceStage([false, false, false, true], 4, true)(3), undefined);
     assert.equal(experienceStage(undefined, 4, true)(3), undefined);
+  });
+});
+
+describe("SKD's look-ahead after the stage check, and whether any stage is taught", () => {
+  it('a teacher stage whose check failed is not looked ahead to: the final teacher instead', () => {
+    assert.deepEqual([0, 1, 2, 3].map((k) => checkedTargetStage(k, 4, 4, 'lookahead', [true, false, true, true])), [3, 2, 3, 3]);
+    assert.deepEqual([0, 1, 2, 3].map((k) => checkedTargetStage(k, 4, 4, 'lookahead', undefined)), [1, 2, 3, 3]);
+  });
+  it('no stage taught when every check failed (SKD then trains as KD), or without a curriculum', () => {
+    assert.equal(teachesAStage([false, false, false, true], 4, 4, 'lookahead', true), false);
+    assert.equal(teachesAStage([true, true, true, true], 4, 4, 'none', false), false);
+  });
+  it('a stage is taught when one is looked ahead to, or only kept next to the final teacher (tet.late)', () => {
+    assert.equal(teachesAStage([false, false, true, true], 4, 4, 'lookahead', false), true);
+    // With two stages the student looks ahead to the final teacher from the start: stage 1's
+    // experience reaches it only through tet.late.
+    assert.equal(teachesAStage([true, true], 2, 2, 'lookahead', true), true);
+    assert.equal(teachesAStage([true, true], 2, 2, 'lookahead', false), false);
   });
 });
