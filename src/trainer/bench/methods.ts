@@ -328,12 +328,9 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
   const runner = opts.runner ?? childRunner;
   let plan: BenchPlan;
   let root: string;
-  // The methods this call trains: all of the plan's, or on a resume those named by --methods.
-  let toRun: string[];
   if (opts.resume) {
     root = path.resolve(opts.resume);
     plan = readPlan(root);
-    toRun = opts.methods ?? plan.methods;
     // A resume for some methods adds them to the folder's report; it does not narrow it.
     if (opts.methods) plan.methods = methodsInOrder([...plan.methods, ...opts.methods]);
     if (opts.seeds) plan.seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
@@ -353,7 +350,6 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw e;
       }
     }
-    toRun = plan.methods;
   }
   writeJsonAtomic(path.join(root, PLAN_FILE), plan);
   for (const n of plan.notes) opts.log(`note: ${n}`);
@@ -401,6 +397,8 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
     const ok = await runOne(TEACHER_DIR, teacherExperiment(plan.experiment, plan.teacher.seed), plan.teacher.dir);
     if (!ok) throw new Error(`the teacher run failed (${failures[0]}); see ${path.join(plan.teacher.dir, RUN_FILES.log)}`);
   }
+  // The methods this call trains: those named by --methods (on a resume, a part of the plan's), else the plan's.
+  const toRun = opts.methods ?? plan.methods;
   const jobs = plannedRuns({ ...plan, methods: plan.methods.filter((m) => toRun.includes(m)) });
   let next = 0;
   const worker = async () => {
