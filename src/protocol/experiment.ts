@@ -67,7 +67,7 @@ export interface MethodSpec {
   dkd?: { alpha?: number; beta?: number; warmup?: number; temperature?: number };
   /** SKD meta-network settings. */
   tbt?: { hidden?: number; epochs?: number; lr?: number; cell?: 'gru' | 'lstm'; match?: 'similarity' | 'regression'; final?: boolean };
-  tet?: { epochs?: number; lr?: number; mix?: boolean; correct?: boolean; weight?: number; final?: boolean; correctFinal?: boolean; check?: 'likelihood' | 'confidence' | 'none'; late?: boolean };
+  tet?: { epochs?: number; lr?: number; mix?: boolean; correct?: boolean; weight?: number; final?: boolean; correctFinal?: boolean; check?: 'likelihood' | 'confidence' | 'ahead' | 'none'; late?: boolean };
   /** Path of a user's method module (when `name` is not a builtin). */
   module?: string;
 }
@@ -107,9 +107,25 @@ export function isTeacherRun(t: TeacherSpec): t is TeacherRunSpec {
   return typeof (t as TeacherRunSpec).run === 'string';
 }
 
-/** Whether a run of this experiment trains (or reuses) the student alone beside its method. */
+/** Whether the experiment asks for the student alone beside its method (its report: "student alone X%, with M Y%"). */
 export function wantsStudentAlone(exp: Pick<Experiment, 'method' | 'studentAlone'>): boolean {
   return exp.method.name !== 'none' && exp.studentAlone !== false;
+}
+
+/** SKD's stage check when `method.tet.check` does not say (docs/method.md). */
+export const DEFAULT_STAGE_CHECK = 'ahead' as const;
+
+/** SKD's methods that teach the teacher's stages after a stage check (`skd-no-stages` teaches none). */
+const STAGE_CHECKED_METHODS: readonly string[] = ['skd', 'skd-no-tbt', 'skd-no-tet'];
+
+/**
+ * Whether a run trains (or reuses) the student alone: when the experiment asks for it, and for
+ * SKD's `ahead` stage check, which measures the teacher's stages against the student alone's
+ * validation accuracy whether or not the run reports it (`studentAlone: false` does not change
+ * the method).
+ */
+export function trainsStudentAlone(exp: Pick<Experiment, 'method' | 'studentAlone'>): boolean {
+  return wantsStudentAlone(exp) || (STAGE_CHECKED_METHODS.includes(exp.method.name) && (exp.method.tet?.check ?? DEFAULT_STAGE_CHECK) === 'ahead');
 }
 
 // Method and model names are not listed here: the trainer's registries own them

@@ -137,7 +137,7 @@ export interface TetEvent extends EventBase {
   /** Whether this stage's experience is taught next to the final teacher's (its stage check, `check`, passed). */
   addsToFinal?: boolean;
   /** The check that decided `addsToFinal` (`method.tet.check`). */
-  check?: 'likelihood' | 'confidence' | 'none';
+  check?: 'likelihood' | 'confidence' | 'ahead' | 'none';
   /** The held-out likelihood check's answer, whichever check decided. */
   heldOutNllGain?: boolean;
   /** On the fit images: mean top-class probability of the stage's and the final teacher's average, and of the final teacher alone. */
@@ -145,6 +145,9 @@ export interface TetEvent extends EventBase {
   finalTrainConfidence?: number;
   /** The final teacher's accuracy on the quiz (validation) images. */
   finalHeldOutAccuracy?: number;
+  /** The stage's accuracy on the quiz images (before any correction), and the student alone's best validation accuracy on them (check `ahead`). */
+  heldOutAccuracy?: number;
+  aloneAccuracy?: number;
 }
 
 export interface PhaseEvent extends EventBase {

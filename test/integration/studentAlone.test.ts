@@ -106,4 +106,23 @@ describe('student alone', () => {
     assert.ok(!eventsOf(events, 'phase').some((e) => e.phase === 'alone'));
     assert.equal(eventsOf(events, 'final')[0].studentAloneTestAcc, undefined);
   });
+
+  it("SKD's stage check (method.tet.check ahead) still measures the teacher's stages against it, unreported", async () => {
+    const skd = { name: 'skd', stages: 2, tbt: { epochs: 2 }, tet: { epochs: 2 } };
+    const file = writeExperiment(tmp.dir, 'skd-off', tinyExperiment({ name: 'skd-off', teacher: { run: first.dir }, method: skd, studentAlone: false }));
+    const o = await runExperiment(file, { outDir: out });
+    assert.equal(o.state, 'done');
+    assert.equal(o.summary!.studentAlone, undefined);
+    const rec = readJsonFile<AloneRecord>(path.join(o.dir, RUN_FILES.alone));
+    // Reused from the kd run's teacher folder, with its best validation accuracy.
+    assert.equal(rec.testAcc, first.summary!.studentAlone!.testAcc);
+    assert.ok(typeof rec.valAcc === 'number' && rec.valAcc > 0, JSON.stringify(rec));
+    const tet = eventsOf(readMetrics(o.dir), 'tet');
+    assert.ok(tet.length > 0);
+    for (const e of tet) {
+      assert.equal(e.check, 'ahead');
+      assert.equal(e.aloneAccuracy, rec.valAcc);
+      assert.equal(typeof e.heldOutAccuracy, 'number');
+    }
+  });
 });

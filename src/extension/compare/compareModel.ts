@@ -51,13 +51,15 @@ function tbtValues(e: TbtEvent): Record<string, number> {
   return out;
 }
 
-/** TET's experience of a stage: its held-out accuracy and NLL, whether the stage is taught (its stage check) and whether its mixture was used, as 1 or 0. */
+/** TET's experience of a stage: its held-out accuracy and NLL, whether the stage is taught (its stage check, with the student alone's accuracy it measured against) and whether its mixture was used, as 1 or 0. */
 function tetValues(e: TetEvent): Record<string, number> {
   const out: Record<string, number> = {};
   if (Number.isFinite(e.accuracy)) out['tet.accuracy'] = e.accuracy;
   if (e.nll !== undefined && Number.isFinite(e.nll)) out['tet.nll'] = e.nll;
   if (Number.isFinite(e.ece)) out['tet.ece'] = e.ece;
   if (typeof e.addsToFinal === 'boolean') out['tet.addsToFinal'] = e.addsToFinal ? 1 : 0;
+  // The `ahead` check's two sides: the stage's held-out accuracy against the student alone's.
+  if (e.aloneAccuracy !== undefined && Number.isFinite(e.aloneAccuracy)) out['tet.aloneAccuracy'] = e.aloneAccuracy;
   if (typeof e.identity === 'boolean') out['tet.mixture'] = e.identity ? 0 : 1;
   return out;
 }

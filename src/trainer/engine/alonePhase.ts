@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Experiment, ModelSpec, TrainingSpec } from '../../protocol/experiment';
+import { wantsStudentAlone, type Experiment, type ModelSpec, type TrainingSpec } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
 import { getMethod } from '../methods';
 import { buildModel } from '../models';
@@ -43,6 +43,8 @@ export interface AloneRecord extends StudentResult {
 export interface AloneResult {
   testAcc: number;
   params: number;
+  /** Best validation accuracy (SKD's `ahead` stage check measures the teacher's stages against it). */
+  valAcc?: number;
   /** Run directory the result was reused from (the one that trained it). */
   fromRun?: string;
 }
@@ -91,6 +93,11 @@ function readJsonOrUndefined(file: string): unknown {
   }
 }
 
+/** A record's best validation accuracy, when it has a valid one (older records do not). */
+function validationAccuracy(r: StudentResult): number | undefined {
+  return typeof r.valAcc === 'number' && Number.isFinite(r.valAcc) ? r.valAcc : undefined;
+}
+
 function isResult(v: unknown): v is StudentResult {
   if (!v || typeof v !== 'object') return false;
   const r = v as Record<string, unknown>;
@@ -104,22 +111,47 @@ function isResult(v: unknown): v is StudentResult {
  */
 export function findReusableAlone(dir: string, key: AloneKey): { result: StudentResult; fromRun: string } | undefined {
   const rec = readJsonOrUndefined(path.join(dir, RUN_FILES.alone));
-  if (isResult(rec) && (rec as Partial<AloneRecord>).key && sameAloneKey((rec as AloneRecord).key, key)) {
+  // Records from before validation accuracies were kept are trained again: SKD's stage check needs it.
+  if (isResult(rec) && validationAccuracy(rec) !== undefined && (rec as Partial<AloneRecord>).key && sameAloneKey((rec as AloneRecord).key, key)) {
     const from = (rec as AloneRecord).fromRun;
-    return { result: { testAcc: rec.testAcc, params: rec.params, bestEpoch: rec.bestEpoch }, fromRun: typeof from === 'string' && from ? resolveInFolder(dir, from) : dir };
+    return { result: { testAcc: rec.testAcc, params: rec.params, bestEpoch: rec.bestEpoch, valAcc: validationAccuracy(rec) }, fromRun: typeof from === 'string' && from ? resolveInFolder(dir, from) : dir };
   }
   const exp = readJsonOrUndefined(path.join(dir, RUN_FILES.experiment)) as Experiment | undefined;
   if (exp?.method?.name !== 'none' || !exp.student || !exp.training || !exp.data) return undefined;
   const student = readJsonOrUndefined(path.join(dir, STUDENT_DONE));
   const traj = readJsonOrUndefined(path.join(dir, RUN_FILES.trajectory, 'trajectory.json')) as { data?: DataFingerprint } | undefined;
-  if (!isResult(student) || !traj?.data) return undefined;
+  if (!isResult(student) || validationAccuracy(student) === undefined || !traj?.data) return undefined;
   if (!sameAloneKey(aloneKey(exp, traj.data), key)) return undefined;
-  return { result: { testAcc: student.testAcc, params: student.params, bestEpoch: student.bestEpoch }, fromRun: dir };
+  return { result: { testAcc: student.testAcc, params: student.params, bestEpoch: student.bestEpoch, valAcc: validationAccuracy(student) }, fromRun: dir };
+}
+
+/**
+ * A finished student alone for `key` in a run directory beside `runDir` (the runs of one bench
+ * or sweep share a folder: its `none` run of the same seed is this run's student alone). The
+ * same key gives the same student, so which one is found does not change the result.
+ */
+export function findSiblingAlone(runDir: string, key: AloneKey): { result: StudentResult; fromRun: string } | undefined {
+  const parent = path.dirname(runDir);
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(parent, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  for (const e of entries) {
+    const dir = path.join(parent, e.name);
+    if (!e.isDirectory() || dir === runDir) continue;
+    const found = findReusableAlone(dir, key);
+    // A record made by reuse points at the run that trained it.
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**
  * Trains the student alone into `alone.json` / `alone-checkpoint.bin` (events of network
- * `alone`, no exported model), or reuses it from the reused teacher's run. Resumable: a
+ * `alone`, no exported model), or reuses it from the reused teacher's run (or, as a yardstick
+ * only, from a run beside it). Resumable: a
  * finished one is read back, an interrupted one continues from its checkpoint.
  */
 export async function alonePhase(ctx: RunContext, teacher: TeacherResult): Promise<AloneResult> {
@@ -129,15 +161,18 @@ export async function alonePhase(ctx: RunContext, teacher: TeacherResult): Promi
   const existing = readJsonOrUndefined(doneFile);
   if (fs.existsSync(doneFile) && isResult(existing)) {
     const from = (existing as Partial<AloneRecord>).fromRun;
-    return { testAcc: existing.testAcc, params: existing.params, fromRun: typeof from === 'string' && from ? resolveInFolder(run.dir, from) : undefined };
+    return { testAcc: existing.testAcc, params: existing.params, valAcc: validationAccuracy(existing), fromRun: typeof from === 'string' && from ? resolveInFolder(run.dir, from) : undefined };
   }
-  const found = teacher.fromRun ? findReusableAlone(teacher.fromRun, key) : undefined;
+  // A run that needs it only as the stage check's yardstick (bench and sweep runs, studentAlone
+  // false) also takes it from a `none` run beside it; one that reports it trains its own, unless
+  // the reused teacher's run holds it.
+  const found = (teacher.fromRun ? findReusableAlone(teacher.fromRun, key) : undefined) ?? (wantsStudentAlone(exp) ? undefined : findSiblingAlone(run.dir, key));
   if (found) {
     const rec: AloneRecord = { ...found.result, key, fromRun: relativeToFolder(run.dir, found.fromRun) };
     writeJsonAtomic(doneFile, rec);
     run.append({ type: 'phase', phase: 'alone', detail: `reused from ${found.fromRun}` });
     ctx.log(`student alone: reused from ${found.fromRun} (test accuracy ${(found.result.testAcc * 100).toFixed(2)}%)`);
-    return { testAcc: found.result.testAcc, params: found.result.params, fromRun: found.fromRun };
+    return { testAcc: found.result.testAcc, params: found.result.params, valAcc: found.result.valAcc, fromRun: found.fromRun };
   }
   run.append({ type: 'phase', phase: 'alone' });
   // Built exactly as the student (same field, same seed): the same initial weights.
@@ -160,7 +195,7 @@ export async function alonePhase(ctx: RunContext, teacher: TeacherResult): Promi
       record: { key },
     });
     ctx.log(`student alone: test accuracy ${(result.testAcc * 100).toFixed(2)}%`);
-    return { testAcc: result.testAcc, params: result.params };
+    return { testAcc: result.testAcc, params: result.params, valAcc: result.valAcc };
   } finally {
     method.dispose();
     built.model.dispose();

@@ -3,7 +3,7 @@ import { RUN_FILES } from '../../protocol/runDir';
 import type { MethodNeeds } from '../methods/types';
 import { tbtEvent } from '../skd/metrics';
 import { BehaviourPredictor, TBT_DEFAULT_EPOCHS } from '../skd/tbt';
-import { checkRawStages, fitExperience, tetOptions, type StageVerdict } from '../skd/tet';
+import { checkRawStages, DEFAULT_STAGE_CHECK, fitExperience, tetOptions, type StageVerdict } from '../skd/tet';
 import type { Trajectory } from '../skd/trajectory';
 import { readCheckpointIfIntact, writeCheckpoint } from '../runDir/checkpoint';
 import type { RunContext } from './context';
@@ -27,9 +27,13 @@ export interface MetaTargets {
  * per-stage metrics, and keeps their weights and outputs in `meta/`, so a resumed run does
  * not train them again.
  */
-export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: MethodNeeds): Promise<MetaTargets> {
+export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: MethodNeeds, aloneAccuracy?: number): Promise<MetaTargets> {
   const out: MetaTargets = {};
   const exp = ctx.experiment;
+  const check = tetOptions(exp.method).check;
+  if (check === 'ahead' && aloneAccuracy === undefined && (needs.experience || needs.stageCheck)) {
+    ctx.log('stage check: no student alone to measure the stages against (studentAlone is false, or its record predates validation accuracies), so only the confidence part of method.tet.check "ahead" decides');
+  }
   const metaDir = ctx.run.file(RUN_FILES.meta);
   const stages = trajectory.meta.stages;
   if (needs.behaviour) {
@@ -68,7 +72,7 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
       out.addsToFinal = Array.from({ length: stages }, (_, k) => (adds ? adds.data[k] === 1 : true));
     } else {
       ctx.progress('tet', 0);
-      const result = fitExperience(trajectory, ctx.splits.quizTrain, ctx.splits.quizTest, ctx.dataset.train.y, tetOptions(exp.method), ctx.splits.fit);
+      const result = fitExperience(trajectory, ctx.splits.quizTrain, ctx.splits.quizTest, ctx.dataset.train.y, { ...tetOptions(exp.method), aloneAccuracy }, ctx.splits.fit);
       for (const m of result.metrics) ctx.run.append({ type: 'tet', ...m });
       const refined = result.refined.map((data, k) => ({ name: `refined/${k}`, shape: [trajectory.meta.images, trajectory.meta.classes], data }));
       refined.push({ name: 'adds-to-final', shape: [stages], data: Float32Array.from(result.metrics, (m) => (m.addsToFinal ? 1 : 0)) });
@@ -84,7 +88,7 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
   // Without TET (its experience carries the check otherwise): the check on the raw stages.
   if (needs.stageCheck) {
     const quiz = Int32Array.from([...ctx.splits.quizTrain, ...ctx.splits.quizTest]);
-    const verdicts = checkRawStages(trajectory, quiz, ctx.dataset.train.y, tetOptions(exp.method).check ?? 'confidence', ctx.splits.fit);
+    const verdicts = checkRawStages(trajectory, quiz, ctx.dataset.train.y, check ?? DEFAULT_STAGE_CHECK, ctx.splits.fit, aloneAccuracy);
     out.addsToFinal = verdicts.map((v) => v.addsToFinal === true);
     for (const v of verdicts) ctx.log(`stage ${v.stage + 1} (raw best checkpoint, no TET): ${stageVerdict(v)}`);
   }
@@ -95,9 +99,12 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
 export function stageVerdict(m: StageVerdict): string {
   const taught = m.addsToFinal ? 'taught as a stage' : 'not taught as a stage';
   if (m.check === 'none') return `${taught} (tet.check none)`;
-  if (m.check === 'confidence') {
-    const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(1)}%`;
-    return `on the training images its average with the final teacher is ${pct(m.trainConfidence)} confident, the final teacher ${pct(m.finalTrainConfidence)} against its held-out accuracy ${pct(m.finalHeldOutAccuracy)}: ${taught}`;
+  const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(1)}%`;
+  const confidence = `on the training images its average with the final teacher is ${pct(m.trainConfidence)} confident, the final teacher ${pct(m.finalTrainConfidence)} against its held-out accuracy ${pct(m.finalHeldOutAccuracy)}`;
+  if (m.check === 'confidence') return `${confidence}: ${taught}`;
+  if (m.check === 'ahead') {
+    const ahead = m.aloneAccuracy === undefined ? 'the student alone unknown' : `held out it is right on ${pct(m.heldOutAccuracy)} against the student alone's ${pct(m.aloneAccuracy)}`;
+    return `${confidence}; ${ahead}: ${taught}`;
   }
   return m.addsToFinal ? 'adds to the final teacher on held-out images (taught as a stage)' : 'does not add to the final teacher on held-out images (not taught as a stage)';
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { isTeacherRun, wantsStudentAlone, type Experiment, type ModelSpec } from '../../protocol/experiment';
+import { isTeacherRun, trainsStudentAlone, wantsStudentAlone, type Experiment, type ModelSpec } from '../../protocol/experiment';
 import { gainLine } from '../../protocol/gain';
 import { RUN_FILES, type MetricEvent, type Phase, type Summary } from '../../protocol/runDir';
 import { selectBackend } from '../backend/select';
@@ -162,7 +162,7 @@ interface Trained {
 /** What every phase works with: the run's log, its splits, and progress written to status.json. */
 function runContext(run: RunDirectory, experiment: Experiment, file: string, dataset: LoadedDataset, opts: RunOptions): RunContext {
   const logFile = run.file(RUN_FILES.log);
-  const spans = wantsStudentAlone(experiment) ? PHASE_SPAN : PHASE_SPAN_WITHOUT_ALONE;
+  const spans = trainsStudentAlone(experiment) ? PHASE_SPAN : PHASE_SPAN_WITHOUT_ALONE;
   let lastWrite = 0;
   return {
     experiment,
@@ -215,7 +215,10 @@ async function trainPhases(ctx: RunContext): Promise<Trained> {
     run.append({ type: 'phase', phase: 'teacher' });
     const teacher = await teacherPhase(ctx);
     owned.push(teacher.built.model);
-    const alone = wantsStudentAlone(experiment) ? await alonePhase(ctx, teacher) : undefined;
+    if (trainsStudentAlone(experiment) && !wantsStudentAlone(experiment)) {
+      ctx.log('student alone: the yardstick of SKD\'s stage check (method.tet.check "ahead"; "confidence" needs none), not reported (studentAlone is false)');
+    }
+    const alone = trainsStudentAlone(experiment) ? await alonePhase(ctx, teacher) : undefined;
     const student = buildModel(experiment.student, {
       inputShape: dataset.shape,
       numClasses: dataset.numClasses,
@@ -235,10 +238,12 @@ async function trainPhases(ctx: RunContext): Promise<Trained> {
     });
     owned.push(method);
     if (method.needs.behaviour || method.needs.experience || method.needs.finalExperience) run.append({ type: 'phase', phase: 'tbt' });
-    const meta = await metaPhase(ctx, teacher.trajectory, method.needs);
+    const meta = await metaPhase(ctx, teacher.trajectory, method.needs, alone?.valAcc);
     run.append({ type: 'phase', phase: 'student' });
     const result = await studentPhase(ctx, teacher, student, method, meta);
-    return { teacher: { testAcc: teacher.testAcc, params: teacher.built.params, fromRun: teacher.fromRun }, alone, student: result };
+    // Trained only as the stage check's yardstick, the student alone is not reported.
+    const reported = wantsStudentAlone(experiment) ? alone : undefined;
+    return { teacher: { testAcc: teacher.testAcc, params: teacher.built.params, fromRun: teacher.fromRun }, alone: reported, student: result };
   } finally {
     // Newest first: the method, then the student, then the teacher.
     for (const item of owned.reverse()) item.dispose();

@@ -21,6 +21,8 @@ export interface StudentResult {
   testAcc: number;
   params: number;
   bestEpoch: number;
+  /** Validation accuracy at the best epoch (absent in records written before it was kept). */
+  valAcc?: number;
 }
 
 const DONE_FILE = 'student.json';
@@ -132,7 +134,7 @@ export async function studentPhase(
   loop.dispose();
   const testAcc = runModel(built.model, dataset, dataset.test, allIndices(dataset.test.n)).accuracy;
   if (opts.saveModel ?? true) await saveStudent(ctx, built.model);
-  const result: StudentResult = { testAcc, params: built.params, bestEpoch: loop.best.epoch };
+  const result: StudentResult = { testAcc, params: built.params, bestEpoch: loop.best.epoch, valAcc: loop.best.valAcc };
   writeJsonAtomic(doneFile, { ...opts.record, ...result });
   return result;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MethodSpec } from '../../protocol/experiment';
+import { DEFAULT_STAGE_CHECK as DEFAULT_CHECK, type MethodSpec } from '../../protocol/experiment';
 import type { TetEvent } from '../../protocol/runDir';
 import { argmax } from '../engine/evaluate';
 import { concatFloat32 } from '../util/float32';
@@ -54,6 +54,11 @@ export interface TetOptions {
   correct?: boolean;
   /** How SKD decides that a stage adds to the final teacher (see `StageCheck`). */
   check?: StageCheck;
+  /**
+   * The student alone's best validation accuracy (the `ahead` check's yardstick); without it
+   * `ahead` decides as `confidence` does.
+   */
+  aloneAccuracy?: number;
 }
 
 /**
@@ -64,12 +69,20 @@ export interface TetOptions {
  *   is nearer the final teacher's held-out accuracy than the final teacher's own confidence is
  *   (`StageJudge.verdict`): the stage is taught where the final teacher claims more on the
  *   images it trained on than it knows;
+ * - `ahead` (the default): `confidence`, or the stage is ahead of the student: right on more of
+ *   the held-out quiz images than the student alone is at its best validation epoch (the same
+ *   images). Such a stage is an assistant teacher nearer the student than the final one (Mirzadeh
+ *   et al., AAAI 2020), worth learning from whether or not the final teacher is over-sure; a stage
+ *   behind the student, of a teacher that is barely ahead of it, would only hold it back;
  * - `none`: every stage before the last is taught.
  */
-export type StageCheck = 'likelihood' | 'confidence' | 'none';
+export type StageCheck = 'likelihood' | 'confidence' | 'ahead' | 'none';
+
+/** The stage check SKD applies when `method.tet.check` does not say (docs/method.md). */
+export const DEFAULT_STAGE_CHECK: StageCheck = DEFAULT_CHECK;
 
 export function tetOptions(spec: MethodSpec): TetOptions {
-  return { steps: spec.tet?.epochs, lr: spec.tet?.lr, mix: spec.tet?.mix, correct: spec.tet?.correct, check: spec.tet?.check };
+  return { steps: spec.tet?.epochs, lr: spec.tet?.lr, mix: spec.tet?.mix, correct: spec.tet?.correct, check: spec.tet?.check ?? DEFAULT_STAGE_CHECK };
 }
 
 /**
@@ -159,7 +172,7 @@ const IDENTITY = (m: number): Fit => ({ weights: Float32Array.from({ length: m }
 export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: Int32Array, labels: Int32Array, opts: TetOptions = {}, fitImages?: Int32Array): TetResult {
   const { classes: c, images, stages } = trajectory.meta;
   const quiz = Int32Array.from([...quizA, ...quizB]);
-  const judge = new StageJudge(trajectory, quiz, labels, opts.check ?? 'confidence', fitImages);
+  const judge = new StageJudge(trajectory, quiz, labels, opts.check ?? DEFAULT_STAGE_CHECK, fitImages, opts.aloneAccuracy);
   const metrics: TetStageMetrics[] = [];
   const refined: Float32Array[] = [];
   const weights: TetResult['weights'] = [];
@@ -197,9 +210,10 @@ export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: 
     }
     // Before the correction, which reads labels: the quiz images' experience as TET gives it.
     const adds = judge.heldOutNllGain(out);
+    const quizAccuracy = judge.heldOutAccuracyOf(out);
     const corrected = (opts.correct ?? true) ? correctFromTrajectory(out, logits, epochs, fit.temperature, labels, c) : 0;
     // What the student is taught on its training images: the experience as corrected.
-    const verdict = judge.verdict(out, adds);
+    const verdict = judge.verdict(out, adds, quizAccuracy);
     refined.push(out);
     weights.push({ name: `stage-${k + 1}/weights`, shape: [epochs.length], data: fit.weights }, { name: `stage-${k + 1}/epochs`, shape: [epochs.length], data: Float32Array.from(epochs) });
     const shown = better ? mine : teacher;
@@ -224,7 +238,7 @@ export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: 
 }
 
 /** A stage's check as the run's log and the comparison panel report it. */
-export type StageVerdict = Pick<TetStageMetrics, 'addsToFinal' | 'check' | 'heldOutNllGain' | 'trainConfidence' | 'finalTrainConfidence' | 'finalHeldOutAccuracy'>;
+export type StageVerdict = Pick<TetStageMetrics, 'addsToFinal' | 'check' | 'heldOutNllGain' | 'trainConfidence' | 'finalTrainConfidence' | 'finalHeldOutAccuracy' | 'heldOutAccuracy' | 'aloneAccuracy'>;
 
 /**
  * Decides whether a stage's experience is taught next to the final teacher's (`StageCheck`),
@@ -245,6 +259,8 @@ export class StageJudge {
     labels: ArrayLike<number>,
     readonly check: StageCheck,
     fitImages?: Int32Array,
+    /** The student alone's best validation accuracy (the `ahead` check's yardstick). */
+    private readonly aloneAccuracy?: number,
   ) {
     const c = (this.classes = trajectory.meta.classes);
     this.quizY = Array.from(quiz, (i) => labels[i]);
@@ -262,19 +278,29 @@ export class StageJudge {
     return addsToFinal(softmaxRows(gatherRows(stageLogits, c, this.quiz), this.quiz.length, c), this.finalQuiz, this.quizY, c);
   }
 
-  /** The verdict on the logits the student would be taught, given the likelihood check's answer. */
-  verdict(stageLogits: Float32Array, heldOutNllGain = this.heldOutNllGain(stageLogits)): StageVerdict {
+  /** A stage's accuracy on the quiz images (take it before any correction, which reads their labels). */
+  heldOutAccuracyOf(stageLogits: Float32Array): number {
+    const c = this.classes;
+    return calibration(softmaxRows(gatherRows(stageLogits, c, this.quiz), this.quiz.length, c), this.quizY, this.quiz.length, c).accuracy;
+  }
+
+  /** The verdict on the logits the student would be taught, given the likelihood check's answer and the stage's held-out accuracy. */
+  verdict(stageLogits: Float32Array, heldOutNllGain = this.heldOutNllGain(stageLogits), heldOutAccuracy = this.heldOutAccuracyOf(stageLogits)): StageVerdict {
     const c = this.classes;
     const n = this.fit.length;
     const confidence = meanConfidence(softmaxRows(gatherRows(stageLogits, c, this.fit), n, c), this.finalFit, n, c);
     const softens = Math.abs(confidence.mixed - this.heldOutAccuracy) < Math.abs(confidence.final - this.heldOutAccuracy);
+    const ahead = this.aloneAccuracy !== undefined && heldOutAccuracy > this.aloneAccuracy;
+    const decided: Record<StageCheck, boolean> = { none: true, likelihood: heldOutNllGain, confidence: softens, ahead: softens || ahead };
     return {
-      addsToFinal: this.check === 'none' ? true : this.check === 'confidence' ? softens : heldOutNllGain,
+      addsToFinal: decided[this.check],
       check: this.check,
       heldOutNllGain,
       trainConfidence: confidence.mixed,
       finalTrainConfidence: confidence.final,
       finalHeldOutAccuracy: this.heldOutAccuracy,
+      heldOutAccuracy,
+      ...(this.check === 'ahead' && this.aloneAccuracy !== undefined ? { aloneAccuracy: this.aloneAccuracy } : {}),
     };
   }
 }
@@ -283,8 +309,8 @@ export class StageJudge {
  * The stage check on the raw best-of-stage logits, for SKD without TET (`skd-no-tet`): the same
  * curriculum as SKD's, with the stages' own logits in place of their experience.
  */
-export function checkRawStages(trajectory: Trajectory, quiz: Int32Array, labels: ArrayLike<number>, check: StageCheck, fitImages?: Int32Array): (StageVerdict & { stage: number })[] {
-  const judge = new StageJudge(trajectory, quiz, labels, check, fitImages);
+export function checkRawStages(trajectory: Trajectory, quiz: Int32Array, labels: ArrayLike<number>, check: StageCheck, fitImages?: Int32Array, aloneAccuracy?: number): (StageVerdict & { stage: number })[] {
+  const judge = new StageJudge(trajectory, quiz, labels, check, fitImages, aloneAccuracy);
   return Array.from({ length: trajectory.meta.stages }, (_, k) => ({ stage: k, ...judge.verdict(trajectory.stageLogits(k)) }));
 }
 

@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import type { Experiment } from '../../../src/protocol/experiment';
 import { RUN_FILES } from '../../../src/protocol/runDir';
 import { withDefaults } from '../../../src/trainer/config/defaults';
-import { aloneKey, canonicalJson, findReusableAlone, sameAloneKey, type AloneRecord, type DataFingerprint } from '../../../src/trainer/engine/alonePhase';
+import { aloneKey, canonicalJson, findReusableAlone, findSiblingAlone, sameAloneKey, type AloneRecord, type DataFingerprint } from '../../../src/trainer/engine/alonePhase';
 import { tempDir } from '../../helpers/experiment';
 
 const tmp = tempDir('skd-alone-');
@@ -43,7 +43,7 @@ function runDir(files: Record<string, unknown>): string {
   return dir;
 }
 
-const result = { testAcc: 0.7, params: 1234, bestEpoch: 1 };
+const result = { testAcc: 0.7, params: 1234, bestEpoch: 1, valAcc: 0.72 };
 const trajectoryFile = path.join(RUN_FILES.trajectory, 'trajectory.json');
 
 describe('student alone: the match key', () => {
@@ -85,6 +85,31 @@ describe('student alone: reuse from the teacher run', () => {
   it("reuses a run's alone.json with the same key, recording that run", () => {
     const dir = runDir({ [RUN_FILES.alone]: { ...result, key } satisfies AloneRecord });
     assert.deepEqual(findReusableAlone(dir, key), { result, fromRun: dir });
+  });
+
+  it('not a record without its best validation accuracy (SKD\'s stage check needs it): trained again', () => {
+    const { valAcc: _dropped, ...older } = result;
+    assert.equal(findReusableAlone(runDir({ [RUN_FILES.alone]: { ...older, key } }), key), undefined);
+    const none = experiment({ method: { name: 'none', stages: 2, temperature: 4 } });
+    assert.equal(findReusableAlone(runDir({ [RUN_FILES.experiment]: none, 'student.json': older, [trajectoryFile]: { data: fingerprint } }), key), undefined);
+  });
+
+  it('a run beside this one (a bench or sweep folder): its `none` run of the same seed', () => {
+    const folder = path.join(tmp.dir, 'bench-folder');
+    const none = experiment({ method: { name: 'none', stages: 2, temperature: 4 } });
+    const mine = path.join(folder, 'skd-s1');
+    fs.mkdirSync(mine, { recursive: true });
+    fs.writeFileSync(path.join(mine, RUN_FILES.alone), JSON.stringify({ ...result, testAcc: 0.1, key }));
+    assert.equal(findSiblingAlone(mine, key), undefined, 'never its own record');
+    for (const [name, files] of Object.entries({ 'kd-s1': { [RUN_FILES.experiment]: experiment() }, 'none-s1': { [RUN_FILES.experiment]: none, 'student.json': result, [trajectoryFile]: { data: fingerprint } } })) {
+      const dir = path.join(folder, name);
+      for (const [file, value] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), JSON.stringify(value));
+      }
+    }
+    assert.deepEqual(findSiblingAlone(mine, key), { result, fromRun: path.join(folder, 'none-s1') });
+    assert.equal(findSiblingAlone(mine, aloneKey(experiment({ seed: 2 }), fingerprint)), undefined);
   });
 
   it('keeps the origin of an alone.json that was itself reused', () => {

@@ -287,8 +287,8 @@ test('compare chart: TBT and TET per stage from the run events, x = stage from 1
     { type: 'tbt', time: t, stage: 1, target: 2, layers: [{ layer: 'a', nmse: 0.5, cosine: 0.7, baselineNmse: 1 }] },
     // An event from before TBT named its target: counted, not drawn.
     { type: 'tbt', time: t, stage: 2, layers: [{ layer: 'a', nmse: 9, cosine: 0, baselineNmse: 1 }] } as unknown as MetricEvent,
-    { type: 'tet', time: t, stage: 0, accuracy: 0.7, ece: 0.05, entropy: 1, klToTeacher: 0.1, teacherAccuracy: 0.72, teacherEce: 0.06, nll: 0.9, identity: false, addsToFinal: true },
-    { type: 'tet', time: t, stage: 1, accuracy: 0.8, ece: 0.04, entropy: 1, klToTeacher: 0.1, teacherAccuracy: 0.81, teacherEce: 0.05, nll: 0.7, identity: true, addsToFinal: false },
+    { type: 'tet', time: t, stage: 0, accuracy: 0.7, ece: 0.05, entropy: 1, klToTeacher: 0.1, teacherAccuracy: 0.72, teacherEce: 0.06, nll: 0.9, identity: false, addsToFinal: true, check: 'ahead', heldOutAccuracy: 0.78, aloneAccuracy: 0.75 },
+    { type: 'tet', time: t, stage: 1, accuracy: 0.8, ece: 0.04, entropy: 1, klToTeacher: 0.1, teacherAccuracy: 0.81, teacherEce: 0.05, nll: 0.7, identity: true, addsToFinal: false, check: 'ahead', heldOutAccuracy: 0.7, aloneAccuracy: 0.75 },
   ];
   const row = compareRunFromEvents(undefined, '/w/runs/skd-s1', events);
   assert.deepEqual(row.perStage?.map((p) => p.stage), [1, 2, 3]);
@@ -296,12 +296,13 @@ test('compare chart: TBT and TET per stage from the run events, x = stage from 1
   assert.deepEqual(metricSeries(row, 'tet.accuracy'), [{ x: 1, y: 0.7 }, { x: 2, y: 0.8 }]);
   assert.deepEqual(metricSeries(row, 'tet.addsToFinal'), [{ x: 1, y: 1 }, { x: 2, y: 0 }]);
   assert.deepEqual(metricSeries(row, 'tet.mixture'), [{ x: 1, y: 1 }, { x: 2, y: 0 }]);
+  assert.deepEqual(metricSeries(row, 'tet.aloneAccuracy'), [{ x: 1, y: 0.75 }, { x: 2, y: 0.75 }]);
   assert.deepEqual(metricSeries(row, 'tet.nll'), [{ x: 1, y: 0.9 }, { x: 2, y: 0.7 }]);
   assert.deepEqual(metricSeries(row, 'tbt.nmse').map((p) => p.x), [2, 3]);
   assert.ok(!metricSeries(row, 'tbt.nmse').some((p) => p.y === 9));
   // The select offers them after the per-epoch metrics, only when some run has them.
   const keys = metricOptions([row]).map((m) => m.key);
-  assert.deepEqual(keys, ['valAcc', 'tbt.nmse', 'tbt.baselineNmse', 'tbt.cosine', 'tet.accuracy', 'tet.nll', 'tet.ece', 'tet.addsToFinal', 'tet.mixture']);
+  assert.deepEqual(keys, ['valAcc', 'tbt.nmse', 'tbt.baselineNmse', 'tbt.cosine', 'tet.accuracy', 'tet.nll', 'tet.ece', 'tet.addsToFinal', 'tet.aloneAccuracy', 'tet.mixture']);
   assert.match(metricOptions([row]).find((m) => m.key === 'tet.addsToFinal')?.label ?? '', /stage check/);
   assert.deepEqual(metricOptions([run('plain', 'kd', 0.5)]).map((m) => m.key), ['valAcc']);
   // A run without TBT/TET has no per-stage rows at all.

@@ -142,7 +142,7 @@ describe("TET's check that a stage adds to the final teacher", () => {
   });
 });
 
-describe("SKD's confidence check (tet.check confidence, the default)", () => {
+describe("SKD's confidence check (tet.check confidence; part of ahead, the default)", () => {
   it("measures the average of the stage's and the final teacher's distributions against the final teacher's", () => {
     // Image 1: stage [0.5 0.5], final [0.9 0.1] -> average [0.7 0.3]; image 2: stage [0.2 0.8],
     // final [0.4 0.6] -> average [0.3 0.7]. Top-class probabilities: average 0.7, 0.7; final 0.9, 0.6.
@@ -152,7 +152,7 @@ describe("SKD's confidence check (tet.check confidence, the default)", () => {
   });
   it('teaches the stages of a final teacher that is surer of its training images than it is right on held-out ones', () => {
     // Logit margin 6: about 99% confident, 75% right.
-    const r = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 50 });
+    const r = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 50, check: 'confidence' });
     const [m] = r.metrics;
     assert.equal(m.check, 'confidence');
     assert.ok(m.finalTrainConfidence! > 0.95 && Math.abs(m.finalHeldOutAccuracy! - 0.75) < 0.06, JSON.stringify(m));
@@ -175,6 +175,42 @@ describe("SKD's confidence check (tet.check confidence, the default)", () => {
   it('teaches every stage with tet.check none', () => {
     const r = fitExperience(Trajectory.open(calibrated.dir), QUIZ_A, QUIZ_B, labels, { steps: 20, check: 'none' });
     assert.deepEqual(r.metrics.map((m) => m.addsToFinal), [true, true]);
+  });
+});
+
+describe("SKD's ahead check (tet.check ahead, the default)", () => {
+  it('is the default, and without a student alone decides as the confidence check', () => {
+    for (const dir of [tmp.dir, calibrated.dir]) {
+      const byDefault = fitExperience(Trajectory.open(dir), QUIZ_A, QUIZ_B, labels, { steps: 20 });
+      const confidence = fitExperience(Trajectory.open(dir), QUIZ_A, QUIZ_B, labels, { steps: 20, check: 'confidence' });
+      assert.deepEqual(byDefault.metrics.map((m) => m.check), byDefault.metrics.map(() => 'ahead'));
+      assert.deepEqual(byDefault.metrics.map((m) => m.addsToFinal), confidence.metrics.map((m) => m.addsToFinal));
+      for (const m of byDefault.metrics) assert.equal(m.aloneAccuracy, undefined);
+    }
+  });
+  it("also teaches a calibrated teacher's stage that is right on more held-out images than the student alone", () => {
+    // The calibrated teacher's stages: 75% right on the quiz images, as confident as they are right.
+    const below = fitExperience(Trajectory.open(calibrated.dir), QUIZ_A, QUIZ_B, labels, { steps: 20, aloneAccuracy: 0.6 });
+    const above = fitExperience(Trajectory.open(calibrated.dir), QUIZ_A, QUIZ_B, labels, { steps: 20, aloneAccuracy: 0.9 });
+    for (const m of below.metrics) {
+      // Measured before the trajectory correction, which would make every quiz image right.
+      assert.ok(Math.abs(m.heldOutAccuracy! - m.teacherAccuracy) < 1e-9 && m.heldOutAccuracy! < 0.9, JSON.stringify(m));
+      assert.equal(m.aloneAccuracy, 0.6);
+      assert.equal(m.addsToFinal, m.heldOutAccuracy! > 0.6, JSON.stringify(m));
+    }
+    assert.ok(below.metrics.some((m) => m.addsToFinal));
+    assert.deepEqual(above.metrics.map((m) => m.addsToFinal), [false, false]);
+  });
+  it('keeps the stages that the confidence check teaches, whatever the student alone reaches', () => {
+    const r = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 50, aloneAccuracy: 1 });
+    assert.equal(r.metrics[0].addsToFinal, true);
+  });
+  it('judges the raw best checkpoints against the same yardstick (skd-no-tet)', () => {
+    const quiz = Int32Array.from([...QUIZ_A, ...QUIZ_B]);
+    const traj = Trajectory.open(calibrated.dir);
+    const raw = checkRawStages(traj, quiz, labels, 'ahead', undefined, 0.6);
+    const tet = fitExperience(traj, QUIZ_A, QUIZ_B, labels, { steps: 20, aloneAccuracy: 0.6 });
+    assert.deepEqual(raw.map((v) => v.addsToFinal), tet.metrics.map((m) => m.addsToFinal));
   });
 });
 
