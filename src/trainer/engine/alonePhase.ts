@@ -112,9 +112,10 @@ function isResult(v: unknown): v is StudentResult {
 export function findReusableAlone(dir: string, key: AloneKey): { result: StudentResult; fromRun: string } | undefined {
   const rec = readJsonOrUndefined(path.join(dir, RUN_FILES.alone));
   // Records from before validation accuracies were kept are trained again: SKD's stage check needs it.
-  if (isResult(rec) && validationAccuracy(rec) !== undefined && (rec as Partial<AloneRecord>).key && sameAloneKey((rec as AloneRecord).key, key)) {
+  const recValAcc = isResult(rec) ? validationAccuracy(rec) : undefined;
+  if (isResult(rec) && recValAcc !== undefined && (rec as Partial<AloneRecord>).key && sameAloneKey((rec as AloneRecord).key, key)) {
     const from = (rec as AloneRecord).fromRun;
-    return { result: { testAcc: rec.testAcc, params: rec.params, bestEpoch: rec.bestEpoch, valAcc: validationAccuracy(rec) }, fromRun: typeof from === 'string' && from ? resolveInFolder(dir, from) : dir };
+    return { result: { testAcc: rec.testAcc, params: rec.params, bestEpoch: rec.bestEpoch, valAcc: recValAcc }, fromRun: typeof from === 'string' && from ? resolveInFolder(dir, from) : dir };
   }
   const exp = readJsonOrUndefined(path.join(dir, RUN_FILES.experiment)) as Experiment | undefined;
   if (exp?.method?.name !== 'none' || !exp.student || !exp.training || !exp.data) return undefined;

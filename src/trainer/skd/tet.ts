@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_STAGE_CHECK as DEFAULT_CHECK, type MethodSpec } from '../../protocol/experiment';
+import { DEFAULT_STAGE_CHECK, type MethodSpec } from '../../protocol/experiment';
 import type { TetEvent } from '../../protocol/runDir';
 import { argmax } from '../engine/evaluate';
 import { concatFloat32 } from '../util/float32';
@@ -77,9 +77,6 @@ export interface TetOptions {
  * - `none`: every stage before the last is taught.
  */
 export type StageCheck = 'likelihood' | 'confidence' | 'ahead' | 'none';
-
-/** The stage check SKD applies when `method.tet.check` does not say (docs/method.md). */
-export const DEFAULT_STAGE_CHECK: StageCheck = DEFAULT_CHECK;
 
 export function tetOptions(spec: MethodSpec): TetOptions {
   return { steps: spec.tet?.epochs, lr: spec.tet?.lr, mix: spec.tet?.mix, correct: spec.tet?.correct, check: spec.tet?.check ?? DEFAULT_STAGE_CHECK };

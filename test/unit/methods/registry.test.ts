@@ -8,6 +8,7 @@ import { builtinMethodNames, getMethod, methodNames, methodRegistry, registerMet
 import { skd, skdNoStages } from '../../../src/trainer/methods/skd';
 import { loadMethodPlugin, unloadPlugin } from '../../../src/trainer/plugins';
 import { kd } from '../../../src/trainer/methods/kd';
+import { trainsStudentAlone } from '../../../src/protocol/experiment';
 import { none } from '../../../src/trainer/methods/none';
 import type { MethodFactory } from '../../../src/trainer/methods/types';
 import * as R from './reference';
@@ -99,4 +100,18 @@ test('a plugin may not take a built-in name', () => {
   const file = tempModule(`exports.name = 'kd'; exports.create = () => ({});`);
   assert.throws(() => loadMethodPlugin(file), (e: unknown) => isInputError(e) && /method\.module: the method name "kd" is already taken by a built-in/.test(e.message));
   assert.equal(getMethod('kd'), kd);
+});
+
+test("the methods that train the student alone for SKD's ahead check are those whose stages are checked", () => {
+  for (const name of builtinMethodNames()) {
+    const m = getMethod(name)(R.setup());
+    try {
+      // The protocol cannot ask the trainer's methods, so it lists them; this keeps the list true.
+      const checked = m.needs.experience === true || m.needs.stageCheck === true;
+      assert.equal(trainsStudentAlone({ method: { name, stages: 2, temperature: 2 }, studentAlone: false }), checked, name);
+      assert.equal(trainsStudentAlone({ method: { name, stages: 2, temperature: 2, tet: { check: 'confidence' } }, studentAlone: false }), false, name);
+    } finally {
+      m.dispose();
+    }
+  }
 });
