@@ -55,6 +55,8 @@ export interface MethodSpec {
   boundaries?: 'lr' | 'epochs';
   /** Epochs over which the distillation terms ramp up from 0 (default 1/12 of the student's, at least 1; 0: off). */
   warmup?: number;
+  /** During the warm-up, start the labels at full weight and hand them over to the method's mix (KD's 1 - alpha). */
+  warmupLabels?: boolean;
   /** Which teacher stage a student stage learns from (SKD: the next one by default). */
   curriculum?: 'lookahead' | 'aligned';
   /** Distillation temperature T of the KD-style terms (KD, RCO, SKD); DKD has its own (dkd.temperature). */
@@ -114,6 +116,9 @@ export function wantsStudentAlone(exp: Pick<Experiment, 'method' | 'studentAlone
 
 /** SKD's stage check when `method.tet.check` does not say (docs/method.md). */
 export const DEFAULT_STAGE_CHECK = 'ahead' as const;
+
+/** Whether the distillation warm-up hands the labels over to a method's mix (`method.warmupLabels`). */
+export const DEFAULT_WARMUP_LABELS = false;
 
 /** SKD's methods that teach the teacher's stages after a stage check (`skd-no-stages` teaches none). */
 const STAGE_CHECKED_METHODS: readonly string[] = ['skd', 'skd-no-tbt', 'skd-no-tet'];

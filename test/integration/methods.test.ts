@@ -82,3 +82,32 @@ describe('every method with one shared, recorded teacher', () => {
     });
   }
 });
+
+describe('the warm-up\'s labels (method.warmupLabels)', () => {
+  it('start KD\'s label term at full weight instead of its 1 - alpha, on the same first batch', async () => {
+    const firstBatch = async (warmupLabels: boolean) => {
+      const name = `kd-labels-${warmupLabels}`;
+      const file = writeExperiment(
+        tmp.dir,
+        name,
+        tinyExperiment({
+          name,
+          teacher: { run: path.relative(tmp.dir, teacherDir) },
+          student: { model: 'cnn', width: 4, epochs: 1 },
+          method: { name: 'kd', stages: 1, warmupLabels },
+        }),
+      );
+      const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
+      assert.equal(outcome.state, 'done');
+      return eventsOf(readMetrics(outcome.dir), 'batch')[0].terms;
+    };
+    const held = await firstBatch(false);
+    const handed = await firstBatch(true);
+    // The first batch is at warm-up weight 0: no distillation term yet, and the labels at 1
+    // (handed over) against 0.1 (held at KD's weight), on the same images and initial weights.
+    assert.equal(held.kd, 0);
+    assert.equal(handed.kd, 0);
+    assert.ok(held.ce > 0);
+    assert.ok(Math.abs(handed.ce / held.ce - 10) < 1e-3, `ce ${handed.ce} against ${held.ce}`);
+  });
+});

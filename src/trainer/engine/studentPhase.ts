@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { DEFAULT_WARMUP_LABELS } from '../../protocol/experiment';
 import { RUN_FILES, type Network } from '../../protocol/runDir';
 import type { DistillMethod, TeacherSignals } from '../methods/types';
 import type { BuiltModel } from '../models/types';
@@ -87,6 +88,7 @@ export async function studentPhase(
     ctx.log(noStageTaughtLine(method.name, exp.method.tbt?.final === true));
   }
   const warmup = exp.method.warmup ?? defaultWarmup(exp.student.epochs);
+  const fromLabels = exp.method.warmupLabels ?? DEFAULT_WARMUP_LABELS;
   const loop = new TrainLoop({
     ...sharedLoopSpec(ctx, network),
     // The student's data order whatever the label: the student alone is a `none` run's student.
@@ -125,7 +127,7 @@ export async function studentPhase(
         teacherStage: t,
         teacherStages: traj.meta.stages,
       });
-      return method.selfWarmup ? terms : warmedUp(terms, b.progress, warmup);
+      return method.selfWarmup ? terms : warmedUp(terms, b.progress, warmup, method.labelWeight, fromLabels);
     },
   });
   if (loop.resume()) ctx.log(`${network}: resumed from its last checkpoint`);

@@ -21,6 +21,7 @@ export function logitDistillation(
     return {
       name,
       needs,
+      labelWeight: 1 - alpha,
       extraVariables: () => [],
       losses: (batch) => {
         const teacher = required(teacherLogits(batch), name, signal);

@@ -76,6 +76,7 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
     return {
       name,
       needs,
+      labelWeight: 1 - alpha,
       curriculum,
       extraVariables: () => adapters.flatMap((a) => [a.w, a.b]),
       losses: (batch: BatchContext) => {

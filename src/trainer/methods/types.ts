@@ -90,6 +90,12 @@ export interface DistillMethod {
   readonly needs: MethodNeeds;
   /** True when the method ramps its own terms up (DKD); otherwise the engine's warm-up applies (warmup.ts). */
   readonly selfWarmup?: boolean;
+  /**
+   * The weight its `ce` term carries in the method's own mix (KD's 1 - alpha; absent: 1). With
+   * `method.warmupLabels` the engine's warm-up starts the labels at full weight and hands them
+   * over to this one (warmup.ts `labelFactor`).
+   */
+  readonly labelWeight?: number;
   /** How stage-wise signals (stage logits, experience, behaviour) follow the stages; default aligned. */
   readonly curriculum?: Curriculum;
   /** Variables the method trains beside the student (adapters); not exported with it. */

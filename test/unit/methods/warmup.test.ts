@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/trainer/backend/select';
-import { defaultWarmup, warmedUp, warmupWeight } from '../../../src/trainer/methods/warmup';
+import { defaultWarmup, labelFactor, warmedUp, warmupWeight } from '../../../src/trainer/methods/warmup';
 
 before(async () => {
   await selectBackend('cpu');
@@ -24,5 +24,24 @@ describe('distillation warm-up', () => {
       return Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, v.dataSync()[0]]));
     });
     assert.deepEqual(out, { ce: 2, kd: 1, hint: 2.5 });
+  });
+
+  it('with warmupLabels hands the labels over from full weight to the method\'s mix (KD: 0.1 CE)', () => {
+    // At w = 0 the label term is the student alone's CE; at w = 1/2, 0.1 + 0.9 / 2 = 0.55 of it.
+    const out = tf.tidy(() => {
+      const at = (p: number) => Object.fromEntries(Object.entries(warmedUp({ ce: tf.scalar(0.1 * 3), kd: tf.scalar(4) }, p, 2, 0.1, true)).map(([k, v]) => [k, v.dataSync()[0]]));
+      return [at(0), at(1), at(2)];
+    });
+    assert.ok(Math.abs(out[0].ce - 3) < 1e-6 && out[0].kd === 0, JSON.stringify(out[0]));
+    assert.ok(Math.abs(out[1].ce - 0.55 * 3) < 1e-6 && out[1].kd === 2, JSON.stringify(out[1]));
+    assert.ok(Math.abs(out[2].ce - 0.3) < 1e-6 && out[2].kd === 4, JSON.stringify(out[2]));
+  });
+
+  it('leaves the labels as given without warmupLabels, for methods whose CE has weight 1, or none', () => {
+    assert.equal(labelFactor(0, 0.1, false), 1);
+    assert.equal(labelFactor(0, undefined, true), 1); // FitNet, AT: CE at weight 1 already
+    assert.equal(labelFactor(0, 0, true), 1); // alpha = 1: no labels to hand over
+    assert.equal(labelFactor(1, 0.1, true), 1);
+    assert.ok(Math.abs(labelFactor(0, 0.1, true) - 10) < 1e-12);
   });
 });
