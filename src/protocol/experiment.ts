@@ -120,6 +120,18 @@ export const DEFAULT_STAGE_CHECK = 'ahead' as const;
 /** Whether the distillation warm-up hands the labels over to a method's mix (`method.warmupLabels`). */
 export const DEFAULT_WARMUP_LABELS = false;
 
+/**
+ * The built-in methods whose student does not follow the teacher's stages: for them
+ * `method.stages` cuts only the teacher's recorded trajectory, so the student may have fewer
+ * epochs than stages. Every other method, a plugin too, splits the student's epochs into stages.
+ */
+const UNSTAGED_STUDENT_METHODS: readonly string[] = ['none', 'kd', 'fitnet', 'at', 'dkd', 'skd-no-stages'];
+
+/** Whether a method's student learns stage by stage (`method.stages` shares of its epochs). */
+export function stagesTheStudent(method: string): boolean {
+  return !UNSTAGED_STUDENT_METHODS.includes(method);
+}
+
 /** SKD's methods that teach the teacher's stages after a stage check (`skd-no-stages` teaches none). */
 const STAGE_CHECKED_METHODS: readonly string[] = ['skd', 'skd-no-tbt', 'skd-no-tet'];
 

@@ -43,24 +43,29 @@ before(async () => {
   teacherSummary = outcome.summary!;
 });
 
+/** One student epoch of a tiny CNN with `method`, from the shared teacher; the run ends done. */
+async function distil(name: string, method: Record<string, unknown>) {
+  const file = writeExperiment(
+    tmp.dir,
+    name,
+    // The teacher's folder relative to the experiment file, as a user would write it.
+    tinyExperiment({ name, teacher: { run: path.relative(tmp.dir, teacherDir) }, student: { model: 'cnn', width: 4, epochs: 1 }, method }),
+  );
+  const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
+  assert.equal(outcome.state, 'done');
+  return outcome;
+}
+
 describe('every method with one shared, recorded teacher', () => {
   for (const [label, want] of Object.entries(METHODS)) {
     const method = want.method ?? label;
     it(`${label}: one student epoch, done`, async () => {
-      const name = `student-${label.replace(/[^a-z-]+/g, '-')}`;
-      const file = writeExperiment(
-        tmp.dir,
-        name,
-        tinyExperiment({
-          name,
-          // Relative to the experiment file, as a user would write it.
-          teacher: { run: path.relative(tmp.dir, teacherDir) },
-          student: { model: 'cnn', width: 4, epochs: 1 },
-          method: { name: method, stages: 1, tbt: { epochs: 2, ...(want.final ? { final: true } : {}) }, tet: { epochs: 2 } },
-        }),
-      );
-      const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
-      assert.equal(outcome.state, 'done');
+      const outcome = await distil(`student-${label.replace(/[^a-z-]+/g, '-')}`, {
+        name: method,
+        stages: 1,
+        tbt: { epochs: 2, ...(want.final ? { final: true } : {}) },
+        tet: { epochs: 2 },
+      });
       assert.equal(readJsonFile<RunStatus>(path.join(outcome.dir, RUN_FILES.status)).state, 'done');
       const events = readMetrics(outcome.dir);
       const epochs = eventsOf(events, 'epoch');
@@ -86,19 +91,7 @@ describe('every method with one shared, recorded teacher', () => {
 describe('the warm-up\'s labels (method.warmupLabels)', () => {
   it('start KD\'s label term at full weight instead of its 1 - alpha, on the same first batch', async () => {
     const firstBatch = async (warmupLabels: boolean) => {
-      const name = `kd-labels-${warmupLabels}`;
-      const file = writeExperiment(
-        tmp.dir,
-        name,
-        tinyExperiment({
-          name,
-          teacher: { run: path.relative(tmp.dir, teacherDir) },
-          student: { model: 'cnn', width: 4, epochs: 1 },
-          method: { name: 'kd', stages: 1, warmupLabels },
-        }),
-      );
-      const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
-      assert.equal(outcome.state, 'done');
+      const outcome = await distil(`kd-labels-${warmupLabels}`, { name: 'kd', stages: 1, warmupLabels });
       return eventsOf(readMetrics(outcome.dir), 'batch')[0].terms;
     };
     const held = await firstBatch(false);

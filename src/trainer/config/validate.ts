@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
+import { isTeacherRun, stagesTheStudent, type Experiment, type ModelSpec } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
 import { InputError } from '../errors';
 import { isMethodName, methodNames } from '../methods';
@@ -69,8 +69,11 @@ export function validateExperimentObject(value: unknown, file: string, opts: { c
       err([key, 'depth'], `a ResNet's depth must be 6n+2 (8, 14, 20, 26, 32, ...), got ${spec.depth}`);
     }
     const stages = typeof method?.stages === 'number' ? method.stages : 4;
-    if (typeof spec.epochs === 'number' && spec.epochs < stages && method?.name !== 'none') {
-      err([key, 'epochs'], `${spec.epochs} epochs cannot hold ${stages} learning stages (method.stages); use at least ${stages}`);
+    // The teacher's trajectory is cut into the stages whatever the method (a recorded teacher
+    // serves every method); the student only where its method follows them.
+    const staged = key === 'teacher' || typeof method?.name !== 'string' || stagesTheStudent(method.name);
+    if (typeof spec.epochs === 'number' && spec.epochs < stages && method?.name !== 'none' && staged) {
+      err([key, 'epochs'], `${spec.epochs} epochs cannot hold ${stages} learning stages (method.stages); use at least ${stages} epochs, or fewer stages`);
     }
   };
   if (exp.student && typeof exp.student === 'object') checkNetwork('student', exp.student);

@@ -74,10 +74,14 @@ describe('validateExperimentObject: semantic checks', () => {
     onlyIssue(tiny({ teacher: { model: 'resnet', depth: 10, width: 4, epochs: 2 } }), 'teacher.depth', /6n\+2.*got 10/);
     assert.deepEqual(issues(tiny({ teacher: { model: 'resnet', depth: 14, width: 4, epochs: 2 } })), []);
   });
-  it('fewer epochs than stages, except for "none"', () => {
+  it('fewer epochs than stages: the teacher always, the student where its method follows the stages', () => {
     onlyIssue(tiny({ method: { name: 'kd', stages: 3 }, student: { model: 'cnn', epochs: 3 } }), 'teacher.epochs', /2 epochs cannot hold 3 learning stages/);
-    const both = issues(tiny({ method: { name: 'kd', stages: 3 } }));
+    const both = issues(tiny({ method: { name: 'rco', stages: 3 } }));
     assert.deepEqual(both.map((i) => i.where).sort(), ['student.epochs', 'teacher.epochs']);
+    // KD's student does not follow the stages: 3 epochs with a 4-stage teacher is a 3-epoch KD run.
+    const teacher = { model: 'cnn', epochs: 4 };
+    assert.deepEqual(issues(tiny({ method: { name: 'kd', stages: 4 }, teacher, student: { model: 'cnn', epochs: 3 } })), []);
+    onlyIssue(tiny({ method: { name: 'skd', stages: 4 }, teacher, student: { model: 'cnn', epochs: 3 } }), 'student.epochs', /3 epochs cannot hold 4 learning stages/);
     const student = issues(tiny({ student: { model: 'cnn', epochs: 1 } }));
     assert.deepEqual(student.map((i) => i.where), ['student.epochs']);
     assert.deepEqual(issues(tiny({ student: { model: 'cnn', epochs: 1 }, teacher: { model: 'cnn', epochs: 1 }, method: { name: 'none', stages: 2 } })), []);

@@ -8,7 +8,7 @@ import { builtinMethodNames, getMethod, methodNames, methodRegistry, registerMet
 import { skd, skdNoStages } from '../../../src/trainer/methods/skd';
 import { loadMethodPlugin, unloadPlugin } from '../../../src/trainer/plugins';
 import { kd } from '../../../src/trainer/methods/kd';
-import { trainsStudentAlone } from '../../../src/protocol/experiment';
+import { stagesTheStudent, trainsStudentAlone } from '../../../src/protocol/experiment';
 import { none } from '../../../src/trainer/methods/none';
 import type { MethodFactory } from '../../../src/trainer/methods/types';
 import * as R from './reference';
@@ -114,4 +114,18 @@ test("the methods that train the student alone for SKD's ahead check are those w
       m.dispose();
     }
   }
+});
+
+test('the methods whose student may have fewer epochs than stages are those that read no per-stage signal', () => {
+  for (const name of builtinMethodNames()) {
+    const m = getMethod(name)(R.setup());
+    try {
+      // The protocol lists them for the experiment check (before any method is built); this keeps the list true.
+      const staged = m.needs.stageLogits === true || m.needs.experience === true || m.needs.behaviour === true;
+      assert.equal(stagesTheStudent(name), staged, name);
+    } finally {
+      m.dispose();
+    }
+  }
+  assert.equal(stagesTheStudent('a-plugin-method'), true, 'a plugin is held to the stages');
 });

@@ -168,7 +168,8 @@ describe('where the editor owns the schema (VS Code: initializationOptions.schem
     const text = EXPERIMENT.replace('"seed": 1', '"sede": 1')
       .replace('"student": { "model": "cnn", "width": 4, "epochs": 1 }', '"student": { "model": "resnet", "depth": 9, "epochs": 1 }')
       .replace('"teacher": { "model": "cnn", "width": 4, "epochs": 1 }', '"teacher": { "model": "cnn", "width": 4, "epochs": 3 }')
-      .replace('"stages": 1', '"stages": 3');
+      .replace('"stages": 1', '"stages": 3')
+      .replace('"name": "kd"', '"name": "rco"');
     const d = await c.open('file:///tmp/skd-test/owner-semantic.skd.json', `// a comment is fine\n${text}`);
     const messages = d.diagnostics.map((x) => x.message).sort();
     assert.equal(messages.length, 2, JSON.stringify(messages));
