@@ -308,7 +308,11 @@ export function generateCorpus(root: string, opts: { runDir?: string } = {}): Ba
     }
   }
   // Semantic limits the schema cannot say.
-  mutated('number range', 'stages > epochs', (e) => setAt(e, ['method', 'stages'], 3), 'student.epochs');
+  // RCO's student follows the stages (KD's does not, and may have fewer epochs than stages).
+  mutated('number range', 'stages > epochs', (e) => {
+    setAt(e, ['method', 'name'], 'rco');
+    setAt(e, ['method', 'stages'], 3);
+  }, 'student.epochs');
   mutated('number range', 'resnet depth 9', (e) => setAt(e, ['teacher'], { model: 'resnet', depth: 9, epochs: 1 }), 'teacher.depth');
   // Unknown names.
   const unknown: [string, string[], Json][] = [
