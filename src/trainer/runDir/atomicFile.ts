@@ -28,6 +28,10 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: {
  * none, a flushed copy) beside `to`, renamed over it.
  */
 function keepCopy(from: string, to: string): void {
+  // A write cut short after keeping its previous content leaves `to` a link of `from` itself;
+  // renaming another link of that file onto it would do nothing (POSIX) and leave the temporary
+  // behind. It is kept already.
+  if (sameFile(from, to)) return;
   const tmp = `${to}.tmp-${process.pid}-${Date.now()}`;
   try {
     fs.linkSync(from, tmp);
@@ -43,6 +47,17 @@ function keepCopy(from: string, to: string): void {
     }
   }
   fs.renameSync(tmp, to);
+}
+
+/** Whether two paths name one file (hard links of the same inode); false when either is missing. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = fs.statSync(a);
+    const sb = fs.statSync(b);
+    return sa.ino === sb.ino && sa.dev === sb.dev;
+  } catch {
+    return false;
+  }
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {

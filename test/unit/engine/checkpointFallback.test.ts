@@ -81,6 +81,19 @@ describe('checkpoint checksum and fallback', () => {
     assert.deepEqual(fs.readdirSync(tmp.dir).filter((f) => f.includes('.tmp-')), []);
   });
 
+  it('a write killed after keeping the previous checkpoint (the two are one file) leaves no temporary at the next write', () => {
+    const dir = path.join(tmp.dir, 'killed-after-keep');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'loop.bin');
+    writeCheckpoint(file, weights(1), { epoch: 1 }, { keepPrevious: true });
+    // Killed between keeping the current checkpoint as `.prev` (a hard link) and renaming the new one in.
+    fs.linkSync(file, previousCheckpoint(file));
+    writeCheckpoint(file, weights(2), { epoch: 2 }, { keepPrevious: true });
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['loop.bin', 'loop.bin.prev']);
+    assert.equal(readCheckpoint<{ epoch: number }>(previousCheckpoint(file)).state.epoch, 1);
+    assert.equal(readCheckpoint<{ epoch: number }>(file).state.epoch, 2);
+  });
+
   it('an intact newest checkpoint is read without a word; none at all is undefined; both damaged is the newest one\'s error', () => {
     const file = path.join(tmp.dir, 'both.bin');
     const warnings: string[] = [];
