@@ -69,10 +69,10 @@ export function validateExperimentObject(value: unknown, file: string, opts: { c
       err([key, 'depth'], `a ResNet's depth must be 6n+2 (8, 14, 20, 26, 32, ...), got ${spec.depth}`);
     }
     const stages = typeof method?.stages === 'number' ? method.stages : 4;
-    // The teacher's trajectory is cut into the stages whatever the method (a recorded teacher
-    // serves every method); the student only where its method follows them.
-    const staged = key === 'teacher' || typeof method?.name !== 'string' || stagesTheStudent(method.name);
-    if (typeof spec.epochs === 'number' && spec.epochs < stages && method?.name !== 'none' && staged) {
+    // The teacher's trajectory is cut into the stages for every method but `none` (a recorded
+    // teacher serves them all); the student's epochs only where its method follows them.
+    const staged = key === 'teacher' ? method?.name !== 'none' : typeof method?.name !== 'string' || stagesTheStudent(method.name);
+    if (typeof spec.epochs === 'number' && spec.epochs < stages && staged) {
       err([key, 'epochs'], `${spec.epochs} epochs cannot hold ${stages} learning stages (method.stages); use at least ${stages} epochs, or fewer stages`);
     }
   };
