@@ -7,7 +7,7 @@ import { readStatus, readSummary } from '../runDir/runFiles';
 import { isTrainerAlive } from '../runDir/trainerIdentity';
 import { execSweepRun } from '../sweep/exec';
 import { defaultConcurrency, lastLine, logFileOf, runLocal } from '../sweep/local';
-import { expandSweep, isSweepDir, loadSweepFile, readPlan, runDirOf, writePlan } from '../sweep/plan';
+import { expandSweep, isSweepDir, loadSweepFile, readPlan, runDirOf, selectRuns, writePlan } from '../sweep/plan';
 import { formatSweepCsv, formatSweepText, writeSweepReport } from '../sweep/report';
 import { cancelSlurm, readSubmissions, slurmStatus, submitSlurm, waitSlurm } from '../sweep/slurm';
 import { intOption, parseArgs, type Args } from './args';
@@ -77,7 +77,7 @@ async function runSweepCommand(argv: string[]): Promise<number> {
   if (!target || args.positional.length > 1) throw new InputError('command line', undefined, `usage:\n${SWEEP_USAGE}`);
   const executor = args.options.get('executor') ?? 'local';
   if (executor !== 'local' && executor !== 'slurm') throw new InputError('command line', '--executor', `must be local or slurm, got "${executor}"`);
-  const only = args.options.get('only')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const onlyNames = args.options.get('only')?.split(',').map((s) => s.trim()).filter(Boolean);
 
   let sweepDir: string;
   let plan: SweepPlan;
@@ -106,6 +106,7 @@ async function runSweepCommand(argv: string[]): Promise<number> {
     process.stdout.write(describePlan(plan, sweepDir));
     return 0;
   }
+  const only = onlyNames && selectRuns(plan, onlyNames);
   log(`sweep folder: ${sweepDir}`);
   const baseline = args.options.get('baseline');
 

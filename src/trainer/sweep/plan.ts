@@ -301,6 +301,19 @@ export function readPlan(sweepDir: string): SweepPlan {
   return readJson<SweepPlan>(file);
 }
 
+/**
+ * The runs `--only` selects, with the sweep's teacher of each selected student added: a
+ * student cannot start before its teacher, and a user who names students expects their
+ * teacher to be trained when it is not yet (an executor skips it when it has finished). A name
+ * the sweep does not hold is an input error.
+ */
+export function selectRuns(plan: SweepPlan, only: readonly string[]): string[] {
+  const unknown = only.filter((n) => !plan.runs.some((r) => r.name === n));
+  if (unknown.length) throw new InputError('command line', '--only', `no run named ${unknown.map((n) => `"${n}"`).join(', ')} in this sweep`);
+  const teachers = plan.runs.filter((r) => only.includes(r.name) && r.teacher !== undefined).map((r) => r.teacher!);
+  return [...new Set([...teachers, ...only])];
+}
+
 export function isSweepDir(p: string): boolean {
   return fs.existsSync(path.join(p, SWEEP_FILES.plan));
 }

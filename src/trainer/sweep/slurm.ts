@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SWEEP_FILES, type PlannedRun, type SlurmSettings, type SweepPlan, type SweepRunStatus } from '../../protocol/sweep';
-import { InputError } from '../errors';
 import { readStatus, readSummary } from '../runDir/runFiles';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../runDir/atomicFile';
 import { cliBundle, lastLine, logFileOf } from './local';
@@ -196,10 +195,6 @@ export async function submitSlurm(sweepDir: string, plan: SweepPlan, opts: { set
     return true;
   };
   const toSubmit = plan.runs.filter(want);
-  if (opts.only) {
-    const unknown = opts.only.filter((n) => !plan.runs.some((r) => r.name === n));
-    if (unknown.length) throw new InputError('command line', '--only', `no run named ${unknown.map((n) => `"${n}"`).join(', ')} in this sweep`);
-  }
   const slurmDir = path.join(sweepDir, SWEEP_FILES.slurm);
   fs.mkdirSync(path.join(slurmDir, 'logs'), { recursive: true });
   const all = readSubmissions(sweepDir);

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import type { SweepFile } from '../../../src/protocol/sweep';
 import { parseSetOption } from '../../../src/trainer/config/overrides';
 import { isInputError } from '../../../src/trainer/errors';
-import { expandGroups, expandSweep, groupName, loadSweepFile, readPlan, seedsOf, sweepSchemaIssues, writePlan } from '../../../src/trainer/sweep/plan';
+import { expandGroups, expandSweep, groupName, loadSweepFile, readPlan, seedsOf, selectRuns, sweepSchemaIssues, writePlan } from '../../../src/trainer/sweep/plan';
 import { tempDir, tinyExperiment, writeExperiment } from '../../helpers/experiment';
 
 const tmp = tempDir('skd-sweep-plan-');
@@ -133,5 +133,16 @@ describe('writePlan', () => {
     fs.writeFileSync(path.join(out, 'kd-s1', 'status.json'), JSON.stringify({ state: 'stopped' }));
     const changed = sweepFile('w', { grid: { 'method.name': ['kd'] }, set: { 'method.temperature': 2 } });
     assert.match(errorOf(() => writePlan(out, expandSweep(changed, loadSweepFile(changed)))), /run kd-s1: has started with other settings .*method\.temperature/);
+  });
+});
+
+describe('selectRuns (--only)', () => {
+  it('adds the teacher of each selected student, keeps the names given, refuses unknown ones', () => {
+    const { plan } = expand('only', { grid: { 'method.name': ['kd', 'skd'] }, seeds: 2 });
+    // Students alone: their shared teacher comes with them (first), once.
+    assert.deepEqual(selectRuns(plan, ['kd-s2', 'skd-s1']), ['teacher', 'kd-s2', 'skd-s1']);
+    assert.deepEqual(selectRuns(plan, ['teacher', 'kd-s1']), ['teacher', 'kd-s1']);
+    assert.deepEqual(selectRuns(plan, ['teacher']), ['teacher']);
+    assert.match(errorOf(() => selectRuns(plan, ['kd-s1', 'kd-s9'])), /--only.*no run named "kd-s9"/);
   });
 });
