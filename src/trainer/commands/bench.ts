@@ -9,6 +9,7 @@ import { intOption, parseArgs } from './args';
 import { measureSkdOverKd } from '../bench/skdOverKd';
 import { formatPooledTable, poolReports, sweepAsMethods } from '../bench/pooledMethods';
 import { isSweepDir } from '../sweep/plan';
+import { takeSetOptions } from '../config/overrides';
 
 /**
  * `skd bench`: training throughput per backend against PyTorch, and per network on one and two
@@ -71,7 +72,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
 }
 
 const METHODS_USAGE =
-  'skd bench methods [--experiment <file.skd.json>] [--seeds 5] [--methods a,b,c] [--data auto|full|builtin] [--limit-train N] [--teacher-epochs N] [--student-epochs N] [--parallel N] [--out <dir>] [--json] | --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json] | --report <bench dir> [--json] | --pool <bench or sweep dir>... [--reference <method>] [--json]';
+  'skd bench methods [--experiment <file.skd.json>] [--set key=value]... [--seeds 5] [--methods a,b,c] [--data auto|full|builtin] [--limit-train N] [--teacher-epochs N] [--student-epochs N] [--parallel N] [--out <dir>] [--json] | --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json] | --report <bench dir> [--json] | --pool <bench or sweep dir>... [--reference <method>] [--json]';
 
 /** The command line as typed, quoted where the shell would need it. */
 function commandLine(): string {
@@ -80,17 +81,20 @@ function commandLine(): string {
 }
 
 async function methodsBench(argv: string[]): Promise<number> {
+  // `--set key=value`: the same overrides as `skd run` and `skd sweep`, on the bench's base
+  // experiment (teacher and students alike), e.g. another learning rate for every method.
+  const { rest, overrides } = takeSetOptions(argv);
   const args = parseArgs(
-    argv,
+    rest,
     ['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report', 'reference'],
     ['json', 'pool'],
   );
   if (args.options.has('reference') && !args.switches.has('pool')) throw new InputError('command line', '--reference', 'goes with --pool');
   const json = args.switches.has('json');
-  const given = (names: string[]) => names.filter((n) => args.options.has(n)).map((n) => `--${n}`);
+  const given = (names: string[]) => names.filter((n) => (n === 'set' ? overrides.length > 0 : args.options.has(n))).map((n) => `--${n}`);
   if (args.switches.has('pool')) {
     // `--pool`: the bench (or sweep) folders are the positional arguments.
-    const extra = given(['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report']);
+    const extra = given(['experiment', 'set', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report']);
     if (extra.length) throw new InputError('command line', extra[0], 'cannot be combined with --pool');
     if (args.positional.length === 0) throw new InputError('command line', '--pool', 'needs the bench or sweep folders to pool, e.g. --pool runs/bench-a runs/bench-b');
     const reports = args.positional.map((dir) => (isSweepDir(path.resolve(dir)) ? sweepAsMethods(dir) : readMethodsReport(dir)));
@@ -102,7 +106,7 @@ async function methodsBench(argv: string[]): Promise<number> {
   const print = (report: MethodsBenchReport) => process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatMethodsTable(report));
   const reportDir = args.options.get('report');
   if (reportDir !== undefined) {
-    const extra = given(['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume']);
+    const extra = given(['experiment', 'set', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume']);
     if (extra.length) throw new InputError('command line', extra[0], 'cannot be combined with --report');
     let report: MethodsBenchReport;
     try {
@@ -117,7 +121,7 @@ async function methodsBench(argv: string[]): Promise<number> {
   }
   const resume = args.options.get('resume');
   if (resume !== undefined) {
-    const extra = given(['experiment', 'data', 'out', 'teacher-epochs', 'student-epochs', 'limit', 'limit-train']);
+    const extra = given(['experiment', 'set', 'data', 'out', 'teacher-epochs', 'student-epochs', 'limit', 'limit-train']);
     if (extra.length) throw new InputError('command line', extra[0], 'cannot be combined with --resume (the bench folder fixes the experiment; --seeds, --methods and --parallel may change)');
   }
   const data = args.options.get('data') ?? 'auto';
@@ -130,6 +134,7 @@ async function methodsBench(argv: string[]): Promise<number> {
   if (unknown !== undefined) throw new InputError('command line', '--methods', `unknown method "${unknown}" (known: ${methodNames().join(', ')})`);
   const report = await runMethodsBench({
     experiment: args.options.get('experiment'),
+    overrides,
     seeds: args.options.has('seeds') ? intOption(args, 'seeds', DEFAULT_SEEDS, 1, 100) : undefined,
     data: data as 'auto' | 'full' | 'builtin',
     outDir: args.options.get('out') ?? 'runs',

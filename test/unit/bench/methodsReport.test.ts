@@ -19,6 +19,8 @@ import {
   type RunRecord,
 } from '../../../src/trainer/bench/methods';
 import { validateExperimentObject } from '../../../src/trainer/config/validate';
+import { parseSetOption } from '../../../src/trainer/config/overrides';
+import { isInputError } from '../../../src/trainer/errors';
 import { tempDir } from '../../helpers/experiment';
 import { currentTrainerIdentity } from '../../../src/trainer/runDir/trainerIdentity';
 
@@ -356,6 +358,30 @@ describe('runMethodsBench, --resume and --report (a fake runner that writes run 
     assert.equal(r.rows.find((x) => x.method === 'none')!.runs, 3);
     assert.equal(r.rows.find((x) => x.method === 'kd')!.runs, 2);
     assert.equal(r.teacher.testAcc, 0.88);
+  });
+
+  it('--set overrides the base experiment for the teacher and every student; a bad value names its key', async () => {
+    jobs.length = 0;
+    const out = path.join(tmp.dir, 'with-set');
+    const r = await runMethodsBench({
+      data: 'builtin',
+      seeds: 1,
+      methods: ['none', 'kd'],
+      outDir: out,
+      parallel: 1,
+      overrides: [parseSetOption('training.lr=0.2'), parseSetOption('student.epochs=6')],
+      log: () => undefined,
+      runner: fakeRunner,
+    });
+    for (const name of ['teacher', 'kd-s1']) {
+      const exp = JSON.parse(fs.readFileSync(path.join(r.benchDir, `${name}.skd.json`), 'utf8')) as Experiment;
+      assert.equal(exp.training.lr, 0.2, name);
+      assert.equal(exp.student.epochs, 6, name);
+    }
+    await assert.rejects(
+      runMethodsBench({ data: 'builtin', seeds: 1, methods: ['kd'], outDir: out, parallel: 1, overrides: [parseSetOption('training.lr=-1')], log: () => undefined, runner: fakeRunner }),
+      (e: Error) => isInputError(e) && /--set training\.lr=-1/.test(e.message),
+    );
   });
 
   it('refuses an unknown method before training anything', async () => {
