@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
 import { RUN_FILES, type EpochEvent, type RunEvent, type Summary } from '../../protocol/runDir';
-import { loadExperiment, resolveFrom, validateExperimentObject } from '../config/validate';
+import { resolveFrom, validateExperimentObject } from '../config/validate';
 import { loadExperimentWithOverrides, type Override } from '../config/overrides';
 import { packageRoot } from '../data/packageRoot';
 import { InputError } from '../errors';
@@ -286,7 +286,7 @@ function writeExperiment(root: string, exp: Experiment): string {
 
 function makePlan(opts: MethodsBenchOptions, attempt = 0): { plan: BenchPlan; root: string } {
   const baseFile = path.resolve(opts.experiment ?? defaultExperimentFile());
-  const base = absolutePaths(opts.overrides?.length ? loadExperimentWithOverrides(baseFile, opts.overrides) : loadExperiment(baseFile), baseFile);
+  const base = absolutePaths(loadExperimentWithOverrides(baseFile, opts.overrides), baseFile);
   const fullInstalled = fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte.gz')) || fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte'));
   if (opts.data === 'full' && !fullInstalled) throw new InputError('command line', '--data', `full needs Debian's Fashion-MNIST in ${FULL_FASHION_MNIST} (apt install dataset-fashion-mnist)`);
   const { experiment, dataDescription, notes } = benchBase(base, { ...opts, explicitBase: opts.experiment !== undefined, fullInstalled });

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Experiment } from '../../protocol/experiment';
 import { InputError } from '../errors';
-import { checkedExperiment, readJsonWithComments, validateExperimentObject } from './validate';
+import { checkedExperiment, loadExperiment, readJsonWithComments, validateExperimentObject } from './validate';
 import { experimentSchema } from './schema';
 
 /**
@@ -213,8 +213,9 @@ export function checkOverridden(value: Record<string, unknown>, overrides: reado
   }
 }
 
-/** Reads an experiment file, applies the overrides, validates and fills defaults. */
-export function loadExperimentWithOverrides(file: string, overrides: readonly Override[]): Experiment {
+/** Reads an experiment file, applies the overrides (none: the file as it is), validates and fills defaults. */
+export function loadExperimentWithOverrides(file: string, overrides: readonly Override[] = []): Experiment {
+  if (overrides.length === 0) return loadExperiment(file);
   const value = readJsonWithComments(file, 'experiment file');
   if (!isObject(value)) return checkedExperiment(value, file);
   const applied = applyOverrides(value, overrides);

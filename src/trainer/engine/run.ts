@@ -5,7 +5,7 @@ import { isTeacherRun, trainsStudentAlone, wantsStudentAlone, type Experiment, t
 import { gainLine } from '../../protocol/gain';
 import { RUN_FILES, type MetricEvent, type Phase, type Summary } from '../../protocol/runDir';
 import { selectBackend } from '../backend/select';
-import { checkedExperiment, loadExperiment, resolveFrom } from '../config/validate';
+import { checkedExperiment, resolveFrom } from '../config/validate';
 import { loadExperimentWithOverrides, type Override } from '../config/overrides';
 import { loadDataset } from '../data';
 import type { LoadedDataset } from '../data/types';
@@ -74,7 +74,7 @@ const PHASE_SPAN_WITHOUT_ALONE: Record<Phase, [number, number]> = {
 
 /** Runs an experiment file into a new run directory. Bad input throws before anything is written. */
 export async function runExperiment(file: string, opts: RunOptions = {}): Promise<RunOutcome> {
-  const experiment = absolutePaths(opts.overrides?.length ? loadExperimentWithOverrides(file, opts.overrides) : loadExperiment(file), file);
+  const experiment = absolutePaths(loadExperimentWithOverrides(file, opts.overrides), file);
   const prepared = await prepare(experiment, file, opts);
   const outDir = path.resolve(opts.outDir ?? 'runs');
   let dir: string;
