@@ -12,8 +12,11 @@ export interface DataSpec {
   name?: string;
   /** Directory with the files (formats idx, cifar10, cifar100, folder). */
   dir?: string;
-  /** Optional subsampling of each split (stratified, seeded). */
-  limit?: { train?: number; test?: number };
+  /**
+   * Optional subsampling of each split (stratified, seeded); `student`: at most this many of the
+   * fit images train the student and the student alone, while the teacher trains on all of them.
+   */
+  limit?: { train?: number; test?: number; student?: number };
   /** Seed of the subsample and the validation split (default: the experiment's seed). */
   seed?: number;
   /** Share of the training split held out for model selection and the TET quiz. */

@@ -64,7 +64,8 @@ export interface RunEvent extends EventBase {
   method: string;
   backend: string;
   resumed: boolean;
-  data: { name: string; train: number; validation: number; test: number; shape: number[]; classes: number };
+  /** `train`: the teacher's fit images; `student`: how many of them train the student, when fewer (`data.limit.student`). */
+  data: { name: string; train: number; student?: number; validation: number; test: number; shape: number[]; classes: number };
 }
 
 /** A few times an epoch: live loss for the charts. */

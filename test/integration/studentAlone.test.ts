@@ -125,4 +125,25 @@ describe('student alone', () => {
       assert.equal(typeof e.heldOutAccuracy, 'number');
     }
   });
+
+  it('data.limit.student: the student and its student alone learn from that many fit images, the teacher reused', async () => {
+    const data = { ...tinyExperiment().data as object, limit: { train: 300, test: 100, student: 60 } };
+    const file = writeExperiment(tmp.dir, 'subset', tinyExperiment({ name: 'subset', data, teacher: { run: first.dir }, method: kd }));
+    const o = await runExperiment(file, { outDir: out });
+    assert.equal(o.state, 'done');
+    const events = readMetrics(o.dir);
+    const run = eventsOf(events, 'run')[0];
+    assert.equal(run.data.train, 270, "the teacher's fit images");
+    assert.equal(run.data.student, 60);
+    // 60 images in batches of 32: two batches an epoch, where the full fit split gives nine.
+    const batchesPerEpoch = (dir: string, network: string) => eventsOf(readMetrics(dir), 'batch').filter((e) => e.network === network && e.epoch === 0).length;
+    assert.equal(batchesPerEpoch(first.dir, 'student'), 9);
+    assert.equal(batchesPerEpoch(o.dir, 'student'), 2);
+    assert.equal(batchesPerEpoch(o.dir, 'alone'), 2, 'the student alone is trained again on the subset, not reused');
+    assert.ok(!eventsOf(events, 'epoch').some((e) => e.network === 'teacher'));
+    const rec = readJsonFile<AloneRecord>(path.join(o.dir, RUN_FILES.alone));
+    assert.equal(rec.key.studentLimit, 60);
+    assert.equal(rec.fromRun, undefined);
+    assert.match(fs.readFileSync(path.join(o.dir, RUN_FILES.log), 'utf8'), /270 fit \/ 30 validation \/ 100 test images, the student learns from 60 of the fit images/);
+  });
 });

@@ -150,7 +150,8 @@ export interface MethodsBenchReport {
   command: string;
   cwd: string;
   baseFile: string;
-  data: { description: string; name?: string; train?: number; validation?: number; test?: number };
+  /** `train`: the teacher's fit images; `student`: how many of them the students learn from, when fewer. */
+  data: { description: string; name?: string; train?: number; student?: number; validation?: number; test?: number };
   notes: string[];
   teacher: { dir: string; model: string; testAcc: number | null; params: number | null; seconds: number | null };
   student: { model: string; params: number | null; epochs: number };
@@ -227,6 +228,7 @@ export function benchBase(
   }
   if (opts.limitTrain) limit.train = opts.limitTrain;
   if (limit.train !== undefined) dataDescription += `, ${limit.train} training images`;
+  if (limit.student !== undefined) dataDescription += `, the students on at most ${limit.student} of the teacher's fit images`;
   if (Object.keys(limit).length) exp.data.limit = limit;
   else delete exp.data.limit;
   if (opts.teacherEpochs) {
@@ -555,7 +557,7 @@ export function readMethodsReport(benchDir: string): MethodsBenchReport {
     command: plan?.command ?? '',
     cwd: plan?.cwd ?? '',
     baseFile: plan?.baseFile ?? '',
-    data: { description: plan?.dataDescription ?? dataEvent?.name ?? '', name: dataEvent?.name, train: dataEvent?.train, validation: dataEvent?.validation, test: dataEvent?.test },
+    data: { description: plan?.dataDescription ?? dataEvent?.name ?? '', name: dataEvent?.name, train: dataEvent?.train, ...(dataEvent?.student !== undefined ? { student: dataEvent.student } : {}), validation: dataEvent?.validation, test: dataEvent?.test },
     notes,
     teacher: {
       dir: teacherDir ?? '',
@@ -611,7 +613,8 @@ function tableCells(row: MethodRow): string[] {
 
 /** The report as markdown: the setting, the table, SKD against KD, and what is missing. */
 export function formatMethodsTable(r: MethodsBenchReport): string {
-  const counts = r.data.train !== undefined ? `; ${r.data.train} fit / ${r.data.validation} validation / ${r.data.test} test images` : '';
+  const studentPart = r.data.student !== undefined ? ` (the students learn from ${r.data.student} of them)` : '';
+  const counts = r.data.train !== undefined ? `; ${r.data.train} fit${studentPart} / ${r.data.validation} validation / ${r.data.test} test images` : '';
   const lines = [
     `data: ${r.data.description}${counts}`,
     `teacher: ${r.teacher.model}, ${pct(r.teacher.testAcc)}% test accuracy, ${r.teacher.params ?? '—'} parameters${r.teacher.seconds !== null ? `, ${r.teacher.seconds.toFixed(0)} s` : ''}`,

@@ -31,6 +31,8 @@ export interface AloneKey {
   validation: number;
   /** The data's augmentation setting, compared as written (null: none). */
   augment: Experiment['data']['augment'] | null;
+  /** `data.limit.student`: how many fit images train the student (absent: all of them). */
+  studentLimit?: number;
 }
 
 /** What `alone.json` holds: the result, what it was trained on, and where it came from when reused. */
@@ -60,6 +62,8 @@ export function aloneKey(exp: Experiment, data: DataFingerprint): AloneKey {
     data,
     validation: exp.data.validation ?? 0.1,
     augment: exp.data.augment ?? null,
+    // Absent, not null, without a limit: the keys of records written before it existed still match.
+    studentLimit: exp.data.limit?.student,
   };
 }
 

@@ -39,7 +39,8 @@ export function sharedLoopSpec(
     augment: network === 'teacher' ? ctx.experiment.data.augment : undefined,
     seed: ctx.experiment.seed,
     dataset: ctx.dataset,
-    fit: ctx.splits.fit,
+    // The student alone learns from the student's images: it is the yardstick of the student's gain.
+    fit: network === 'teacher' ? ctx.splits.fit : ctx.splits.studentFit,
     val: ctx.splits.val,
     run: ctx.run,
     stop: ctx.stop,

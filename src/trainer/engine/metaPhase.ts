@@ -73,7 +73,7 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
       out.addsToFinal = Array.from({ length: stages }, (_, k) => (adds ? adds.data[k] === 1 : true));
     } else {
       ctx.progress('tet', 0);
-      const result = fitExperience(trajectory, ctx.splits.quizTrain, ctx.splits.quizTest, ctx.dataset.train.y, { ...tetOptions(exp.method), aloneAccuracy }, ctx.splits.fit);
+      const result = fitExperience(trajectory, ctx.splits.quizTrain, ctx.splits.quizTest, ctx.dataset.train.y, { ...tetOptions(exp.method), aloneAccuracy }, ctx.splits.studentFit);
       for (const m of result.metrics) ctx.run.append({ type: 'tet', ...m });
       const refined = result.refined.map((data, k) => ({ name: `refined/${k}`, shape: [trajectory.meta.images, trajectory.meta.classes], data }));
       refined.push({ name: 'adds-to-final', shape: [stages], data: Float32Array.from(result.metrics, (m) => (m.addsToFinal ? 1 : 0)) });
@@ -89,7 +89,7 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
   // Without TET (its experience carries the check otherwise): the check on the raw stages.
   if (needs.stageCheck) {
     const quiz = Int32Array.from([...ctx.splits.quizTrain, ...ctx.splits.quizTest]);
-    const verdicts = checkRawStages(trajectory, quiz, ctx.dataset.train.y, check ?? DEFAULT_STAGE_CHECK, ctx.splits.fit, aloneAccuracy);
+    const verdicts = checkRawStages(trajectory, quiz, ctx.dataset.train.y, check ?? DEFAULT_STAGE_CHECK, ctx.splits.studentFit, aloneAccuracy);
     out.addsToFinal = verdicts.map((v) => v.addsToFinal === true);
     for (const v of verdicts) ctx.log(`stage ${v.stage + 1} (raw best checkpoint, no TET): ${stageVerdict(v)}`);
   }

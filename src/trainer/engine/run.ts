@@ -169,7 +169,7 @@ function runContext(run: RunDirectory, experiment: Experiment, file: string, dat
     experimentFile: file,
     run,
     dataset,
-    splits: makeSplits(dataset, experiment.data.validation ?? 0.1, dataSeed(experiment)),
+    splits: makeSplits(dataset, experiment.data.validation ?? 0.1, dataSeed(experiment), experiment.data.limit?.student),
     stop: opts.stop ?? { requested: false },
     log: (message) => {
       fs.appendFileSync(logFile, `${new Date().toISOString()} ${message}\n`);
@@ -190,6 +190,7 @@ function runContext(run: RunDirectory, experiment: Experiment, file: string, dat
 /** Marks the run as running and records where it runs and on what data (the `run` event, the log). */
 function begin(ctx: RunContext, backend: string, resumed: boolean): void {
   const { run, experiment, dataset, splits } = ctx;
+  const fewer = splits.studentFit.length < splits.fit.length ? splits.studentFit.length : undefined;
   run.writeStatus({ state: 'running', phase: 'setup', backend, error: undefined });
   recordProvenance(run.dir, collectProvenance(ctx.experimentFile, backend), resumed);
   run.append({
@@ -198,9 +199,10 @@ function begin(ctx: RunContext, backend: string, resumed: boolean): void {
     method: experiment.method.name,
     backend,
     resumed,
-    data: { name: dataset.name, train: splits.fit.length, validation: splits.val.length, test: dataset.test.n, shape: [...dataset.shape], classes: dataset.numClasses },
+    data: { name: dataset.name, train: splits.fit.length, student: fewer, validation: splits.val.length, test: dataset.test.n, shape: [...dataset.shape], classes: dataset.numClasses },
   });
-  ctx.log(`${resumed ? 'resuming' : 'starting'} ${experiment.name}: ${experiment.method.name}, ${dataset.name} (${splits.fit.length} fit / ${splits.val.length} validation / ${dataset.test.n} test images), run directory ${run.dir}`);
+  const studentPart = fewer === undefined ? '' : `, the student learns from ${fewer} of the fit images`;
+  ctx.log(`${resumed ? 'resuming' : 'starting'} ${experiment.name}: ${experiment.method.name}, ${dataset.name} (${splits.fit.length} fit / ${splits.val.length} validation / ${dataset.test.n} test images${studentPart}), run directory ${run.dir}`);
 }
 
 /**

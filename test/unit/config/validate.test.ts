@@ -43,6 +43,8 @@ describe('validateExperimentObject: schema errors', () => {
   it('wrong type inside the student', () => onlyIssue(tiny({ student: { model: 'cnn', epochs: 'two' } }), 'student.epochs', /must be an integer/));
   it('enum', () => onlyIssue(tiny({ backend: 'gpu' }), 'backend', /must be one of "auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"/));
   it('out of range', () => onlyIssue(tiny({ training: { batchSize: 0 } }), 'training.batchSize', /must be >= 1/));
+  it('a student subset too small to train on', () =>
+    onlyIssue(tiny({ data: { format: 'builtin', name: 'fashion-mnist-mini', limit: { student: 5 } } }), 'data.limit.student', /must be >= 10/));
   it('a teacher network with a wrong field is reported as a network, not as a missing run', () => {
     onlyIssue(tiny({ teacher: { model: 'cnn', width: 'wide', epochs: 2 } }), 'teacher.width', /must be an integer/);
   });

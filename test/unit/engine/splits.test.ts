@@ -75,4 +75,22 @@ describe('makeSplits', () => {
     assert.notDeepEqual(other.val, s.val);
     assert.notDeepEqual(other.quizTrain, s.quizTrain);
   });
+
+  it('the student learns from all fit images unless data.limit.student asks for fewer', () => {
+    assert.equal(s.studentFit, s.fit);
+    const all = makeSplits(ds, 0.1, 7, s.fit.length);
+    assert.equal(all.studentFit, all.fit);
+  });
+
+  it('data.limit.student: a class-balanced, seeded subset of fit; the teacher\'s splits unchanged', () => {
+    const sub = makeSplits(ds, 0.1, 7, 50);
+    for (const k of ['fit', 'val', 'quizTrain', 'quizTest', 'probe'] as const) assert.deepEqual(sub[k], s[k], k);
+    assert.equal(sub.studentFit.length, 50);
+    assert.ok(sorted(sub.studentFit));
+    const fit = new Set(s.fit);
+    assert.ok(Array.from(sub.studentFit).every((i) => fit.has(i)));
+    assert.deepEqual(classCounts(ds, sub.studentFit), new Array(10).fill(5));
+    assert.deepEqual(makeSplits(ds, 0.1, 7, 50).studentFit, sub.studentFit);
+    assert.notDeepEqual(makeSplits(ds, 0.1, 8, 50).studentFit, sub.studentFit);
+  });
 });

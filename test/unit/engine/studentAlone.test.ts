@@ -74,8 +74,14 @@ describe('student alone: the match key', () => {
       ['data seed', aloneKey(experiment(), { ...fingerprint, seed: 7 })],
       ['validation share', aloneKey(experiment({ data: { format: 'builtin', name: 'fashion-mnist-mini', validation: 0.2 } }), fingerprint)],
       ['augmentation', aloneKey(experiment({ data: { format: 'builtin', name: 'fashion-mnist-mini', augment: { flip: true } } }), fingerprint)],
+      ['student subset', aloneKey(experiment({ data: { format: 'builtin', name: 'fashion-mnist-mini', limit: { student: 100 } } }), fingerprint)],
     ];
     for (const [what, key] of variants) assert.ok(!sameAloneKey(base, key), what);
+  });
+
+  it('without a student subset the key is the one written before data.limit.student existed', () => {
+    const key = aloneKey(experiment({ data: { format: 'builtin', name: 'fashion-mnist-mini', limit: { train: 300 } } }), fingerprint);
+    assert.ok(!canonicalJson(key).includes('studentLimit'));
   });
 });
 
