@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { wantsStudentAlone, type Experiment, type ModelSpec, type TrainingSpec } from '../../protocol/experiment';
+import { isTeacherRun, wantsStudentAlone, type Experiment, type ModelSpec, type TrainingSpec } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
 import { getMethod } from '../methods';
 import { buildModel } from '../models';
@@ -124,7 +124,10 @@ export function findReusableAlone(dir: string, key: AloneKey): { result: Student
   const exp = readJsonOrUndefined(path.join(dir, RUN_FILES.experiment)) as Experiment | undefined;
   if (exp?.method?.name !== 'none' || !exp.student || !exp.training || !exp.data) return undefined;
   const student = readJsonOrUndefined(path.join(dir, STUDENT_DONE));
-  const traj = readJsonOrUndefined(path.join(dir, RUN_FILES.trajectory, 'trajectory.json')) as { data?: DataFingerprint } | undefined;
+  // A `none` run that reused a teacher (every seed of a bench or sweep but the teacher's own)
+  // holds no trajectory: the teacher's run does, with the images both were trained on.
+  const trajectoryRun = isTeacherRun(exp.teacher) ? resolveInFolder(dir, exp.teacher.run) : dir;
+  const traj = readJsonOrUndefined(path.join(trajectoryRun, RUN_FILES.trajectory, 'trajectory.json')) as { data?: DataFingerprint } | undefined;
   if (!isResult(student) || validationAccuracy(student) === undefined || !traj?.data) return undefined;
   if (!sameAloneKey(aloneKey(exp, traj.data), key)) return undefined;
   return { result: { testAcc: student.testAcc, params: student.params, bestEpoch: student.bestEpoch, valAcc: validationAccuracy(student) }, fromRun: dir };

@@ -140,6 +140,17 @@ describe('student alone: reuse from the teacher run', () => {
     assert.deepEqual(findReusableAlone(dir, key), { result, fromRun: dir });
   });
 
+  it('a `none` run that reused a teacher: the data are those of the teacher run it names (relative to it)', () => {
+    const teacherRun = runDir({ [trajectoryFile]: { data: fingerprint } });
+    const reusing = experiment({ method: { name: 'none', stages: 2, temperature: 4 }, teacher: { run: path.join('..', path.basename(teacherRun)) } });
+    const dir = runDir({ [RUN_FILES.experiment]: reusing, 'student.json': result });
+    assert.deepEqual(findReusableAlone(dir, key), { result, fromRun: dir });
+    // The same run against a teacher recorded on other images is not the student alone.
+    const otherTeacher = runDir({ [trajectoryFile]: { data: { ...fingerprint, train: 600 } } });
+    const mismatched = runDir({ [RUN_FILES.experiment]: { ...reusing, teacher: { run: otherTeacher } }, 'student.json': result });
+    assert.equal(findReusableAlone(mismatched, key), undefined);
+  });
+
   it('not a `none` run that differs, is unfinished, or is another method', () => {
     const none = experiment({ method: { name: 'none', stages: 2, temperature: 4 } });
     const cases: [string, Record<string, unknown>][] = [
