@@ -199,7 +199,8 @@ function begin(ctx: RunContext, backend: string, resumed: boolean): void {
     method: experiment.method.name,
     backend,
     resumed,
-    data: { name: dataset.name, train: splits.fit.length, student: fewer, validation: splits.val.length, test: dataset.test.n, shape: [...dataset.shape], classes: dataset.numClasses },
+    // No `student` key at all without a subset: the streamed event equals the line written.
+    data: { name: dataset.name, train: splits.fit.length, ...(fewer === undefined ? {} : { student: fewer }), validation: splits.val.length, test: dataset.test.n, shape: [...dataset.shape], classes: dataset.numClasses },
   });
   const studentPart = fewer === undefined ? '' : `, the student learns from ${fewer} of the fit images`;
   ctx.log(`${resumed ? 'resuming' : 'starting'} ${experiment.name}: ${experiment.method.name}, ${dataset.name} (${splits.fit.length} fit / ${splits.val.length} validation / ${dataset.test.n} test images${studentPart}), run directory ${run.dir}`);
