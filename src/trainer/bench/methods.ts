@@ -228,7 +228,6 @@ export function benchBase(
   }
   if (opts.limitTrain) limit.train = opts.limitTrain;
   if (limit.train !== undefined) dataDescription += `, ${limit.train} training images`;
-  if (limit.student !== undefined) dataDescription += `, the students on at most ${limit.student} of the teacher's fit images`;
   if (Object.keys(limit).length) exp.data.limit = limit;
   else delete exp.data.limit;
   if (opts.teacherEpochs) {

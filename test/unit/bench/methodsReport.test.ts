@@ -128,6 +128,11 @@ describe('formatMethodsTable', () => {
     assert.match(text, /note: data\.limit\.test \(1000\) of the base experiment removed/);
   });
 
+  it('says how many of the fit images the students learn from, when fewer (data.limit.student)', () => {
+    const subset = formatMethodsTable({ ...report, data: { ...report.data, student: 5400 } });
+    assert.equal(subset.split('\n')[0], 'data: Fashion-MNIST, full (Debian idx in /usr/share/datasets/fashion-mnist); 54000 fit (the students learn from 5400 of them) / 6000 validation / 10000 test images');
+  });
+
   it('prints one table row per method with paired differences', () => {
     assert.ok(lines.includes('| method | runs | test % (mean ± std) | best val % | Δ test vs KD | Δ val vs KD | Δ test vs none | Δ val vs none | s / run | s / epoch |'));
     assert.ok(lines.includes('| skd | 4 | 86.70 ± 0.40 | 87.40 | +0.50 ± 0.10 (t 5.0) | +0.40 ± 0.20 (t 2.0) | +1.70 ± 0.20 (t 8.5) | +1.40 ± 0.20 (t 7.0) | 80 | 6.2 |'));
