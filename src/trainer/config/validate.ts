@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { isTeacherRun, stagesTheStudent, type Experiment, type ModelSpec } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
+import { getDataFormat } from '../data';
 import { InputError } from '../errors';
 import { isMethodName, methodNames } from '../methods';
 import { isModelName, modelFamilyNames } from '../models';
@@ -16,14 +17,6 @@ export interface ExperimentIssue {
   /** `schema`: the JSON Schema says it, so an editor that validates with the schema shows it too. */
   source?: 'schema';
 }
-
-/** Files each data format needs to find in `data.dir` (any of the names, raw or gzip). */
-const DATA_FILES: Record<string, string[]> = {
-  idx: ['train-images-idx3-ubyte', 'train-images-idx3-ubyte.gz'],
-  cifar10: ['data_batch_1.bin'],
-  cifar100: ['train.bin'],
-  folder: ['train'],
-};
 
 /** Resolves a path of the experiment file against the file's own folder. */
 export function resolveFrom(file: string, p: string): string {
@@ -94,11 +87,12 @@ export function validateExperimentObject(value: unknown, file: string, opts: { c
   if (data && typeof data === 'object') {
     if (data.format === 'builtin' && !data.name) err(['data', 'name'], 'the builtin format needs a data set name, e.g. "fashion-mnist-mini"');
     if (data.format && data.format !== 'builtin' && !data.dir) err(['data', 'dir'], `the ${data.format} format needs "dir", the folder with its files`);
-    if (opts.checkFiles && data.dir && DATA_FILES[data.format]) {
+    const expected = typeof data.format === 'string' ? getDataFormat(data.format)?.expectedFiles : undefined;
+    if (opts.checkFiles && data.dir && expected?.length) {
       const dir = resolveFrom(file, data.dir);
       if (!fs.existsSync(dir)) err(['data', 'dir'], `folder not found: ${dir}`);
-      else if (!DATA_FILES[data.format].some((f) => fs.existsSync(path.join(dir, f)))) {
-        err(['data', 'dir'], `${dir} has no ${DATA_FILES[data.format][0]} (expected for format ${data.format})`);
+      else if (!expected.some((f) => fs.existsSync(path.join(dir, f)))) {
+        err(['data', 'dir'], `${dir} has no ${expected[0]} (expected for format ${data.format})`);
       }
     }
   }

@@ -128,7 +128,10 @@ async function loadCifar(spec: DataSpec, ctx: DataContext, layout: CifarLayout):
   };
 }
 
-export const cifar10: DataFormat = { name: 'cifar10', load: (spec, ctx) => loadCifar(spec, ctx, CIFAR10) };
-export const cifar100: DataFormat = { name: 'cifar100', load: (spec, ctx) => loadCifar(spec, ctx, CIFAR100) };
+/** The first training batch, in `data.dir` or in the archive's folder inside it (`batchDir`). */
+const expectedFiles = (layout: CifarLayout): string[] => [layout.trainFiles[0], path.join(layout.archiveFolder, layout.trainFiles[0])];
+
+export const cifar10: DataFormat = { name: 'cifar10', expectedFiles: expectedFiles(CIFAR10), load: (spec, ctx) => loadCifar(spec, ctx, CIFAR10) };
+export const cifar100: DataFormat = { name: 'cifar100', expectedFiles: expectedFiles(CIFAR100), load: (spec, ctx) => loadCifar(spec, ctx, CIFAR100) };
 export { CIFAR10, CIFAR100 };
 export type { CifarLayout };

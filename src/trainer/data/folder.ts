@@ -95,6 +95,7 @@ async function decodeSplit(files: ImageFile[], shape: [number, number, number], 
 
 export const folder: DataFormat = {
   name: 'folder',
+  expectedFiles: ['train'],
   async load(spec, ctx) {
     const dir = resolveDataDir(spec, ctx);
     const size = targetSize(spec, ctx);

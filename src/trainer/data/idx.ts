@@ -13,10 +13,14 @@ const STEMS = {
   testLabels: 't10k-labels-idx1-ubyte',
 };
 
-/** Also accepts the `train-images.idx3-ubyte` spelling some mirrors use. */
-function findIdxFile(dir: string, stem: string): string {
+/** The names a file may have: raw or `.gz`, and the `train-images.idx3-ubyte` spelling some mirrors use. */
+function idxFileNames(stem: string): string[] {
   const dotted = stem.replace('-idx', '.idx');
-  const found = firstExisting(dir, [stem, `${stem}.gz`, dotted, `${dotted}.gz`]);
+  return [stem, `${stem}.gz`, dotted, `${dotted}.gz`];
+}
+
+function findIdxFile(dir: string, stem: string): string {
+  const found = firstExisting(dir, idxFileNames(stem));
   if (!found) throw new InputError(path.join(dir, stem), undefined, 'not found (nor with .gz)');
   return found;
 }
@@ -94,6 +98,7 @@ export async function loadIdxDir(dir: string, options: IdxDirOptions): Promise<L
 
 export const idx: DataFormat = {
   name: 'idx',
+  expectedFiles: idxFileNames(STEMS.trainImages),
   async load(spec, ctx) {
     const dir = resolveDataDir(spec, ctx);
     return loadIdxDir(dir, { name: path.basename(dir) });

@@ -36,5 +36,11 @@ export interface DataContext {
 /** A data format plugin: one module, one `load`. */
 export interface DataFormat {
   readonly name: string;
+  /**
+   * Paths inside `data.dir` of which at least one must exist, checked before a run starts and in
+   * the editor (the first is the one the error names); absent: nothing is checked before loading.
+   * The loader's own list, so the check never refuses a folder that the loader would read.
+   */
+  readonly expectedFiles?: readonly string[];
   load(spec: DataSpec, ctx: DataContext): Promise<LoadedDataset>;
 }

@@ -99,6 +99,22 @@ describe('validateExperimentObject: semantic checks', () => {
     fs.writeFileSync(path.join(tmp.dir, 'empty-data', 'train-images-idx3-ubyte.gz'), '');
     assert.deepEqual(issues(tiny({ data: { format: 'idx', dir: 'empty-data' } })), []);
   });
+  it('the check accepts every layout its loader reads: the archive\'s folder, the dotted IDX spelling', () => {
+    // The official CIFAR archives unpack to a folder of their own; the loader looks inside it.
+    for (const [format, inner, first] of [['cifar10', 'cifar-10-batches-bin', 'data_batch_1.bin'], ['cifar100', 'cifar-100-binary', 'train.bin']]) {
+      const parent = path.join(tmp.dir, `${format}-parent`);
+      onlyIssue(tiny({ data: { format, dir: parent } }), 'data.dir', /folder not found/);
+      fs.mkdirSync(path.join(parent, inner), { recursive: true });
+      onlyIssue(tiny({ data: { format, dir: parent } }), 'data.dir', new RegExp(`has no ${first.replace('.', '\\.')} \\(expected for format ${format}\\)`));
+      fs.writeFileSync(path.join(parent, inner, first), '');
+      assert.deepEqual(issues(tiny({ data: { format, dir: parent } })), [], format);
+    }
+    const dotted = path.join(tmp.dir, 'idx-dotted');
+    fs.mkdirSync(dotted, { recursive: true });
+    onlyIssue(tiny({ data: { format: 'idx', dir: dotted } }), 'data.dir', /has no train-images-idx3-ubyte \(expected for format idx\)/);
+    fs.writeFileSync(path.join(dotted, 'train-images.idx3-ubyte'), '');
+    assert.deepEqual(issues(tiny({ data: { format: 'idx', dir: dotted } })), []);
+  });
   it('teacher run without a recorded trajectory', () => {
     fs.mkdirSync(path.join(tmp.dir, 'old-run'), { recursive: true });
     onlyIssue(tiny({ teacher: { run: 'old-run' } }), 'teacher.run', /holds no recorded teacher trajectory/);
