@@ -1,13 +1,15 @@
 /**
  * SKD's stages end to end on tiny real runs: one stage works (it used to crash inside tf.js),
- * a reused teacher recorded with another number of stages is an input error naming
- * `method.stages`, and the trajectory holds every epoch's logits and the stage plan.
+ * a reused teacher recorded with another number of stages, or with its stages cut another way,
+ * is an input error naming `method.stages` or `method.boundaries`, and the trajectory holds
+ * every epoch's logits and the stage plan.
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RUN_FILES } from '../../src/protocol/runDir';
 import { runExperiment } from '../../src/trainer/engine/run';
+import { DEFAULT_BOUNDARIES } from '../../src/trainer/engine/schedule';
 import { Trajectory } from '../../src/trainer/skd/trajectory';
 import { eventsOf, readMetrics, tempDir, tinyExperiment, writeExperiment } from '../helpers/experiment';
 
@@ -53,5 +55,15 @@ describe('SKD stages, end to end', () => {
       tinyExperiment({ name: 'mismatch', teacher: { run: teacherDir }, student: { model: 'cnn', width: 4, epochs: 3 }, method: { name: 'skd', stages: 3, tbt: { epochs: 2 }, tet: { epochs: 5 } }, studentAlone: false }),
     );
     await assert.rejects(runExperiment(file, { outDir: out }), /method\.stages.*is 3, but the teacher in .* recorded 2 stages/);
+  });
+
+  it('a reused teacher whose stages were cut another way is an input error naming method.boundaries', async () => {
+    // Three cosine epochs in two stages: by learning rate [0, 1, 1], by epochs [0, 0, 1].
+    const other = DEFAULT_BOUNDARIES === 'lr' ? 'epochs' : 'lr';
+    const reuse = (name: string, boundaries: string) =>
+      writeExperiment(tmp.dir, name, tinyExperiment({ name, teacher: { run: teacherDir }, method: { name: 'skd', stages: 2, boundaries, tbt: { epochs: 2 }, tet: { epochs: 5 } }, studentAlone: false }));
+    await assert.rejects(runExperiment(reuse('cut-other', other), { outDir: out }), new RegExp(`method\\.boundaries.*is "${other}", but the teacher in .* recorded its stages by "${DEFAULT_BOUNDARIES}": set method\\.boundaries to "${DEFAULT_BOUNDARIES}"`));
+    const r = await runExperiment(reuse('cut-same', DEFAULT_BOUNDARIES), { outDir: out });
+    assert.equal(r.state, 'done');
   });
 });

@@ -27,6 +27,9 @@ export function stageOf(epoch: number, epochs: number, stages: number): number {
 /** How a training schedule is cut into learning stages (`method.boundaries`). */
 export type StageBoundaries = 'lr' | 'epochs';
 
+/** `method.boundaries` when the experiment does not say. */
+export const DEFAULT_BOUNDARIES: StageBoundaries = 'lr';
+
 /**
  * The stage of every epoch (0-based), in `min(stages, epochs)` consecutive non-empty stages.
  * - `epochs`: near-equal numbers of epochs (`stageOf`).

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { isTeacherRun, type ModelSpec } from '../../protocol/experiment';
+import { isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
 import { InputError } from '../errors';
 import { crossEntropy } from '../methods/losses';
@@ -12,7 +12,7 @@ import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
 import { dataSeed, sharedLoopSpec, type RunContext } from './context';
 import { allIndices, runModel } from './evaluate';
 import { TrainLoop } from './trainLoop';
-import { stagePlan } from './schedule';
+import { DEFAULT_BOUNDARIES, stagePlan, type StageBoundaries } from './schedule';
 import { resolveFrom } from '../config/validate';
 import * as path from 'node:path';
 
@@ -55,7 +55,7 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
     field: 'teacher',
   });
   const epochs = (spec as ModelSpec).epochs;
-  const plan = stagePlan(epochs, exp.method.stages, exp.training, exp.method.boundaries ?? 'lr');
+  const plan = stagePlan(epochs, exp.method.stages, exp.training, exp.method.boundaries ?? DEFAULT_BOUNDARIES);
   const trajectory = Trajectory.create(ctx.run.file(RUN_FILES.trajectory), {
     stages: Math.max(...plan) + 1,
     plan,
@@ -115,6 +115,26 @@ async function loadTeacher(ctx: RunContext, runDir: string, fromRun?: string): P
   return { built, trajectory, testAcc: done.testAcc, fromRun };
 }
 
+/**
+ * The reused teacher's stages must end where this experiment's `method.boundaries` would end
+ * them: the run would otherwise learn from stages that its experiment.json does not describe.
+ * Judged on the recorded plan against the one the teacher run's own schedule gives, so a
+ * schedule on which both cuts agree (a constant learning rate) passes either way.
+ */
+function checkBoundaries(ctx: RunContext, dir: string, recordedPlan: number[] | undefined): void {
+  const file = path.join(dir, RUN_FILES.experiment);
+  if (!recordedPlan || !fs.existsSync(file)) return;
+  const teacherRun = readJson<Experiment>(file);
+  if (isTeacherRun(teacherRun.teacher)) return;
+  const stages = Math.max(...recordedPlan) + 1;
+  const asked = ctx.experiment.method.boundaries ?? DEFAULT_BOUNDARIES;
+  const planBy = (b: StageBoundaries) => stagePlan(recordedPlan.length, stages, teacherRun.training, b);
+  if (planBy(asked).join() === recordedPlan.join()) return;
+  const other: StageBoundaries = asked === 'lr' ? 'epochs' : 'lr';
+  const recordedBy = planBy(other).join() === recordedPlan.join() ? `by "${other}"` : `at other epochs`;
+  throw new InputError(ctx.experimentFile, 'method.boundaries', `is "${asked}", but the teacher in ${dir} recorded its stages ${recordedBy}: set method.boundaries${recordedBy.startsWith('by') ? ` to "${other}"` : ''}, or train a new teacher`);
+}
+
 /** Reuses an earlier run's teacher; its data must be the very same images and splits. */
 async function reuseTeacher(ctx: RunContext, dir: string): Promise<TeacherResult> {
   if (!fs.existsSync(path.join(dir, RUN_FILES.teacher, DONE_FILE))) {
@@ -137,6 +157,7 @@ async function reuseTeacher(ctx: RunContext, dir: string): Promise<TeacherResult
     // would leave experiment.json describing a run that did not happen.
     throw new InputError(ctx.experimentFile, 'method.stages', `is ${ctx.experiment.method.stages}, but the teacher in ${dir} recorded ${recorded} stages: set method.stages to ${recorded}, or train a new teacher`);
   }
+  checkBoundaries(ctx, dir, result.trajectory.meta.plan);
   ctx.log(`teacher: reused from ${dir} (test accuracy ${(result.testAcc * 100).toFixed(2)}%)`);
   return result;
 }

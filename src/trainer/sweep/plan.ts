@@ -9,6 +9,7 @@ import { applyOverrides, checkKey, checkOverridden, PATH_KEYS, type Override } f
 import { parseJsonWithComments, readJsonWithComments, resolveFrom, validateExperimentObject } from '../config/validate';
 import { describeSchemaError } from '../config/schema';
 import { InputError, isInputError } from '../errors';
+import { DEFAULT_BOUNDARIES } from '../engine/schedule';
 import { relocatable } from '../runDir/relocate';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../runDir/atomicFile';
 
@@ -62,7 +63,7 @@ export interface ExpandedSweep {
 
 const TEACHER_KEYS = (exp: Record<string, unknown>, seed: number) => {
   const method = (exp.method ?? {}) as Record<string, unknown>;
-  return JSON.stringify(canonical({ data: exp.data, teacher: exp.teacher, training: exp.training ?? {}, stages: method.stages ?? 4, boundaries: method.boundaries ?? 'lr', backend: exp.backend ?? 'auto', seed }));
+  return JSON.stringify(canonical({ data: exp.data, teacher: exp.teacher, training: exp.training ?? {}, stages: method.stages ?? 4, boundaries: method.boundaries ?? DEFAULT_BOUNDARIES, backend: exp.backend ?? 'auto', seed }));
 };
 
 function canonical(v: unknown): unknown {
