@@ -123,6 +123,9 @@ export class RunProcess implements TrainingProcess {
   /** SIGTERM now (the trainer checkpoints and exits as `stopped`), SIGKILL after the grace period. */
   stop(graceMs = this.options.graceMs): void {
     if (this.done) return;
+    // A run asked to stop is waited for: a detached child is unref'd (it may outlive this
+    // process), and with nothing else pending the event loop would end before its exit is seen.
+    this.child.ref();
     this.child.kill('SIGTERM');
     if (!this.killTimer) {
       this.killTimer = setTimeout(() => {
