@@ -380,7 +380,8 @@ export const tests = [
       // The long run's dashboard (three stages) in a taller window, for the README.
       if (runDirs(ctx.workspace, 'long').some((d) => runState(d).state === 'done')) {
         await runCommand(page, 'SKD: Open Dashboard');
-        await answerQuickPick(page, { match: 'long-skd', timeout: 2000 });
+        // The pick of runs can take seconds to open on a loaded machine; it is answered as soon as it shows.
+        await answerQuickPick(page, { match: 'long-skd', timeout: 10_000 });
         const frame = await webviewFrame(page, 'canvas#chart-loss', 30_000);
         await waitFor(async () => Number(await frame.locator('#chart-tet').getAttribute('data-points')) > 0, { timeout: 15_000, what: 'the long run\'s dashboard charts' });
         const size = page.viewportSize() ?? { width: 1440, height: 900 };
