@@ -131,8 +131,8 @@ function checkBoundaries(ctx: RunContext, dir: string, recordedPlan: number[] | 
   const planBy = (b: StageBoundaries) => stagePlan(recordedPlan.length, stages, teacherRun.training, b);
   if (planBy(asked).join() === recordedPlan.join()) return;
   const other: StageBoundaries = asked === 'lr' ? 'epochs' : 'lr';
-  const recordedBy = planBy(other).join() === recordedPlan.join() ? `by "${other}"` : `at other epochs`;
-  throw new InputError(ctx.experimentFile, 'method.boundaries', `is "${asked}", but the teacher in ${dir} recorded its stages ${recordedBy}: set method.boundaries${recordedBy.startsWith('by') ? ` to "${other}"` : ''}, or train a new teacher`);
+  const fix = planBy(other).join() === recordedPlan.join() ? `by "${other}": set method.boundaries to "${other}"` : 'at other epochs: set method.boundaries';
+  throw new InputError(ctx.experimentFile, 'method.boundaries', `is "${asked}", but the teacher in ${dir} recorded its stages ${fix}, or train a new teacher`);
 }
 
 /** Reuses an earlier run's teacher; its data must be the very same images and splits. */
