@@ -119,7 +119,7 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
 
 /** Weight of the behaviour term (chosen on validation data, docs/method.md). */
 export const SKD_DEFAULT_BETA = 20;
-/** Weight of the stage experience relative to the final teacher's (chosen on validation data). */
+/** Weight of the stage experience relative to the final teacher's (checked on validation against 0.5 and 2: docs/method.md, "The stage weight"). */
 export const SKD_DEFAULT_GAMMA = 1;
 
 export const skd = skdFactory('skd', { experience: true, behaviour: true, stages: true });
