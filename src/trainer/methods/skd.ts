@@ -10,11 +10,12 @@ import type { BatchContext, Curriculum, DistillMethod, MethodFactory, MethodNeed
  * t(k) the teacher stage it looks ahead to (the next one; the final teacher from the
  * second-to-last stage on):
  *   L = (1 - a) CE(y, s) + a T^2 KL(softmax(z_final/T) || softmax(s/T))          "ce", "kd"
- *     + g a T^2 KL(softmax(TET_t(x)/T) || softmax(s/T))     while t(k) < K-1    "experience"
+ *     + g a T^2 KL(softmax(TET_e(x)/T) || softmax(s/T))     where a stage is taught "experience"
  *     + b * mean_l SP(GAP(F_S^l), TBT_l(B_<t^l))     while t(k) < K-1    "behaviour"
- * The first line is KD with the final teacher; the stage's experience TET_t (its best
+ * The first line is KD with the final teacher; the stage's experience TET_e (its best
  * checkpoint, calibrated and corrected from the trajectory, docs/method.md) adds where the
- * teacher was next while the student is early; the engine looks ahead only to a stage that TET
+ * teacher was next while the student is early (e = t(k)), and with `tet.late` (default on) the
+ * latest taught stage stays beside the final teacher afterwards; the engine looks ahead only to a stage that TET
  * found adds to the final teacher's on held-out images (an early checkpoint far behind the final
  * one does not), and otherwise to the final teacher, for the behaviour too; TBT_l(B_<t) is the behaviour the teacher's
  * behaviour network predicts for stage t from the stages before it. While the student learns
