@@ -87,6 +87,12 @@ export interface TrainingSpec {
   /** Epoch fractions (0..1) at which a step schedule multiplies the LR by `gamma`. */
   milestones?: number[];
   gamma?: number;
+  /**
+   * Precise batch norm: before each epoch's validation, recompute every batch-norm layer's moving
+   * statistics over this many fit images (all when fewer) with the epoch's final weights; 0 or
+   * absent keeps the moving averages of training (src/trainer/engine/preciseBn.ts).
+   */
+  preciseBn?: number;
 }
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';

@@ -8,6 +8,7 @@ import { Rng } from '../util/rng';
 import { readCheckpointOrPrevious, writeCheckpoint } from '../runDir/checkpoint';
 import { argmax, imageBatch, runModel } from './evaluate';
 import { Sgd } from './optimizer';
+import { preciseBnImages, recalibrateBatchNorm } from './preciseBn';
 import type { RunDirectory } from '../runDir/runDirectory';
 import { learningRate, stageOf } from './schedule';
 import { augmentBatch, gatherBatch } from '../data';
@@ -274,6 +275,12 @@ export class TrainLoop {
 
   private async endEpoch(epoch: number, stage: number, lr: number): Promise<void> {
     const s = this.spec;
+    const precise = s.training.preciseBn ?? 0;
+    if (precise > 0) {
+      // The same images at every epoch and on resume: drawn from the loop's own seeded stream.
+      const images = preciseBnImages(s.fit, precise, Rng.derive(s.seed, 'precise-bn', s.dataStream ?? s.network));
+      recalibrateBatchNorm(s.built.model, s.dataset, images, s.training.batchSize);
+    }
     const valAcc = runModel(s.built.model, s.dataset, s.dataset.train, s.val).accuracy;
     const a = this.state.accum;
     const n = Math.max(1, a.seen);

@@ -34,9 +34,11 @@ function withoutInputGradient(layer: tfl.layers.Layer, stride: number): void {
  * fifteen. Inference, and every other backend, take the layer's own call; saved models and
  * exports see a plain BatchNormalization.
  */
-function withFastTraining(layer: tfl.layers.Layer, momentum: number, epsilon: number): void {
+function withFastTraining(layer: tfl.layers.Layer, epsilon: number): void {
   const own = layer.call.bind(layer);
   const vars = layer as unknown as Record<'gamma' | 'beta' | 'movingMean' | 'movingVariance', tfl.LayerVariable>;
+  // Read at each call, as the layer's own branch does, so that engine/preciseBn.ts can average.
+  const bn = layer as unknown as { momentum: number };
   layer.call = (inputs, kwargs) => {
     if (!kwargs['training'] || !batchNormTrainingAvailable()) return own(inputs, kwargs);
     return tf.tidy(() => {
@@ -52,7 +54,7 @@ function withFastTraining(layer: tfl.layers.Layer, momentum: number, epsilon: nu
       ] as const) {
         tf.tidy(() => {
           const old = moving.read();
-          moving.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - momentum)));
+          moving.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - bn.momentum)));
         });
       }
       return y;
@@ -100,7 +102,7 @@ export class Builder {
 
   bn(x: Sym, n: string): Sym {
     const layer = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: this.name(n) });
-    withFastTraining(layer, 0.9, 1e-5);
+    withFastTraining(layer, 1e-5);
     return layer.apply(x) as Sym;
   }
 
