@@ -1,0 +1,51 @@
+/**
+ * `training.preciseBn` in a real run: training uses batch statistics, so every epoch's training
+ * loss is the same with it and without it; what changes is the student's moving statistics, so
+ * the validation accuracies that select it are taken with the recomputed statistics, while the
+ * teacher keeps its moving averages (and so its recorded trajectory).
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runExperiment } from '../../src/trainer/engine/run';
+import { eventsOf, readMetrics, tempDir, tinyExperiment, writeExperiment } from '../helpers/experiment';
+
+const tmp = tempDir('skd-precise-bn-');
+after(tmp.cleanup);
+
+type EpochEvent = { network: string; epoch: number; loss: number; valAcc: number };
+
+async function epochs(name: string, preciseBn?: number): Promise<EpochEvent[]> {
+  // The student alone (method none): its training does not read the teacher's recorded logits,
+  // which precise batch norm changes through the teacher's own moving statistics.
+  const file = writeExperiment(tmp.dir, name, tinyExperiment({ name, method: { name: 'none', stages: 2 }, training: { batchSize: 32, ...(preciseBn === undefined ? {} : { preciseBn }) } }));
+  const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
+  assert.equal(outcome.state, 'done');
+  return eventsOf(readMetrics(outcome.dir), 'epoch') as unknown as EpochEvent[];
+}
+
+let plain: EpochEvent[];
+let precise: EpochEvent[];
+
+before(async () => {
+  plain = await epochs('plain');
+  precise = await epochs('precise', 128);
+});
+
+describe('precise batch norm in a run', () => {
+  it('leaves training alone: the same training loss at every epoch of teacher and student', () => {
+    assert.equal(precise.length, plain.length);
+    assert.ok(plain.length >= 4);
+    precise.forEach((e, i) => {
+      assert.equal(e.network, plain[i].network);
+      assert.equal(e.loss, plain[i].loss, `${e.network} epoch ${e.epoch}`);
+    });
+  });
+
+  it('validates the student with the recomputed statistics, the teacher with its moving averages', () => {
+    assert.ok(precise.every((e) => Number.isFinite(e.valAcc)));
+    const differs = (network: string) => precise.some((e, i) => e.network === network && e.valAcc !== plain[i].valAcc);
+    assert.ok(differs('student'), "every student validation accuracy equal: the statistics were not recomputed");
+    assert.ok(!differs('teacher'), 'a teacher validation accuracy changed');
+  });
+});
