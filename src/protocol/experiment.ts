@@ -90,7 +90,7 @@ export interface TrainingSpec {
   /**
    * Precise batch norm for the student and the student alone: before each epoch's validation,
    * recompute every batch-norm layer's moving statistics over this many fit images (all when
-   * fewer) with the epoch's final weights; 0 keeps the moving averages of training
+   * fewer) with the epoch's final weights (default 1024); 0 keeps the moving averages of training
    * (src/trainer/engine/preciseBn.ts). The teacher always keeps them.
    */
   preciseBn?: number;

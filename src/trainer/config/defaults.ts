@@ -10,6 +10,9 @@ export const TRAINING_DEFAULTS: TrainingSpec = {
   schedule: 'cosine',
   milestones: [0.5, 0.75],
   gamma: 0.1,
+  // Precise batch norm for the students over 1024 fit images, adopted by the rule in
+  // examples/study/precise-bn.sweep.skd.json (docs/method.md, "Precise batch norm").
+  preciseBn: 1024,
 };
 
 /**
