@@ -7,8 +7,8 @@ import { imageBatch } from './evaluate';
 /**
  * Precise batch norm (`training.preciseBn`; Wu & Johnson, "Rethinking 'Batch' in BatchNorm",
  * 2021): before an epoch's validation, every batch-norm layer's moving mean and variance are
- * recomputed as the plain average of their batch statistics over `images` fit images, with the
- * weights as they are at the end of the epoch. The moving averages that training keeps
+ * recomputed as the plain average of their batch statistics over the `chosen` fit images (in
+ * batches of `batchSize`), with the weights as they are at the end of the epoch. The moving averages that training keeps
  * (momentum 0.9: about the last ten batches) lag behind weights that are still moving, and in
  * a short schedule a distilled student's inference-mode accuracy can fall far below what its
  * weights give (docs/method.md, "Precise batch norm"). Training itself uses batch statistics,
