@@ -91,9 +91,15 @@ export interface TrainingSpec {
    * Precise batch norm for the student and the student alone: before each epoch's validation,
    * recompute every batch-norm layer's moving statistics over this many fit images (all when
    * fewer) with the epoch's final weights (default 1024); 0 keeps the moving averages of training
-   * (src/trainer/engine/preciseBn.ts). The teacher always keeps them.
+   * (src/trainer/engine/preciseBn.ts). The teacher keeps them unless `preciseBnTeacher`.
    */
   preciseBn?: number;
+  /**
+   * The teacher's statistics recomputed the same way (`preciseBn` images) before each of its
+   * epochs' validation, and so in its recorded trajectory: every epoch's logits, the stages'
+   * best checkpoints and behaviour, and the final teacher. Its weights are the same either way.
+   */
+  preciseBnTeacher?: boolean;
 }
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';

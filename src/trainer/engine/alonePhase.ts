@@ -58,7 +58,8 @@ export function aloneKey(exp: Experiment, data: DataFingerprint): AloneKey {
   return {
     student: exp.student,
     seed: exp.seed,
-    training: exp.training,
+    // The teacher's batch-norm setting does not touch the student alone.
+    training: { ...exp.training, preciseBnTeacher: undefined },
     data,
     validation: exp.data.validation ?? 0.1,
     augment: exp.data.augment ?? null,

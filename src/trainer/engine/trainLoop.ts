@@ -275,9 +275,9 @@ export class TrainLoop {
 
   private async endEpoch(epoch: number, stage: number, lr: number): Promise<void> {
     const s = this.spec;
-    // Students only (the student and the student alone): the teacher keeps its moving averages,
-    // so recorded teachers and their trajectories are the same with the setting as without it.
-    const precise = s.network === 'teacher' ? 0 : (s.training.preciseBn ?? 0);
+    // Students (the student and the student alone); the teacher only with
+    // `training.preciseBnTeacher`, so that teachers recorded before it stay as they were.
+    const precise = s.network === 'teacher' && !s.training.preciseBnTeacher ? 0 : (s.training.preciseBn ?? 0);
     if (precise > 0) {
       // The same images at every epoch and on resume: drawn from the loop's own seeded stream.
       const images = preciseBnImages(s.fit, precise, Rng.derive(s.seed, 'precise-bn', s.dataStream ?? s.network));
