@@ -2,7 +2,8 @@
  * `training.preciseBn` in a real run: training uses batch statistics, so every epoch's training
  * loss is the same with it and without it; what changes is the student's moving statistics, so
  * the validation accuracies that select it are taken with the recomputed statistics, while the
- * teacher keeps its moving averages (and so its recorded trajectory).
+ * teacher keeps its moving averages (and so its recorded trajectory) unless
+ * `training.preciseBnTeacher` asks for its statistics to be recomputed too.
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -15,10 +16,10 @@ after(tmp.cleanup);
 
 type EpochEvent = { network: string; epoch: number; loss: number; valAcc: number };
 
-async function epochs(name: string, preciseBn?: number): Promise<EpochEvent[]> {
+async function epochs(name: string, preciseBn?: number, preciseBnTeacher?: boolean): Promise<EpochEvent[]> {
   // The student alone (method none): its training does not read the teacher's recorded logits,
   // which precise batch norm changes through the teacher's own moving statistics.
-  const file = writeExperiment(tmp.dir, name, tinyExperiment({ name, method: { name: 'none', stages: 2 }, training: { batchSize: 32, ...(preciseBn === undefined ? {} : { preciseBn }) } }));
+  const file = writeExperiment(tmp.dir, name, tinyExperiment({ name, method: { name: 'none', stages: 2 }, training: { batchSize: 32, ...(preciseBn === undefined ? {} : { preciseBn }), ...(preciseBnTeacher ? { preciseBnTeacher } : {}) } }));
   const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
   assert.equal(outcome.state, 'done');
   return eventsOf(readMetrics(outcome.dir), 'epoch') as unknown as EpochEvent[];
@@ -26,10 +27,12 @@ async function epochs(name: string, preciseBn?: number): Promise<EpochEvent[]> {
 
 let plain: EpochEvent[];
 let precise: EpochEvent[];
+let teacherToo: EpochEvent[];
 
 before(async () => {
   plain = await epochs('plain');
   precise = await epochs('precise', 128);
+  teacherToo = await epochs('teacher-too', 128, true);
 });
 
 describe('precise batch norm in a run', () => {
@@ -47,5 +50,18 @@ describe('precise batch norm in a run', () => {
     const differs = (network: string) => precise.some((e, i) => e.network === network && e.valAcc !== plain[i].valAcc);
     assert.ok(differs('student'), "every student validation accuracy equal: the statistics were not recomputed");
     assert.ok(!differs('teacher'), 'a teacher validation accuracy changed');
+  });
+
+  it("with preciseBnTeacher validates the teacher with recomputed statistics too; its training and the student's are unchanged", () => {
+    assert.equal(teacherToo.length, plain.length);
+    teacherToo.forEach((e, i) => {
+      assert.equal(e.network, plain[i].network);
+      assert.equal(e.loss, plain[i].loss, `${e.network} epoch ${e.epoch}`);
+    });
+    const teacher = (events: EpochEvent[]) => events.filter((e) => e.network === 'teacher').map((e) => e.valAcc);
+    assert.notDeepEqual(teacher(teacherToo), teacher(plain), 'every teacher validation accuracy equal: its statistics were not recomputed');
+    // The student alone does not read the teacher: it is the run without the teacher's setting, epoch for epoch.
+    const student = (events: EpochEvent[]) => events.filter((e) => e.network === 'student').map((e) => [e.loss, e.valAcc]);
+    assert.deepEqual(student(teacherToo), student(precise));
   });
 });

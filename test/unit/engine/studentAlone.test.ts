@@ -60,6 +60,13 @@ describe('student alone: the match key', () => {
     assert.ok(sameAloneKey(a, b));
   });
 
+  it("the teacher's batch-norm setting does not matter; the students' does", () => {
+    const a = aloneKey(experiment(), fingerprint);
+    const training = experiment().training;
+    assert.ok(sameAloneKey(a, aloneKey(experiment({ training: { ...training, preciseBnTeacher: true } }), fingerprint)));
+    assert.ok(!sameAloneKey(a, aloneKey(experiment({ training: { ...training, preciseBn: 0 } }), fingerprint)));
+  });
+
   it('differs on anything that changes what the student alone learns', () => {
     const base = aloneKey(experiment(), fingerprint);
     const variants: [string, ReturnType<typeof aloneKey>][] = [
