@@ -6,6 +6,7 @@
  * `training.preciseBnTeacher` asks for its statistics to be recomputed too.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runExperiment } from '../../src/trainer/engine/run';
@@ -15,6 +16,7 @@ const tmp = tempDir('skd-precise-bn-');
 after(tmp.cleanup);
 
 type EpochEvent = { network: string; epoch: number; loss: number; valAcc: number };
+const runDirs = new Map<string, string>();
 
 async function epochs(name: string, preciseBn?: number, preciseBnTeacher?: boolean): Promise<EpochEvent[]> {
   // The student alone (method none): its training does not read the teacher's recorded logits,
@@ -22,6 +24,7 @@ async function epochs(name: string, preciseBn?: number, preciseBnTeacher?: boole
   const file = writeExperiment(tmp.dir, name, tinyExperiment({ name, method: { name: 'none', stages: 2 }, training: { batchSize: 32, ...(preciseBn === undefined ? {} : { preciseBn }), ...(preciseBnTeacher ? { preciseBnTeacher } : {}) } }));
   const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
   assert.equal(outcome.state, 'done');
+  runDirs.set(name, outcome.dir);
   return eventsOf(readMetrics(outcome.dir), 'epoch') as unknown as EpochEvent[];
 }
 
@@ -63,5 +66,14 @@ describe('precise batch norm in a run', () => {
     // The student alone does not read the teacher: it is the run without the teacher's setting, epoch for epoch.
     const student = (events: EpochEvent[]) => events.filter((e) => e.network === 'student').map((e) => [e.loss, e.valAcc]);
     assert.deepEqual(student(teacherToo), student(precise));
+  });
+
+  it("a reused teacher keeps its own setting, and the log says so where the run's differs", async () => {
+    const name = 'reuse';
+    const file = writeExperiment(tmp.dir, name, tinyExperiment({ name, teacher: { run: runDirs.get('plain')! }, method: { name: 'kd', stages: 2 }, training: { batchSize: 32, preciseBn: 128, preciseBnTeacher: true } }));
+    const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
+    assert.equal(outcome.state, 'done');
+    const log = fs.readFileSync(path.join(outcome.dir, 'trainer.log'), 'utf8');
+    assert.match(log, /teacher: recorded without precise batch norm \(training\.preciseBnTeacher false in .*experiment\.json\); this run's true applies only to a teacher it trains/);
   });
 });

@@ -135,6 +135,23 @@ function checkBoundaries(ctx: RunContext, dir: string, recordedPlan: number[] | 
   throw new InputError(ctx.experimentFile, 'method.boundaries', `is "${asked}", but the teacher in ${dir} recorded its stages ${fix}, or train a new teacher`);
 }
 
+/**
+ * Like the rest of `training` (its learning rate, its schedule), `preciseBnTeacher` describes a
+ * teacher that this run trains; a reused one was recorded as its own run says. Said in the log
+ * where the two differ, so that nobody reads this run's setting as the teacher's.
+ */
+function noteTeacherBatchNorm(ctx: RunContext, dir: string): void {
+  const file = path.join(dir, RUN_FILES.experiment);
+  if (!fs.existsSync(file)) return;
+  const teacherRun = readJson<Experiment>(file);
+  if (isTeacherRun(teacherRun.teacher)) return;
+  const recorded = teacherRun.training?.preciseBnTeacher === true;
+  if (recorded === (ctx.experiment.training.preciseBnTeacher === true)) return;
+  ctx.log(
+    `teacher: recorded ${recorded ? 'with' : 'without'} precise batch norm (training.preciseBnTeacher ${recorded} in ${file}); this run's ${!recorded} applies only to a teacher it trains`,
+  );
+}
+
 /** Reuses an earlier run's teacher; its data must be the very same images and splits. */
 async function reuseTeacher(ctx: RunContext, dir: string): Promise<TeacherResult> {
   if (!fs.existsSync(path.join(dir, RUN_FILES.teacher, DONE_FILE))) {
@@ -159,5 +176,6 @@ async function reuseTeacher(ctx: RunContext, dir: string): Promise<TeacherResult
   }
   checkBoundaries(ctx, dir, result.trajectory.meta.plan);
   ctx.log(`teacher: reused from ${dir} (test accuracy ${(result.testAcc * 100).toFixed(2)}%)`);
+  noteTeacherBatchNorm(ctx, dir);
   return result;
 }
