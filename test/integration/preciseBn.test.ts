@@ -18,10 +18,10 @@ after(tmp.cleanup);
 type EpochEvent = { network: string; epoch: number; loss: number; valAcc: number };
 const runDirs = new Map<string, string>();
 
-async function epochs(name: string, preciseBn?: number, preciseBnTeacher?: boolean): Promise<EpochEvent[]> {
+async function epochs(name: string, preciseBn: number, preciseBnTeacher: boolean): Promise<EpochEvent[]> {
   // The student alone (method none): its training does not read the teacher's recorded logits,
   // which precise batch norm changes through the teacher's own moving statistics.
-  const file = writeExperiment(tmp.dir, name, tinyExperiment({ name, method: { name: 'none', stages: 2 }, training: { batchSize: 32, ...(preciseBn === undefined ? {} : { preciseBn }), ...(preciseBnTeacher ? { preciseBnTeacher } : {}) } }));
+  const file = writeExperiment(tmp.dir, name, tinyExperiment({ name, method: { name: 'none', stages: 2 }, training: { batchSize: 32, preciseBn, preciseBnTeacher } }));
   const outcome = await runExperiment(file, { outDir: path.join(tmp.dir, 'runs') });
   assert.equal(outcome.state, 'done');
   runDirs.set(name, outcome.dir);
@@ -33,8 +33,8 @@ let precise: EpochEvent[];
 let teacherToo: EpochEvent[];
 
 before(async () => {
-  plain = await epochs('plain');
-  precise = await epochs('precise', 128);
+  plain = await epochs('plain', 0, false);
+  precise = await epochs('precise', 128, false);
   teacherToo = await epochs('teacher-too', 128, true);
 });
 
