@@ -13,8 +13,9 @@ import { imageBatch } from './evaluate';
  * a short schedule a distilled student's inference-mode accuracy can fall far below what its
  * weights give (docs/method.md, "Precise batch norm"). Training itself uses batch statistics,
  * so the weights, and every epoch's training, are the same with it or without it; only the
- * moving statistics, and so validation, selection and test accuracy, change. Students only
- * (train loops of the student and the student alone): the teacher keeps its moving averages.
+ * moving statistics, and so validation, selection and test accuracy, change. The train loops
+ * of the student and the student alone, and the teacher's with `training.preciseBnTeacher`
+ * (then also its recorded trajectory).
  */
 export function recalibrateBatchNorm(model: LayersModel, ds: LoadedDataset, chosen: Int32Array, batchSize: number): void {
   const layers = model.layers.filter((l) => l.getClassName() === 'BatchNormalization') as unknown as { momentum: number }[];
