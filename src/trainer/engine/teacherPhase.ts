@@ -121,11 +121,8 @@ async function loadTeacher(ctx: RunContext, runDir: string, fromRun?: string): P
  * Judged on the recorded plan against the one the teacher run's own schedule gives, so a
  * schedule on which both cuts agree (a constant learning rate) passes either way.
  */
-function checkBoundaries(ctx: RunContext, dir: string, recordedPlan: number[] | undefined): void {
-  const file = path.join(dir, RUN_FILES.experiment);
-  if (!recordedPlan || !fs.existsSync(file)) return;
-  const teacherRun = readJson<Experiment>(file);
-  if (isTeacherRun(teacherRun.teacher)) return;
+function checkBoundaries(ctx: RunContext, dir: string, teacherRun: Experiment, recordedPlan: number[] | undefined): void {
+  if (!recordedPlan) return;
   const stages = Math.max(...recordedPlan) + 1;
   const asked = ctx.experiment.method.boundaries ?? DEFAULT_BOUNDARIES;
   const planBy = (b: StageBoundaries) => stagePlan(recordedPlan.length, stages, teacherRun.training, b);
@@ -140,11 +137,7 @@ function checkBoundaries(ctx: RunContext, dir: string, recordedPlan: number[] | 
  * teacher that this run trains; a reused one was recorded as its own run says. Said in the log
  * where the two differ, so that nobody reads this run's setting as the teacher's.
  */
-function noteTeacherBatchNorm(ctx: RunContext, dir: string): void {
-  const file = path.join(dir, RUN_FILES.experiment);
-  if (!fs.existsSync(file)) return;
-  const teacherRun = readJson<Experiment>(file);
-  if (isTeacherRun(teacherRun.teacher)) return;
+function noteTeacherBatchNorm(ctx: RunContext, file: string, teacherRun: Experiment): void {
   const recorded = teacherRun.training?.preciseBnTeacher === true;
   if (recorded === (ctx.experiment.training.preciseBnTeacher === true)) return;
   ctx.log(
@@ -174,8 +167,12 @@ async function reuseTeacher(ctx: RunContext, dir: string): Promise<TeacherResult
     // would leave experiment.json describing a run that did not happen.
     throw new InputError(ctx.experimentFile, 'method.stages', `is ${ctx.experiment.method.stages}, but the teacher in ${dir} recorded ${recorded} stages: set method.stages to ${recorded}, or train a new teacher`);
   }
-  checkBoundaries(ctx, dir, result.trajectory.meta.plan);
+  // The experiment of the run that trained the teacher (absent in runs older than the file).
+  const file = path.join(dir, RUN_FILES.experiment);
+  const teacherRun = fs.existsSync(file) ? readJson<Experiment>(file) : undefined;
+  const trained = teacherRun && !isTeacherRun(teacherRun.teacher) ? teacherRun : undefined;
+  if (trained) checkBoundaries(ctx, dir, trained, result.trajectory.meta.plan);
   ctx.log(`teacher: reused from ${dir} (test accuracy ${(result.testAcc * 100).toFixed(2)}%)`);
-  noteTeacherBatchNorm(ctx, dir);
+  if (trained) noteTeacherBatchNorm(ctx, file, trained);
   return result;
 }
