@@ -95,11 +95,14 @@ export interface TrainingSpec {
    */
   preciseBn?: number;
   /**
-   * The teacher's statistics recomputed the same way (`preciseBn` images) before each of its
-   * epochs' validation, and so in its recorded trajectory: every epoch's logits, the stages'
-   * best checkpoints and behaviour, and the final teacher. Its weights are the same either way.
+   * `true`: the teacher's statistics recomputed the same way (`preciseBn` images) before each of
+   * its epochs' validation, and so in its recorded trajectory: every epoch's logits, the stages'
+   * best checkpoints and behaviour, and the final teacher. `"trajectory"`: recomputed for the
+   * trajectory's record alone (every epoch's logits, validation accuracy and so the stages' best
+   * checkpoints, and behaviour); the final teacher (its selection, logits and saved model) keeps
+   * the moving averages, as with `false`. Its weights are the same either way.
    */
-  preciseBnTeacher?: boolean;
+  preciseBnTeacher?: boolean | 'trajectory';
 }
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';

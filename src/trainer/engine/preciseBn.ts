@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { LoadedDataset } from '../data/types';
-import type { Rng } from '../util/rng';
+import { Rng } from '../util/rng';
 import { imageBatch } from './evaluate';
 
 /**
@@ -42,4 +42,12 @@ export function recalibrateBatchNorm(model: LayersModel, ds: LoadedDataset, chos
 export function preciseBnImages(fit: ArrayLike<number>, count: number, rng: Rng): Int32Array {
   const order = rng.shuffle(Int32Array.from(fit)) as Int32Array;
   return order.slice(0, Math.max(0, Math.min(count, order.length)));
+}
+
+/**
+ * The images a train loop recomputes its statistics over: the same at every epoch and on resume,
+ * drawn from the loop's own seeded stream (`stream`: whose data order it draws).
+ */
+export function loopPreciseBnImages(fit: ArrayLike<number>, count: number, seed: number, stream: string): Int32Array {
+  return preciseBnImages(fit, count, Rng.derive(seed, 'precise-bn', stream));
 }

@@ -11,6 +11,7 @@ import { Trajectory } from '../skd/trajectory';
 import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
 import { dataSeed, sharedLoopSpec, type RunContext } from './context';
 import { allIndices, runModel } from './evaluate';
+import { loopPreciseBnImages, recalibrateBatchNorm } from './preciseBn';
 import { TrainLoop } from './trainLoop';
 import { DEFAULT_BOUNDARIES, stagePlan, type StageBoundaries } from './schedule';
 import { resolveFrom } from '../config/validate';
@@ -67,6 +68,26 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
   });
   trajectory.warn = (line) => ctx.run.warn(line);
   const all = allIndices(dataset.train.n);
+  /**
+   * What the trajectory records of this epoch's weights: the model as validation saw it, or,
+   * with `preciseBnTeacher: "trajectory"`, with its batch-norm statistics recomputed as the
+   * students' are (then with that validation accuracy, by which the stages' best checkpoints are
+   * chosen); the moving averages come back afterwards, so the final teacher, its checkpoints and
+   * the saved model keep them.
+   */
+  const trajectoryView = (descriptors: boolean, l: TrainLoop): { out: ReturnType<typeof runModel>; valAcc?: number } => {
+    const count = exp.training.preciseBn ?? 0;
+    if (exp.training.preciseBnTeacher !== 'trajectory' || count === 0) return { out: runModel(built.model, dataset, dataset.train, all, { descriptors }) };
+    const kept = l.slots.map((sl) => sl.get());
+    try {
+      recalibrateBatchNorm(built.model, dataset, loopPreciseBnImages(ctx.splits.fit, count, exp.seed, 'teacher'), exp.training.batchSize);
+      const out = runModel(built.model, dataset, dataset.train, all, { descriptors });
+      // Measured as the train loop measures it, so that `true` and "trajectory" record the same.
+      return { out, valAcc: runModel(built.model, dataset, dataset.train, ctx.splits.val).accuracy };
+    } finally {
+      l.restore(kept);
+    }
+  };
   const loop = new TrainLoop({
     ...sharedLoopSpec(ctx, 'teacher'),
     built,
@@ -78,26 +99,37 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
     losses: (b) => ({ ce: crossEntropy(b.outputs[0] as tf.Tensor2D, b.oneHot) }),
     afterEpoch: (info, l) => {
       // Every epoch's checkpoint logits (TET mixes them); at a stage end also the behaviour.
-      const out = runModel(built.model, dataset, dataset.train, all, { descriptors: info.stageEnd });
-      trajectory.recordEpoch({ epoch: info.epoch, stage: info.stage, valAcc: info.valAcc }, out.logits);
+      const seen = trajectoryView(info.stageEnd, l);
+      trajectory.recordEpoch({ epoch: info.epoch, stage: info.stage, valAcc: seen.valAcc ?? info.valAcc }, seen.out.logits);
       if (!info.stageEnd) return;
       // Experience from the stage's best checkpoint, whose logits were recorded at its epoch.
-      const rec = l.stageRecords[info.stage];
+      const rec = seen.valAcc === undefined ? l.stageRecords[info.stage] : bestRecordedEpoch(trajectory, info.stage);
       const logits = trajectory.epochLogits(rec.bestEpoch);
-      trajectory.record(info.stage, { logits, behaviour: out.descriptors }, { bestEpoch: rec.bestEpoch, bestValAcc: rec.bestValAcc, endEpoch: info.epoch });
-      ctx.log(`teacher stage ${info.stage + 1}: best epoch ${rec.bestEpoch + 1}, val acc ${(rec.bestValAcc * 100).toFixed(2)}%; trajectory recorded`);
+      trajectory.record(info.stage, { logits, behaviour: seen.out.descriptors }, { bestEpoch: rec.bestEpoch, bestValAcc: rec.bestValAcc, endEpoch: info.epoch });
+      ctx.log(`teacher stage ${info.stage + 1}: best epoch ${rec.bestEpoch + 1}, val acc ${(rec.bestValAcc * 100).toFixed(2)}%; trajectory recorded${seen.valAcc === undefined ? '' : ' (batch norm recomputed)'}`);
     },
   });
   if (loop.resume()) ctx.log('teacher: resumed from its last checkpoint');
   await loop.run();
   loop.swapIn('best');
   loop.dispose();
+  if (exp.training.preciseBnTeacher === 'trajectory' && !trajectory.meta.final) {
+    // The stages were recorded with recomputed statistics; the final teacher as it is saved.
+    trajectory.recordFinal(loop.best, runModel(built.model, dataset, dataset.train, all).logits);
+  }
   const testAcc = runModel(built.model, dataset, dataset.test, allIndices(dataset.test.n)).accuracy;
   await saveModelDir(path.join(teacherDir, 'model'), built.model, { family: (spec as ModelSpec).model, taps: built.taps });
   const done: TeacherDone = { testAcc, params: built.params, taps: built.taps, tapChannels: built.tapChannels, model: (spec as ModelSpec).model };
   writeJsonAtomic(doneFile, done);
   ctx.log(`teacher: test accuracy ${(testAcc * 100).toFixed(2)}% (${built.params} parameters)`);
   return { built, trajectory, testAcc };
+}
+
+/** The best epoch of a stage by the validation accuracies the trajectory recorded (the first of equals). */
+function bestRecordedEpoch(trajectory: Trajectory, stage: number): { bestEpoch: number; bestValAcc: number } {
+  let best = { bestEpoch: -1, bestValAcc: -1 };
+  for (const r of trajectory.epochRecords) if (r.stage === stage && r.valAcc > best.bestValAcc) best = { bestEpoch: r.epoch, bestValAcc: r.valAcc };
+  return best;
 }
 
 export function dataFingerprint(ctx: RunContext) {
@@ -138,11 +170,11 @@ function checkBoundaries(ctx: RunContext, dir: string, teacherRun: Experiment, r
  * where the two differ, so that nobody reads this run's setting as the teacher's.
  */
 function noteTeacherBatchNorm(ctx: RunContext, file: string, teacherRun: Experiment): void {
-  const recorded = teacherRun.training?.preciseBnTeacher === true;
-  if (recorded === (ctx.experiment.training.preciseBnTeacher === true)) return;
-  ctx.log(
-    `teacher: recorded ${recorded ? 'with' : 'without'} precise batch norm (training.preciseBnTeacher ${recorded} in ${file}); this run's ${!recorded} applies only to a teacher it trains`,
-  );
+  const recorded = teacherRun.training?.preciseBnTeacher ?? false;
+  const asked = ctx.experiment.training.preciseBnTeacher ?? false;
+  if (recorded === asked) return;
+  const how = recorded === true ? 'with precise batch norm' : recorded === 'trajectory' ? 'with precise batch norm in its trajectory' : 'without precise batch norm';
+  ctx.log(`teacher: recorded ${how} (training.preciseBnTeacher ${JSON.stringify(recorded)} in ${file}); this run's ${JSON.stringify(asked)} applies only to a teacher it trains`);
 }
 
 /** Reuses an earlier run's teacher; its data must be the very same images and splits. */

@@ -8,7 +8,7 @@ import { Rng } from '../util/rng';
 import { readCheckpointOrPrevious, writeCheckpoint } from '../runDir/checkpoint';
 import { argmax, imageBatch, runModel } from './evaluate';
 import { Sgd } from './optimizer';
-import { preciseBnImages, recalibrateBatchNorm } from './preciseBn';
+import { loopPreciseBnImages, recalibrateBatchNorm } from './preciseBn';
 import type { RunDirectory } from '../runDir/runDirectory';
 import { learningRate, stageOf } from './schedule';
 import { augmentBatch, gatherBatch } from '../data';
@@ -276,11 +276,11 @@ export class TrainLoop {
   private async endEpoch(epoch: number, stage: number, lr: number): Promise<void> {
     const s = this.spec;
     // Students (the student and the student alone); the teacher only with
-    // `training.preciseBnTeacher`, so that teachers recorded before it stay as they were.
-    const precise = s.network === 'teacher' && !s.training.preciseBnTeacher ? 0 : (s.training.preciseBn ?? 0);
+    // `training.preciseBnTeacher: true`, so that teachers recorded before it stay as they were
+    // (with "trajectory" the teacher phase recomputes them for its record alone).
+    const precise = s.network === 'teacher' && s.training.preciseBnTeacher !== true ? 0 : (s.training.preciseBn ?? 0);
     if (precise > 0) {
-      // The same images at every epoch and on resume: drawn from the loop's own seeded stream.
-      const images = preciseBnImages(s.fit, precise, Rng.derive(s.seed, 'precise-bn', s.dataStream ?? s.network));
+      const images = loopPreciseBnImages(s.fit, precise, s.seed, s.dataStream ?? s.network);
       recalibrateBatchNorm(s.built.model, s.dataset, images, s.training.batchSize);
     }
     const valAcc = runModel(s.built.model, s.dataset, s.dataset.train, s.val).accuracy;

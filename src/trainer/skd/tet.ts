@@ -263,7 +263,7 @@ export class StageJudge {
     this.quizY = Array.from(quiz, (i) => labels[i]);
     const quizSet = new Set(quiz);
     this.fit = fitImages ?? Int32Array.from({ length: trajectory.meta.images }, (_, i) => i).filter((i) => !quizSet.has(i));
-    const finalLogits = trajectory.stageLogits(trajectory.bestStage());
+    const finalLogits = trajectory.finalLogits();
     this.finalQuiz = softmaxRows(gatherRows(finalLogits, c, quiz), quiz.length, c);
     this.finalFit = softmaxRows(gatherRows(finalLogits, c, this.fit), this.fit.length, c);
     this.heldOutAccuracy = calibration(this.finalQuiz, this.quizY, quiz.length, c).accuracy;
@@ -384,22 +384,25 @@ export function meanConfidence(stage: Float32Array, final: Float32Array, n: numb
 }
 
 /**
- * The final teacher's logits for every training image (the best checkpoint overall), corrected
+ * The final teacher's logits for every training image (the best checkpoint overall, as its
+ * moving batch-norm averages see it where the trajectory records it apart), corrected
  * from the trajectory when `correct` is set (SKD's `tet.correctFinal`): where they get a training
  * image wrong, the latest checkpoint up to the final one that got it right takes their place,
  * else the logits of the label and of the wrongly preferred class are swapped. No temperature:
  * only the teacher's mistakes change. Reports the share of corrected images through `log`.
  */
 export function finalTeacherLogits(trajectory: Trajectory, correct: boolean, labels: ArrayLike<number>, log?: (line: string) => void): Float32Array {
-  const stage = trajectory.bestStage();
-  const raw = trajectory.stageLogits(stage);
+  const raw = trajectory.finalLogits();
   if (!correct) return raw;
   const c = trajectory.meta.classes;
+  const stage = trajectory.finalStage();
   // The final checkpoint and the ones before it (none after it: they are not the teacher's past).
-  const [best, ...others] = candidateEpochs(trajectory, stage, true);
-  const epochs = [best, ...others.filter((e) => e < best)];
+  const [stageBest, ...others] = candidateEpochs(trajectory, stage, true);
+  const best = trajectory.meta.final?.epoch ?? stageBest;
+  const earlier = [stageBest, ...others].filter((e) => e < best);
+  const epochs = [best, ...earlier];
   const out = Float32Array.from(raw);
-  const corrected = correctFromTrajectory(out, epochs.map((e) => candidateLogits(trajectory, stage, e)), epochs, 1, labels, c);
+  const corrected = correctFromTrajectory(out, [raw, ...earlier.map((e) => candidateLogits(trajectory, stage, e))], epochs, 1, labels, c);
   log?.(`TET: the final teacher's logits corrected from the trajectory on ${((corrected / trajectory.meta.images) * 100).toFixed(1)}% of the training images`);
   return out;
 }

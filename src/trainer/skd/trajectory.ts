@@ -13,6 +13,9 @@ import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
  * - the logits of every epoch's checkpoint (`epoch-<n>.bin`), from which TET builds each stage's
  *   optimal experience as a mixture of checkpoints (format 2; a format-1 record has none, and
  *   TET then works from the best-of-stage logits alone).
+ * - with `training.preciseBnTeacher: "trajectory"`, the final teacher's logits (`final.bin`): the
+ *   stages and epochs above are then recorded with recomputed batch-norm statistics, the final
+ *   teacher with the moving averages it is saved with (otherwise it is the best stage's best).
  * One file per stage and per epoch, written when it ends, so a crash keeps finished ones.
  * A stage's best logits are recorded twice (in its stage file and in its best epoch's file), so a
  * damaged copy of either is read from the other, with a warning; the behaviour has one copy, and a
@@ -39,6 +42,11 @@ export interface TrajectoryMeta {
   epochs?: EpochRecord[];
   /** The stage of each teacher epoch (format 2). */
   plan?: number[];
+  /**
+   * The final teacher, where it is recorded apart from the stages (`final.bin`): its epoch and
+   * validation accuracy. Absent: the final teacher is the best stage's best checkpoint.
+   */
+  final?: { epoch: number; valAcc: number };
 }
 
 export interface StageRecord {
@@ -49,12 +57,14 @@ export interface StageRecord {
 }
 
 export const TRAJECTORY_JSON = 'trajectory.json';
+const FINAL_FILE = 'final.bin';
 
 export class Trajectory {
   private cache = new Map<number, StageRecord>();
   private epochCache = new Map<number, Float32Array>();
   /** Stage logits read from the best epoch's file because the stage file is damaged. */
   private logitsFromEpoch = new Map<number, Float32Array>();
+  private finalCache: Float32Array | undefined;
   /** Where the fallbacks say what they did (the run's log); silent until a run sets it. */
   warn: (line: string) => void = () => {};
 
@@ -175,7 +185,28 @@ export class Trajectory {
     return readCheckpoint<{ epoch: number }>(path.join(this.dir, `epoch-${epoch + 1}.bin`)).arrays.find((a) => a.name === 'logits')!.data;
   }
 
-  /** The stage whose best checkpoint is the best overall: its logits are the final teacher's. */
+  /** Records the final teacher's logits over all training images apart from the stages (`final.bin`). */
+  recordFinal(info: { epoch: number; valAcc: number }, logits: Float32Array): void {
+    writeCheckpoint(path.join(this.dir, FINAL_FILE), [{ name: 'logits', shape: [this.meta.images, this.meta.classes], data: logits }], { epoch: info.epoch });
+    this.meta.final = { epoch: info.epoch, valAcc: info.valAcc };
+    this.saveMeta();
+    this.finalCache = logits;
+  }
+
+  /** The final teacher's logits: `final.bin` where recorded, else the best stage's best checkpoint's. */
+  finalLogits(): Float32Array {
+    if (!this.meta.final) return this.stageLogits(this.bestStage());
+    this.finalCache ??= readCheckpoint<{ epoch: number }>(path.join(this.dir, FINAL_FILE)).arrays.find((a) => a.name === 'logits')!.data;
+    return this.finalCache;
+  }
+
+  /** The stage of the final teacher's checkpoint. */
+  finalStage(): number {
+    const final = this.meta.final;
+    return final && this.meta.plan ? this.meta.plan[final.epoch] : this.bestStage();
+  }
+
+  /** The stage whose best checkpoint is the best overall by the stages' own record. */
   bestStage(): number {
     let best = this.meta.recorded[0];
     for (const r of this.meta.recorded) if (r.bestValAcc > best.bestValAcc) best = r;
