@@ -187,9 +187,12 @@ function valueItems(
 
 /** A placeholder value for a key of this schema, so the cursor lands where typing goes on. */
 function valueSnippet(schemas: SchemaNode[]): string {
-  const values = enumValuesOf(schemas).filter((v): v is string => typeof v === 'string');
+  const all = enumValuesOf(schemas);
+  const values = all.filter((v): v is string => typeof v === 'string');
   const types = typesOf(schemas);
   const fallback = defaultOf(schemas);
+  // An enum of other values too (false, true, "trajectory"): every value as JSON, the default first.
+  if (values.length > 0 && values.length < all.length) return choice([...all].sort((a, b) => Number(b === fallback) - Number(a === fallback)).map((v) => JSON.stringify(v)));
   if (values.length > 0) return `"${choice(values)}"`;
   if (types.includes('object')) return '{$1}';
   if (types.includes('array')) return '[$1]';

@@ -102,6 +102,19 @@ describe('language features for experiment files', () => {
     assert.match((temperature?.documentation as MarkupContent).value, /temperature/i);
   });
 
+  it('offers every value of an enum that mixes booleans and strings, its default first', async () => {
+    const m = marked(EXPERIMENT.replace('"stages": 1 }', '"stages": 1 },\n  "training": { | }'));
+    const uri = 'file:///tmp/skd-test/complete-mixed-enum.skd.json';
+    await c.open(uri, m.text);
+    const result = (await c.client.sendRequest(CompletionRequest.type, {
+      textDocument: { uri },
+      position: { line: m.line, character: m.character },
+    })) as CompletionItem[];
+    const item = result.find((i) => i.label === 'preciseBnTeacher');
+    const text = item?.textEdit && 'newText' in item.textEdit ? item.textEdit.newText : item?.insertText;
+    assert.equal(text, '"preciseBnTeacher": ${1|false,true,"trajectory"|}');
+  });
+
   it('hovers the description of seed', async () => {
     const uri = 'file:///tmp/skd-test/hover.skd.json';
     await c.open(uri, EXPERIMENT);
