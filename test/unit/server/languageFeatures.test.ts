@@ -24,6 +24,12 @@ function marked(text: string): { text: string; line: number; character: number }
   return { text: text.replace('|', ''), line: before.length - 1, character: before[before.length - 1].length };
 }
 
+/** Opens `m.text` as `uri` and asks for completions at its marker. */
+async function completionsAt(c: TestConnection, uri: string, m: ReturnType<typeof marked>): Promise<CompletionItem[] | CompletionList | null> {
+  await c.open(uri, m.text);
+  return c.client.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: m.line, character: m.character } });
+}
+
 function positionOf(text: string, needle: string): { line: number; character: number } {
   const before = text.slice(0, text.indexOf(needle)).split('\n');
   return { line: before.length - 1, character: before[before.length - 1].length };
@@ -75,12 +81,7 @@ describe('language features for experiment files', () => {
 
   it('completes method names inside "method": {"name": "|"}', async () => {
     const m = marked(EXPERIMENT.replace('"name": "kd"', '"name": "|"'));
-    const uri = 'file:///tmp/skd-test/complete-method.skd.json';
-    await c.open(uri, m.text);
-    const result = (await c.client.sendRequest(CompletionRequest.type, {
-      textDocument: { uri },
-      position: { line: m.line, character: m.character },
-    })) as CompletionItem[] | CompletionList;
+    const result = (await completionsAt(c, 'file:///tmp/skd-test/complete-method.skd.json', m)) as CompletionItem[] | CompletionList;
     const labels = (Array.isArray(result) ? result : result.items).map((i) => i.label);
     for (const name of ['none', 'kd', 'fitnet', 'at', 'rco', 'dkd', 'skd', 'skd-no-tbt', 'skd-no-tet']) {
       assert.ok(labels.includes(name), `${name} missing from ${labels.join(', ')}`);
@@ -89,12 +90,7 @@ describe('language features for experiment files', () => {
 
   it('completes the keys an object may still take, with their descriptions', async () => {
     const m = marked(EXPERIMENT.replace('"stages": 1', '"stages": 1, |'));
-    const uri = 'file:///tmp/skd-test/complete-key.skd.json';
-    await c.open(uri, m.text);
-    const result = (await c.client.sendRequest(CompletionRequest.type, {
-      textDocument: { uri },
-      position: { line: m.line, character: m.character },
-    })) as CompletionItem[];
+    const result = (await completionsAt(c, 'file:///tmp/skd-test/complete-key.skd.json', m)) as CompletionItem[];
     const labels = result.map((i) => i.label);
     assert.ok(labels.includes('temperature'), labels.join(', '));
     assert.ok(!labels.includes('stages') && !labels.includes('name'), 'keys already present are not offered');
@@ -104,12 +100,7 @@ describe('language features for experiment files', () => {
 
   it('offers every value of an enum that mixes booleans and strings, its default first', async () => {
     const m = marked(EXPERIMENT.replace('"stages": 1 }', '"stages": 1 },\n  "training": { | }'));
-    const uri = 'file:///tmp/skd-test/complete-mixed-enum.skd.json';
-    await c.open(uri, m.text);
-    const result = (await c.client.sendRequest(CompletionRequest.type, {
-      textDocument: { uri },
-      position: { line: m.line, character: m.character },
-    })) as CompletionItem[];
+    const result = (await completionsAt(c, 'file:///tmp/skd-test/complete-mixed-enum.skd.json', m)) as CompletionItem[];
     const item = result.find((i) => i.label === 'preciseBnTeacher');
     const text = item?.textEdit && 'newText' in item.textEdit ? item.textEdit.newText : item?.insertText;
     assert.equal(text, '"preciseBnTeacher": ${1|false,true,"trajectory"|}');
