@@ -72,7 +72,7 @@ export interface MethodSpec {
   dkd?: { alpha?: number; beta?: number; warmup?: number; temperature?: number };
   /** SKD meta-network settings. */
   tbt?: { hidden?: number; epochs?: number; lr?: number; cell?: 'gru' | 'lstm'; match?: 'similarity' | 'regression'; final?: boolean };
-  tet?: { epochs?: number; lr?: number; mix?: boolean; correct?: boolean; weight?: number; final?: boolean; correctFinal?: boolean; check?: 'likelihood' | 'confidence' | 'ahead' | 'none'; late?: boolean };
+  tet?: { epochs?: number; lr?: number; mix?: boolean; correct?: boolean; weight?: number; final?: boolean; correctFinal?: boolean; check?: StageCheckName; late?: boolean };
   /** Path of a user's method module (when `name` is not a builtin). */
   module?: string;
 }
@@ -136,6 +136,14 @@ export function wantsStudentAlone(exp: Pick<Experiment, 'method' | 'studentAlone
 /** SKD's stage check when `method.tet.check` does not say (docs/method.md). */
 export const DEFAULT_STAGE_CHECK = 'ahead' as const;
 
+/** `method.tet.check`: when SKD teaches a stage (src/trainer/skd/tet.ts, `StageJudge`). */
+export type StageCheckName = 'likelihood' | 'confidence' | 'ahead' | 'ahead-only' | 'none';
+
+/** The checks that measure the teacher's stages against the student alone's validation accuracy (absent: the default). */
+export function measuresAgainstAlone(check: StageCheckName = DEFAULT_STAGE_CHECK): boolean {
+  return check === 'ahead' || check === 'ahead-only';
+}
+
 /** Whether the distillation warm-up hands the labels over to a method's mix (`method.warmupLabels`). */
 export const DEFAULT_WARMUP_LABELS = false;
 
@@ -156,12 +164,12 @@ const STAGE_CHECKED_METHODS: readonly string[] = ['skd', 'skd-no-tbt', 'skd-no-t
 
 /**
  * Whether a run trains (or reuses) the student alone: when the experiment asks for it, and for
- * SKD's `ahead` stage check, which measures the teacher's stages against the student alone's
+ * SKD's `ahead` and `ahead-only` stage checks, which measure the teacher's stages against the student alone's
  * validation accuracy whether or not the run reports it (`studentAlone: false` does not change
  * the method).
  */
 export function trainsStudentAlone(exp: Pick<Experiment, 'method' | 'studentAlone'>): boolean {
-  return wantsStudentAlone(exp) || (STAGE_CHECKED_METHODS.includes(exp.method.name) && (exp.method.tet?.check ?? DEFAULT_STAGE_CHECK) === 'ahead');
+  return wantsStudentAlone(exp) || (STAGE_CHECKED_METHODS.includes(exp.method.name) && measuresAgainstAlone(exp.method.tet?.check));
 }
 
 // Method and model names are not listed here: the trainer's registries own them

@@ -3,6 +3,7 @@
  * `summary.json`. The trainer writes them; the command line, the language server, the tree
  * view and the dashboards read them. A run directory is the unit of truth.
  */
+import type { StageCheckName } from './experiment';
 
 export const RUN_FILES = {
   experiment: 'experiment.json',
@@ -138,7 +139,7 @@ export interface TetEvent extends EventBase {
   /** Whether this stage's experience is taught next to the final teacher's (its stage check, `check`, passed). */
   addsToFinal?: boolean;
   /** The check that decided `addsToFinal` (`method.tet.check`). */
-  check?: 'likelihood' | 'confidence' | 'ahead' | 'none';
+  check?: StageCheckName;
   /** The held-out likelihood check's answer, whichever check decided. */
   heldOutNllGain?: boolean;
   /** On the fit images: mean top-class probability of the stage's and the final teacher's average, and of the final teacher alone. */

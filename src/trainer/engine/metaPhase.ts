@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { measuresAgainstAlone } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
 import type { MethodNeeds } from '../methods/types';
 import { tbtEvent } from '../skd/metrics';
@@ -32,8 +33,9 @@ export async function metaPhase(ctx: RunContext, trajectory: Trajectory, needs: 
   const out: MetaTargets = {};
   const exp = ctx.experiment;
   const check = tetOptions(exp.method).check;
-  if (check === 'ahead' && aloneAccuracy === undefined && (needs.experience || needs.stageCheck)) {
-    ctx.log('stage check: no student alone to measure the stages against (studentAlone is false, or its record predates validation accuracies), so only the confidence part of method.tet.check "ahead" decides');
+  if (measuresAgainstAlone(check) && aloneAccuracy === undefined && (needs.experience || needs.stageCheck)) {
+    const decides = check === 'ahead' ? 'only the confidence part of method.tet.check "ahead" decides' : 'method.tet.check "ahead-only" teaches no stage';
+    ctx.log(`stage check: no student alone to measure the stages against (studentAlone is false, or its record predates validation accuracies), so ${decides}`);
   }
   const metaDir = ctx.run.file(RUN_FILES.meta);
   const stages = trajectory.meta.stages;
@@ -103,9 +105,9 @@ export function stageVerdict(m: StageVerdict): string {
   const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(1)}%`;
   const confidence = `on the training images its average with the final teacher is ${pct(m.trainConfidence)} confident, the final teacher ${pct(m.finalTrainConfidence)} against its held-out accuracy ${pct(m.finalHeldOutAccuracy)}`;
   if (m.check === 'confidence') return `${confidence}: ${taught}`;
-  if (m.check === 'ahead') {
+  if (m.check === 'ahead' || m.check === 'ahead-only') {
     const ahead = m.aloneAccuracy === undefined ? 'the student alone unknown' : `held out it is right on ${pct(m.heldOutAccuracy)} against the student alone's ${pct(m.aloneAccuracy)}`;
-    return `${confidence}; ${ahead}: ${taught}`;
+    return m.check === 'ahead' ? `${confidence}; ${ahead}: ${taught}` : `${ahead}: ${taught}`;
   }
   return m.addsToFinal ? 'adds to the final teacher on held-out images (taught as a stage)' : 'does not add to the final teacher on held-out images (not taught as a stage)';
 }

@@ -219,7 +219,7 @@ async function trainPhases(ctx: RunContext): Promise<Trained> {
     const teacher = await teacherPhase(ctx);
     owned.push(teacher.built.model);
     if (trainsStudentAlone(experiment) && !wantsStudentAlone(experiment)) {
-      ctx.log('student alone: the yardstick of SKD\'s stage check (method.tet.check "ahead"; "confidence" needs none), not reported (studentAlone is false)');
+      ctx.log('student alone: the yardstick of SKD\'s stage check (method.tet.check "ahead" or "ahead-only"; "confidence" needs none), not reported (studentAlone is false)');
     }
     const alone = trainsStudentAlone(experiment) ? await alonePhase(ctx, teacher) : undefined;
     const student = buildModel(experiment.student, {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_STAGE_CHECK, type MethodSpec } from '../../protocol/experiment';
+import { DEFAULT_STAGE_CHECK, measuresAgainstAlone, type MethodSpec, type StageCheckName } from '../../protocol/experiment';
 import type { TetEvent } from '../../protocol/runDir';
 import { argmax } from '../engine/evaluate';
 import { concatFloat32 } from '../util/float32';
@@ -76,7 +76,7 @@ export interface TetOptions {
  *   behind the student, of a teacher that is barely ahead of it, would only hold it back;
  * - `none`: every stage before the last is taught.
  */
-export type StageCheck = 'likelihood' | 'confidence' | 'ahead' | 'none';
+export type StageCheck = StageCheckName;
 
 export function tetOptions(spec: MethodSpec): TetOptions {
   return { steps: spec.tet?.epochs, lr: spec.tet?.lr, mix: spec.tet?.mix, correct: spec.tet?.correct, check: spec.tet?.check ?? DEFAULT_STAGE_CHECK };
@@ -288,7 +288,7 @@ export class StageJudge {
     const confidence = meanConfidence(softmaxRows(gatherRows(stageLogits, c, this.fit), n, c), this.finalFit, n, c);
     const softens = Math.abs(confidence.mixed - this.heldOutAccuracy) < Math.abs(confidence.final - this.heldOutAccuracy);
     const ahead = this.aloneAccuracy !== undefined && heldOutAccuracy > this.aloneAccuracy;
-    const decided: Record<StageCheck, boolean> = { none: true, likelihood: heldOutNllGain, confidence: softens, ahead: softens || ahead };
+    const decided: Record<StageCheck, boolean> = { none: true, likelihood: heldOutNllGain, confidence: softens, ahead: softens || ahead, 'ahead-only': ahead };
     return {
       addsToFinal: decided[this.check],
       check: this.check,
@@ -297,7 +297,7 @@ export class StageJudge {
       finalTrainConfidence: confidence.final,
       finalHeldOutAccuracy: this.heldOutAccuracy,
       heldOutAccuracy,
-      ...(this.check === 'ahead' && this.aloneAccuracy !== undefined ? { aloneAccuracy: this.aloneAccuracy } : {}),
+      ...(measuresAgainstAlone(this.check) && this.aloneAccuracy !== undefined ? { aloneAccuracy: this.aloneAccuracy } : {}),
     };
   }
 }

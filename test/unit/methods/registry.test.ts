@@ -110,6 +110,7 @@ test("the methods that train the student alone for SKD's ahead check are those w
       const checked = m.needs.experience === true || m.needs.stageCheck === true;
       assert.equal(trainsStudentAlone({ method: { name, stages: 2, temperature: 2 }, studentAlone: false }), checked, name);
       assert.equal(trainsStudentAlone({ method: { name, stages: 2, temperature: 2, tet: { check: 'confidence' } }, studentAlone: false }), false, name);
+      assert.equal(trainsStudentAlone({ method: { name, stages: 2, temperature: 2, tet: { check: 'ahead-only' } }, studentAlone: false }), checked, name);
     } finally {
       m.dispose();
     }

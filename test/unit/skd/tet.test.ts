@@ -205,6 +205,17 @@ describe("SKD's ahead check (tet.check ahead, the default)", () => {
     const r = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 50, aloneAccuracy: 1 });
     assert.equal(r.metrics[0].addsToFinal, true);
   });
+  it('with tet.check ahead-only drops the confidence reason: a stage behind the student alone is not taught', () => {
+    // tmp's stage passes the confidence check (the test above); with ahead-only only the yardstick decides.
+    const behind = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 50, aloneAccuracy: 1, check: 'ahead-only' });
+    assert.deepEqual(behind.metrics.map((m) => m.addsToFinal), behind.metrics.map(() => false));
+    for (const m of behind.metrics) assert.equal(m.aloneAccuracy, 1);
+    const ahead = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 50, aloneAccuracy: 0, check: 'ahead-only' });
+    for (const m of ahead.metrics) assert.equal(m.addsToFinal, m.heldOutAccuracy! > 0, JSON.stringify(m));
+    // Without a student alone nothing is ahead of it.
+    const unknown = fitExperience(Trajectory.open(tmp.dir), QUIZ_A, QUIZ_B, labels, { steps: 50, check: 'ahead-only' });
+    assert.deepEqual(unknown.metrics.map((m) => m.addsToFinal), unknown.metrics.map(() => false));
+  });
   it('judges the raw best checkpoints against the same yardstick (skd-no-tet)', () => {
     const quiz = Int32Array.from([...QUIZ_A, ...QUIZ_B]);
     const traj = Trajectory.open(calibrated.dir);
