@@ -208,7 +208,7 @@ const STAGE_METRIC_LABELS: Record<string, string> = {
   'tet.nll': 'TET experience NLL',
   'tet.ece': 'TET experience ECE',
   'tet.addsToFinal': 'stage taught next to the final teacher (stage check, tet.check: 1 passed, 0 not)',
-  'tet.aloneAccuracy': "student alone's validation accuracy (tet.check ahead: a stage is taught when it is above this)",
+  'tet.aloneAccuracy': "student alone's validation accuracy (tet.check ahead or ahead-only: a stage is taught when it is above this)",
   'tet.mixture': 'TET mixture beat the raw checkpoint (held-out: 1 yes, 0 no)',
 };
 

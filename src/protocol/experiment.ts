@@ -136,7 +136,24 @@ export function wantsStudentAlone(exp: Pick<Experiment, 'method' | 'studentAlone
 /** SKD's stage check when `method.tet.check` does not say (docs/method.md). */
 export const DEFAULT_STAGE_CHECK = 'ahead' as const;
 
-/** `method.tet.check`: when SKD teaches a stage (src/trainer/skd/tet.ts, `StageJudge`). */
+/**
+ * `method.tet.check`: whether a stage's experience is taught next to the final teacher's
+ * (docs/method.md; decided by `StageJudge` in src/trainer/skd/tet.ts):
+ * - `likelihood`: their average has a lower negative log-likelihood on the held-out quiz images
+ *   than the final teacher alone (`addsToFinal`);
+ * - `confidence`: on the training images, where the student learns, their average's confidence
+ *   is nearer the final teacher's held-out accuracy than the final teacher's own confidence is
+ *   (`StageJudge.verdict`): the stage is taught where the final teacher claims more on the
+ *   images it trained on than it knows;
+ * - `ahead` (the default): `confidence`, or the stage is ahead of the student: right on more of
+ *   the held-out quiz images than the student alone is at its best validation epoch (the same
+ *   images). Such a stage is an assistant teacher nearer the student than the final one (Mirzadeh
+ *   et al., AAAI 2020), worth learning from whether or not the final teacher is over-sure; a stage
+ *   behind the student, of a teacher that is barely ahead of it, would only hold it back;
+ * - `ahead-only`: the second part of `ahead` alone (tried, not adopted: docs/method.md, "The stage
+ *   check without its confidence reason");
+ * - `none`: every stage before the last is taught.
+ */
 export type StageCheckName = 'likelihood' | 'confidence' | 'ahead' | 'ahead-only' | 'none';
 
 /** The checks that measure the teacher's stages against the student alone's validation accuracy (absent: the default). */

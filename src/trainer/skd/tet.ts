@@ -52,31 +52,14 @@ export interface TetOptions {
   mix?: boolean;
   /** Correct each training image's experience from the trajectory where it is wrong (default true). */
   correct?: boolean;
-  /** How SKD decides that a stage adds to the final teacher (see `StageCheck`). */
-  check?: StageCheck;
+  /** How SKD decides that a stage adds to the final teacher (see `StageCheckName`). */
+  check?: StageCheckName;
   /**
    * The student alone's best validation accuracy (the `ahead` check's yardstick); without it
    * `ahead` decides as `confidence` does.
    */
   aloneAccuracy?: number;
 }
-
-/**
- * Whether a stage's experience is taught next to the final teacher's (docs/method.md):
- * - `likelihood`: their average has a lower negative log-likelihood on the held-out quiz images
- *   than the final teacher alone (`addsToFinal`);
- * - `confidence`: on the training images, where the student learns, their average's confidence
- *   is nearer the final teacher's held-out accuracy than the final teacher's own confidence is
- *   (`StageJudge.verdict`): the stage is taught where the final teacher claims more on the
- *   images it trained on than it knows;
- * - `ahead` (the default): `confidence`, or the stage is ahead of the student: right on more of
- *   the held-out quiz images than the student alone is at its best validation epoch (the same
- *   images). Such a stage is an assistant teacher nearer the student than the final one (Mirzadeh
- *   et al., AAAI 2020), worth learning from whether or not the final teacher is over-sure; a stage
- *   behind the student, of a teacher that is barely ahead of it, would only hold it back;
- * - `none`: every stage before the last is taught.
- */
-export type StageCheck = StageCheckName;
 
 export function tetOptions(spec: MethodSpec): TetOptions {
   return { steps: spec.tet?.epochs, lr: spec.tet?.lr, mix: spec.tet?.mix, correct: spec.tet?.correct, check: spec.tet?.check ?? DEFAULT_STAGE_CHECK };
@@ -238,7 +221,7 @@ export function fitExperience(trajectory: Trajectory, quizA: Int32Array, quizB: 
 export type StageVerdict = Pick<TetStageMetrics, 'addsToFinal' | 'check' | 'heldOutNllGain' | 'trainConfidence' | 'finalTrainConfidence' | 'finalHeldOutAccuracy' | 'heldOutAccuracy' | 'aloneAccuracy'>;
 
 /**
- * Decides whether a stage's experience is taught next to the final teacher's (`StageCheck`),
+ * Decides whether a stage's experience is taught next to the final teacher's (`StageCheckName`),
  * from the final teacher's distributions on the quiz images and on the training images the
  * student learns on (`fitImages`; by default every image that is not a quiz image).
  */
@@ -254,7 +237,7 @@ export class StageJudge {
     trajectory: Trajectory,
     private readonly quiz: Int32Array,
     labels: ArrayLike<number>,
-    readonly check: StageCheck,
+    readonly check: StageCheckName,
     fitImages?: Int32Array,
     /** The student alone's best validation accuracy (the `ahead` check's yardstick). */
     private readonly aloneAccuracy?: number,
@@ -288,7 +271,7 @@ export class StageJudge {
     const confidence = meanConfidence(softmaxRows(gatherRows(stageLogits, c, this.fit), n, c), this.finalFit, n, c);
     const softens = Math.abs(confidence.mixed - this.heldOutAccuracy) < Math.abs(confidence.final - this.heldOutAccuracy);
     const ahead = this.aloneAccuracy !== undefined && heldOutAccuracy > this.aloneAccuracy;
-    const decided: Record<StageCheck, boolean> = { none: true, likelihood: heldOutNllGain, confidence: softens, ahead: softens || ahead, 'ahead-only': ahead };
+    const decided: Record<StageCheckName, boolean> = { none: true, likelihood: heldOutNllGain, confidence: softens, ahead: softens || ahead, 'ahead-only': ahead };
     return {
       addsToFinal: decided[this.check],
       check: this.check,
@@ -306,7 +289,7 @@ export class StageJudge {
  * The stage check on the raw best-of-stage logits, for SKD without TET (`skd-no-tet`): the same
  * curriculum as SKD's, with the stages' own logits in place of their experience.
  */
-export function checkRawStages(trajectory: Trajectory, quiz: Int32Array, labels: ArrayLike<number>, check: StageCheck, fitImages?: Int32Array, aloneAccuracy?: number): (StageVerdict & { stage: number })[] {
+export function checkRawStages(trajectory: Trajectory, quiz: Int32Array, labels: ArrayLike<number>, check: StageCheckName, fitImages?: Int32Array, aloneAccuracy?: number): (StageVerdict & { stage: number })[] {
   const judge = new StageJudge(trajectory, quiz, labels, check, fitImages, aloneAccuracy);
   return Array.from({ length: trajectory.meta.stages }, (_, k) => ({ stage: k, ...judge.verdict(trajectory.stageLogits(k)) }));
 }
