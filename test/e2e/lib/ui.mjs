@@ -132,10 +132,23 @@ export async function answerQuickPick(page, o = {}) {
     () => false,
   );
   if (!opened) return null;
-  const rows = await waitFor(async () => {
-    const r = await quickInputRows(page);
-    return r.length > 0 ? r : null;
-  }, { timeout: 10_000, what: 'quick pick items' }).catch(() => /** @type {string[]} */ ([]));
+  const matches = (/** @type {string} */ r) => (typeof o.match === 'string' ? r.includes(o.match) : /** @type {RegExp} */ (o.match).test(r));
+  // A pick that replaces the palette (or an earlier pick) can show the old rows for a moment:
+  // with `match`, wait for a matching row before taking the rows as this pick's.
+  /** @type {string[]} */
+  let rows = [];
+  if (o.match) {
+    rows = await waitFor(async () => {
+      const r = await quickInputRows(page);
+      return r.some(matches) ? r : null;
+    }, { timeout: 5000, what: 'a quick pick row matching the answer' }).catch(() => /** @type {string[]} */ ([]));
+  }
+  if (rows.length === 0) {
+    rows = await waitFor(async () => {
+      const r = await quickInputRows(page);
+      return r.length > 0 ? r : null;
+    }, { timeout: 10_000, what: 'quick pick items' }).catch(() => /** @type {string[]} */ ([]));
+  }
   // Multi-select picks have a "toggle all" checkbox in the header (a custom toggle in VS Code
   // 1.100, an <input> in older builds): check everything, then accept.
   const checkAll = page.locator('.quick-input-widget .quick-input-header .monaco-custom-toggle, .quick-input-widget input.quick-input-check-all').first();
@@ -149,7 +162,7 @@ export async function answerQuickPick(page, o = {}) {
     return rows;
   }
   if (o.match && rows.length) {
-    const idx = rows.findIndex((r) => (typeof o.match === 'string' ? r.includes(o.match) : /** @type {RegExp} */ (o.match).test(r)));
+    const idx = rows.findIndex(matches);
     if (idx > 0) {
       for (let i = 0; i < idx; i++) await page.keyboard.press('ArrowDown');
     }
