@@ -24,6 +24,9 @@ export interface PairedDiff {
   t: number | null;
 }
 
+/** Spreads of accuracy differences (fractions) below this are floating-point rounding. */
+const SPREAD_EPSILON = 1e-12;
+
 /** Values by seed. */
 export type BySeed = ReadonlyMap<number, number>;
 
@@ -32,7 +35,10 @@ export function pairedDiff(a: BySeed, b: BySeed): PairedDiff | undefined {
   const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
   if (seeds.length === 0) return undefined;
   const diffs = seeds.map((s) => a.get(s)! - b.get(s)!);
-  const { mean, std, n } = meanStd(diffs);
+  const { mean, std: raw, n } = meanStd(diffs);
+  // Equal differences can differ in their last bits (28/300 - 10/300 is not 24/300 - 6/300 in
+  // floating point): a spread far below one image in a billion is none, and gives no t.
+  const std = raw < SPREAD_EPSILON ? 0 : raw;
   const se = n > 1 ? std / Math.sqrt(n) : null;
   const t = se !== null && se > 0 ? mean / se : null;
   return { seeds, n, mean, std, se, t };

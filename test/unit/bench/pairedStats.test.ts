@@ -48,6 +48,15 @@ describe('pairedDiff', () => {
     assert.equal(flat.se, 0);
     assert.equal(flat.t, null);
   });
+  it('takes differences equal up to floating-point rounding as equal (no t of 1e16)', () => {
+    // 28/300 - 10/300 = 0.060000000000000005 but 24/300 - 6/300 = 0.06
+    const d = pairedDiff(seeds({ 1: 28 / 300, 2: 24 / 300 }), seeds({ 1: 10 / 300, 2: 6 / 300 }))!;
+    assert.notEqual(28 / 300 - 10 / 300, 24 / 300 - 6 / 300);
+    close(d.mean, 0.06);
+    assert.equal(d.std, 0);
+    assert.equal(d.se, 0);
+    assert.equal(d.t, null);
+  });
   it('is undefined without a shared seed', () => {
     assert.equal(pairedDiff(seeds({ 1: 0.9 }), seeds({ 2: 0.8 })), undefined);
   });
