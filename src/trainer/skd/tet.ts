@@ -55,8 +55,8 @@ export interface TetOptions {
   /** How SKD decides that a stage adds to the final teacher (see `StageCheckName`). */
   check?: StageCheckName;
   /**
-   * The student alone's best validation accuracy (the `ahead` check's yardstick); without it
-   * `ahead` decides as `confidence` does.
+   * The student alone's best validation accuracy (the yardstick of `ahead` and `ahead-only`);
+   * without it `ahead` decides as `confidence` does and `ahead-only` teaches no stage.
    */
   aloneAccuracy?: number;
 }
@@ -239,7 +239,7 @@ export class StageJudge {
     labels: ArrayLike<number>,
     readonly check: StageCheckName,
     fitImages?: Int32Array,
-    /** The student alone's best validation accuracy (the `ahead` check's yardstick). */
+    /** The student alone's best validation accuracy (the yardstick of `ahead` and `ahead-only`). */
     private readonly aloneAccuracy?: number,
   ) {
     const c = (this.classes = trajectory.meta.classes);
