@@ -63,6 +63,9 @@ describe('SKD Lab: runs outlive the editor window', { timeout: 600_000, skip: fs
     const short = await first.client.sendRequest(StartRunRequest.type, { experimentFile: shortFile, outDir });
     dirs.push(long.dir, short.dir);
     await rec1.waitFor('a teacher epoch of the long run', () => rec1.eventsOf(long.dir).some((e) => e.type === 'epoch'), 120_000);
+    // The short run's trainer writes its run directory once it is up, which on a loaded machine
+    // can come after the long run's first epoch: wait for it rather than race it.
+    await waitUntil('the short run to start', () => fs.existsSync(path.join(short.dir, 'status.json')), 120_000, 50);
     assert.equal(statusOf(short.dir).state, 'running', 'the short run is still training when the window closes');
 
     // The window closes: the server shuts down (no Stop was asked for).
