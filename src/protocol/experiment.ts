@@ -71,7 +71,7 @@ export interface MethodSpec {
   /** DKD's target / non-target weights. */
   dkd?: { alpha?: number; beta?: number; warmup?: number; temperature?: number };
   /** SKD meta-network settings. */
-  tbt?: { hidden?: number; epochs?: number; lr?: number; cell?: 'gru' | 'lstm'; match?: 'similarity' | 'regression'; final?: boolean };
+  tbt?: { hidden?: number; epochs?: number; lr?: number; cell?: 'gru' | 'lstm'; match?: 'similarity' | 'regression' | 'action'; final?: boolean };
   tet?: { epochs?: number; lr?: number; mix?: boolean; correct?: boolean; weight?: number; final?: boolean; correctFinal?: boolean; check?: StageCheckName; late?: boolean };
   /** Path of a user's method module (when `name` is not a builtin). */
   module?: string;

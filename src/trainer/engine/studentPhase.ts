@@ -16,6 +16,7 @@ import type { MetaTargets } from './metaPhase';
 import type { TeacherResult } from './teacherPhase';
 import { TrainLoop } from './trainLoop';
 import { defaultWarmup, warmedUp } from '../methods/warmup';
+import { StudentHistory } from './studentHistory';
 import { checkedTargetStage, experienceStage, stagePlan, teachesAStage } from './schedule';
 
 export interface StudentResult {
@@ -87,6 +88,9 @@ export async function studentPhase(
   if (meta.addsToFinal && curriculum !== 'none' && traj.meta.stages > 1 && !teachesAStage(meta.addsToFinal, studentStages, traj.meta.stages, curriculum, late)) {
     ctx.log(noStageTaughtLine(method.name, exp.method.tbt?.final === true));
   }
+  // The action form of the behaviour term reads the student's own behaviour at the start of each
+  // of its stages (recorded before the stage's first batch, outside the gradient tape).
+  const history = needs.actions ? new StudentHistory(built.model, dataset, (k) => ctx.run.file(`${network}-stage-${k + 1}-behaviour.bin`)) : undefined;
   const warmup = exp.method.warmup ?? defaultWarmup(exp.student.epochs);
   const fromLabels = exp.method.warmupLabels ?? DEFAULT_WARMUP_LABELS;
   const loop = new TrainLoop({
@@ -99,6 +103,8 @@ export async function studentPhase(
     stages: studentStages,
     plan,
     checkpointFile: ctx.run.file(opts.checkpointFile ?? 'student-checkpoint.bin'),
+    // Each later stage starts from the weights the stage before it ends with.
+    afterEpoch: history ? (info) => (info.stageEnd && info.stage + 1 < studentStages ? history.record(info.stage + 1) : undefined) : undefined,
     losses: (b) => {
       const signals: TeacherSignals = {};
       const t = teacherStageOf(b.stage);
@@ -110,6 +116,9 @@ export async function studentPhase(
       if (needs.experience && e !== undefined) signals.experience = rows(meta.experience![e], classes, b.indices);
       if (needs.finalExperience) signals.finalExperience = rows(meta.experience![traj.meta.stages - 1], classes, b.indices);
       if (needs.behaviour) signals.behaviour = meta.behaviour![t].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
+      // The teacher's action is from its recorded behaviour of the stage before to the target's.
+      if (needs.actions && t > 0) signals.previousBehaviour = traj.stage(t - 1).behaviour.map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
+      const studentStart = history?.at(b.stage).map((a, l) => rows(a, a.length / dataset.train.n, b.indices));
       if (needs.teacherFeatures) {
         const outs = teacher.built.model.apply(b.x, { training: false }) as tf.Tensor[];
         signals.features = outs.slice(1) as tf.Tensor4D[];
@@ -119,6 +128,7 @@ export async function studentPhase(
         oneHot: b.oneHot,
         studentLogits: b.outputs[0] as tf.Tensor2D,
         studentFeatures: b.outputs.slice(1) as tf.Tensor4D[],
+        studentStart,
         teacher: signals,
         epoch: b.epoch,
         epochs: exp.student.epochs,
@@ -131,6 +141,7 @@ export async function studentPhase(
     },
   });
   if (loop.resume()) ctx.log(`${network}: resumed from its last checkpoint`);
+  if (history && !loop.finished) history.ensure(plan[loop.nextEpoch]);
   await loop.run();
   loop.swapIn('best');
   loop.dispose();

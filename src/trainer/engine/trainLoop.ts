@@ -130,6 +130,11 @@ export class TrainLoop {
     return this.state.epoch >= this.spec.epochs;
   }
 
+  /** The epoch the loop runs next (after a resume, the one it continues). */
+  get nextEpoch(): number {
+    return this.state.epoch;
+  }
+
   get stageRecords(): readonly StageRecord[] {
     return this.state.stages;
   }

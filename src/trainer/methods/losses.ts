@@ -132,13 +132,32 @@ export function decoupledKd(
  * different sizes need no adapter.
  */
 export function similarityPreserving(student: tf.Tensor2D, teacher: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.square(tf.sub(similarityGram(student), similarityGram(teacher)))) as tf.Scalar);
+}
+
+/**
+ * How a batch's images relate under one descriptor [batch, channels]: each column standardised
+ * over the batch, the Gram matrix of the rows, each row L2-normalised (SP's normalisation).
+ */
+export function similarityGram(x: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const gram = (x: tf.Tensor2D) => {
-      const { mean, variance } = tf.moments(x, 0, true);
-      const z = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
-      const g = tf.matMul(z, z, false, true);
-      return tf.div(g, tf.add(tf.norm(g, 2, 1, true), 1e-8));
-    };
-    return tf.mean(tf.square(tf.sub(gram(student), gram(teacher)))) as tf.Scalar;
+    const { mean, variance } = tf.moments(x, 0, true);
+    const z = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
+    const g = tf.matMul(z, z, false, true);
+    return tf.div(g, tf.add(tf.norm(g, 2, 1, true), 1e-8)) as tf.Tensor2D;
+  });
+}
+
+/**
+ * SKD's behaviour term in its action form: the student changes how it relates the batch's
+ * images, from where it stood at the start of its stage, as the teacher changed from its
+ * previous stage to the next one:
+ *   mean (G(S) - G(S_start) - (G(T_next) - G(T_prev)))^2,  G = similarityGram.
+ * Only `student` carries gradients; the other three are recorded or predicted descriptors.
+ */
+export function actionSimilarity(student: tf.Tensor2D, studentStart: tf.Tensor2D, teacherNext: tf.Tensor2D, teacherPrev: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const target = tf.add(similarityGram(studentStart), tf.sub(similarityGram(teacherNext), similarityGram(teacherPrev)));
+    return tf.mean(tf.square(tf.sub(similarityGram(student), target))) as tf.Scalar;
   });
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util/rng';
 import { option, required, tapPairs, temperatureOf } from './common';
-import { crossEntropy, klDivWithTemperature, normalizedL2, similarityPreserving } from './losses';
+import { actionSimilarity, crossEntropy, klDivWithTemperature, normalizedL2, similarityPreserving } from './losses';
 import type { BatchContext, Curriculum, DistillMethod, MethodFactory, MethodNeeds, MethodSetup } from './types';
 
 /**
@@ -23,7 +23,10 @@ import type { BatchContext, Curriculum, DistillMethod, MethodFactory, MethodNeed
  * (`method.tbt.final: true` keeps one towards the final teacher's recorded behaviour).
  * SP compares how the student and the teacher relate the images of a batch at tap l
  * (similarity-preserving KD); `method.tbt.match: "regression"` regresses the teacher's
- * descriptors through a learned adapter instead.
+ * descriptors through a learned adapter instead, and `"action"` asks the student to change its
+ * relations from the start of its stage as the teacher's changed from its previous stage to the
+ * predicted one (the teacher's action, applied to the student's own behaviour; studied in
+ * docs/method.md).
  * The ablations remove one part each: without TBT no behaviour term; without TET the stage
  * term uses the raw best-of-stage logits; without stages every student stage learns from the
  * final teacher, so no stage term and (unless `tbt.final`) no behaviour term: KD.
@@ -71,6 +74,7 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
     // Without TET the curriculum stays SKD's: the same check chooses the stages, on their raw logits.
     if (gamma > 0 && !parts.experience && parts.stages) needs.stageCheck = true;
     if (pairs > 0) needs.behaviour = true;
+    if (pairs > 0 && match === 'action') needs.actions = true;
     // With `tet.late` (default on) the engine also hands over an earlier stage's experience
     // while the student learns from the final teacher; never without stages.
     const lateStages = parts.stages && setup.spec.tet?.late !== false;
@@ -105,6 +109,12 @@ function skdFactory(name: string, parts: SkdParts): MethodFactory {
               if (match === 'regression') {
                 const a = adapters[l];
                 return normalizedL2(tf.add(tf.matMul(pooled, a.w), a.b) as tf.Tensor2D, behaviour[l]);
+              }
+              // The teacher's first stage has no stage before it (the aligned curriculum): no action, its behaviour.
+              if (match === 'action' && batch.teacherStage > 0) {
+                const start = required(batch.studentStart, name, "the student's behaviour at the start of its stage");
+                const previous = required(batch.teacher.previousBehaviour, name, "the teacher's previous behaviour");
+                return actionSimilarity(pooled, start[l], behaviour[l], previous[l]);
               }
               return similarityPreserving(pooled, behaviour[l]);
             });

@@ -26,6 +26,11 @@ export interface MethodNeeds {
   finalExperience?: boolean;
   /** The target stage's behaviour descriptors per tap, as TBT predicts them (SKD). */
   behaviour?: boolean;
+  /**
+   * With `behaviour`: the recorded behaviour of the teacher stage before the target stage, and
+   * the student's own behaviour at the start of its stage (SKD's action form, `tbt.match: "action"`).
+   */
+  actions?: boolean;
 }
 
 /**
@@ -45,6 +50,8 @@ export interface TeacherSignals {
   finalExperience?: tf.Tensor2D;
   /** [batch, descriptor size of tap l], one per teacher tap. */
   behaviour?: tf.Tensor2D[];
+  /** The recorded behaviour of the teacher stage before `behaviour`'s, same shapes (with `actions`). */
+  previousBehaviour?: tf.Tensor2D[];
 }
 
 export interface BatchContext {
@@ -55,6 +62,8 @@ export interface BatchContext {
   studentLogits: tf.Tensor2D;
   /** NHWC maps, one per student tap. */
   studentFeatures: tf.Tensor4D[];
+  /** The student's own pooled descriptors of the batch at the start of its stage, one per tap (with `actions`). */
+  studentStart?: tf.Tensor2D[];
   teacher: TeacherSignals;
   /** 0-based epoch of the student and the total, for warm-ups. */
   epoch: number;
