@@ -6,11 +6,13 @@
  *                                                                     only before the last teacher stage)
  *   behaviour  = beta / L sum_l SP(GAP(F_l), TBT_l)                      (default: similarity)
  *              = beta / L sum_l mean_b || n(GAP(F_l) W_l + b_l) - n(TBT_l) ||^2   (tbt.match "regression")
+ *              = beta / L sum_l action(GAP(F_l), S0_l, TBT_l, B_prev_l)          (tbt.match "action", losses.ts)
  */
 import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/trainer/backend/select';
+import { actionSimilarity } from '../../../src/trainer/methods/losses';
 import { SKD_DEFAULT_BETA, SKD_DEFAULT_GAMMA, skd, skdNoStages, skdNoTbt, skdNoTet } from '../../../src/trainer/methods/skd';
 import type { BatchContext, DistillMethod, MethodFactory, MethodSetup, TeacherSignals } from '../../../src/trainer/methods/types';
 
@@ -304,6 +306,58 @@ describe('skd method', () => {
     assert.deepEqual(adapterWeights(again), adapterWeights(m));
     m.dispose();
     again.dispose();
+  });
+
+  it('tbt.match action: asks for the actions; the student changes from its stage start as the teacher did from its previous stage', () => {
+    const action = { tbt: { match: 'action' as const } };
+    assert.deepEqual(needsOf((s) => skd({ ...s, spec: { ...s.spec, ...action } })), { finalLogits: true, experience: true, behaviour: true, actions: true });
+    assert.deepEqual(needsOf((s) => skdNoTbt({ ...s, spec: { ...s.spec, ...action } })), { finalLogits: true, experience: true });
+    // Three teacher stages, the student looking ahead to the middle one (stage 1 of 0..2).
+    // With two images every standardised descriptor relates them as [[1, -1], [-1, 1]] / sqrt(2),
+    // unless none of its dimensions varies (then all 0): tap 0's student started so, tap 1's not.
+    const START: Mat[] = [
+      [
+        [0.3, 1],
+        [0.3, 1],
+      ],
+      [
+        [1, 0, 2],
+        [0.5, 1, 1],
+      ],
+    ];
+    const PREVIOUS: Mat[] = [
+      [
+        [0, 1, 2],
+        [1, 1, 0],
+      ],
+      [
+        [2, 1],
+        [0, 3],
+      ],
+    ];
+    const m = skd(setup(action));
+    const base = batch(all, 1);
+    const b: BatchContext = { ...base, teacherStages: 3, studentStart: START.map((x) => tf.tensor2d(x)), teacher: { ...base.teacher, previousBehaviour: PREVIOUS.map((x) => tf.tensor2d(x)) } };
+    try {
+      const got = terms(m, b);
+      const want = tf.tidy(() => {
+        const perTap = b.studentFeatures.map((f, l) => actionSimilarity(tf.mean(f, [1, 2]) as tf.Tensor2D, b.studentStart![l], b.teacher.behaviour![l], b.teacher.previousBehaviour![l]));
+        return (SKD_DEFAULT_BETA / 2) * perTap.reduce((a, t) => a + t.dataSync()[0], 0);
+      });
+      close(got.behaviour, want, 'behaviour');
+      // By hand: tap 0, mean((G(S) - 0 - 0)^2) = 1/2; tap 1, 0; times beta / L.
+      close(got.behaviour, (SKD_DEFAULT_BETA / 2) * 0.5, 'behaviour by hand');
+      close(got.kd, 0.9 * kdTerm(FINAL, STUDENT, 4), 'kd');
+      // Without the student's start of stage the term cannot be formed: a clear error.
+      assert.throws(() => tf.tidy(() => m.losses({ ...b, studentStart: undefined })), /the student's behaviour at the start of its stage/);
+      // The teacher's first stage has no stage before it: the behaviour itself, as SP (0 for a pair of images).
+      const first = terms(m, { ...b, teacherStage: 0, teacher: { ...b.teacher, previousBehaviour: undefined } });
+      close(first.behaviour, 0, 'behaviour at the first teacher stage');
+    } finally {
+      tf.dispose([...b.studentStart!, ...b.teacher.previousBehaviour!]);
+      disposeBatch(base);
+      m.dispose();
+    }
   });
 
   it('skd-no-tbt: no behaviour term and no behaviour needed; stages kept', () => {
