@@ -222,3 +222,19 @@ export async function waitUntil(what: string, cond: () => boolean, timeoutMs: nu
     await sleep(everyMs);
   }
 }
+
+/** Waits for the first student batch event of 0-based `epoch` in a run's growing metrics log, and returns it. */
+export async function studentBatchIn(follower: MetricsFollower, epoch: number, timeoutMs: number): Promise<LogLine> {
+  let at: LogLine | undefined;
+  await waitUntil(
+    `a student batch in its epoch ${epoch + 1}`,
+    () => {
+      follower.poll((e) => {
+        if (e?.type === 'batch' && e.network === 'student' && e.epoch === epoch && !at) at = e;
+      });
+      return at !== undefined;
+    },
+    timeoutMs,
+  );
+  return at!;
+}

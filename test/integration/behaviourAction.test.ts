@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MetricsFollower, compareStudents, ensureCli, readLog, readStatus, runSkd, startSkd, tinySkdExperiment, waitUntil, type LogLine } from '../helpers/killHarness';
+import { MetricsFollower, compareStudents, ensureCli, readLog, readStatus, runSkd, startSkd, studentBatchIn, tinySkdExperiment } from '../helpers/killHarness';
 
 describe("SKD's behaviour term in its action form", { timeout: 600_000 }, () => {
   let tmp: string;
@@ -52,17 +52,7 @@ describe("SKD's behaviour term in its action form", { timeout: 600_000 }, () => 
     const metrics = path.join(dir, 'metrics.jsonl');
     const c = startSkd(['run', file, '--run-dir', dir, '--quiet']);
     const follower = new MetricsFollower(metrics);
-    let at: LogLine | undefined;
-    await waitUntil(
-      'a student batch in its second epoch',
-      () => {
-        follower.poll((e) => {
-          if (e?.type === 'batch' && e.network === 'student' && e.epoch === 1 && !at) at = e;
-        });
-        return at !== undefined;
-      },
-      300_000,
-    );
+    await studentBatchIn(follower, 1, 300_000);
     c.child.kill('SIGTERM');
     const stopped = await c.exit;
     assert.equal(stopped.code, 3, `exit ${stopped.code ?? stopped.signal}: ${stopped.stderr}`);

@@ -22,6 +22,7 @@ import {
   runSkd,
   seeded,
   startSkd,
+  studentBatchIn,
   tinySkdExperiment,
   waitUntil,
   type LogLine,
@@ -221,17 +222,7 @@ describe('SKD Lab crash safety: kills and stops of the real command line', { tim
     const twice = await runSkd(['resume', dir, '--quiet']);
     assert.equal(twice.code, 2, `a second trainer on a running run: exit ${twice.code}: ${twice.stderr}`);
     assert.match(twice.stderr, /this run is still training in process \d+/);
-    let at: LogLine | undefined;
-    await waitUntil(
-      'a student batch in its second epoch',
-      () => {
-        follower.poll((e) => {
-          if (e?.type === 'batch' && e.network === 'student' && e.epoch === 1 && !at) at = e;
-        });
-        return at !== undefined;
-      },
-      240_000,
-    );
+    const at = await studentBatchIn(follower, 1, 240_000);
     c.child.kill('SIGTERM');
     const stopped = await c.exit;
     assert.equal(stopped.code, 3, `exit ${stopped.code ?? stopped.signal}: ${stopped.stderr}`);
