@@ -153,7 +153,8 @@ export function similarityGram(x: tf.Tensor2D): tf.Tensor2D {
  * images, from where it stood at the start of its stage, as the teacher changed from its
  * previous stage to the next one:
  *   mean (G(S) - G(S_start) - (G(T_next) - G(T_prev)))^2,  G = similarityGram.
- * Only `student` carries gradients; the other three are recorded or predicted descriptors.
+ * The student is trained through `student` alone: the other three are recorded or predicted
+ * descriptors, constants here.
  */
 export function actionSimilarity(student: tf.Tensor2D, studentStart: tf.Tensor2D, teacherNext: tf.Tensor2D, teacherPrev: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
