@@ -97,6 +97,35 @@ export async function runCommand(page, title, timeout = 15_000) {
 }
 
 /**
+ * Reloads the window as a user does, with "Developer: Reload Window": VS Code then saves the
+ * workbench's state (the open editors, webview panels and their state) and waits until it is
+ * written before it reloads. A bare `page.reload()` starts that save in the page's unload
+ * handler without waiting for it, so an editor opened shortly before can be missing afterwards
+ * (seen once on CI: the comparison panel was not restored).
+ * @param {Page} page
+ */
+export async function reloadWindow(page, timeout = 60_000) {
+  const title = 'Developer: Reload Window';
+  await dismissQuickInput(page);
+  const input = page.locator('.quick-input-widget input');
+  await page.keyboard.press('F1');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(`>${title}`);
+  // Exactly this command, not a longer one that contains its title.
+  await waitFor(
+    async () => {
+      const rows = await quickInputRows(page);
+      return rows.length > 0 && new RegExp(`^${title}(?![\\w ]*With)`, 'i').test(rows[0]);
+    },
+    { timeout: 15_000, what: `the command palette to list "${title}" first` },
+  );
+  const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout });
+  await page.keyboard.press('Enter');
+  await navigated;
+  await waitForWorkbench(page, timeout);
+}
+
+/**
  * Whether the command palette lists a command (without running it).
  * @param {Page} page
  * @param {string} title

@@ -15,11 +15,11 @@ import {
   experimentsPane,
   openFile,
   problemsRows,
+  reloadWindow,
   runCommand,
   showSkdSidebar,
   treeRows,
   waitFor,
-  waitForWorkbench,
   webviewFrame,
   sleep,
 } from '../lib/ui.mjs';
@@ -325,9 +325,7 @@ export const tests = [
     timeout: 90_000,
     async fn(ctx) {
       const { page } = ctx;
-      await dismissQuickInput(page);
-      await page.reload();
-      await waitForWorkbench(page);
+      await reloadWindow(page);
       const tab = page.locator('.tabs-container .tab', { hasText: /SKD: Compare/ }).first();
       await tab.waitFor({ state: 'visible', timeout: 30_000 }).catch(() => {
         throw new Error('after a reload there is no "SKD: Compare" editor tab (the comparison panel was not restored)');

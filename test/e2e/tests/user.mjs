@@ -12,13 +12,13 @@ import {
   openFile,
   paletteLists,
   problemsRows,
+  reloadWindow,
   runCommand,
   showSkdSidebar,
   skdActivityItem,
   treeRows,
   waitFor,
   webviewFrame,
-  waitForWorkbench,
   sleep,
 } from '../lib/ui.mjs';
 
@@ -424,9 +424,7 @@ export const tests = [
     timeout: 60_000,
     async fn(ctx) {
       const { page } = ctx;
-      await dismissQuickInput(page);
-      await page.reload();
-      await waitForWorkbench(page);
+      await reloadWindow(page);
       const tab = page.locator('.tabs-container .tab', { hasText: /SKD: tiny-skd/ }).first();
       await tab.waitFor({ state: 'visible', timeout: 20_000 }).catch(() => {
         throw new Error('after a reload there is no "SKD: tiny-skd" editor tab (the dashboard panel was not restored)');
