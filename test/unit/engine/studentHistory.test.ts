@@ -14,19 +14,12 @@ import type { LoadedDataset } from '../../../src/trainer/data/types';
 import { allIndices, runModel } from '../../../src/trainer/engine/evaluate';
 import { StudentHistory } from '../../../src/trainer/engine/studentHistory';
 import { buildModel } from '../../../src/trainer/models';
-import { Rng } from '../../../src/trainer/util/rng';
+import { randomImageDataset } from '../../helpers/randomImages';
 
 const SHAPE: [number, number, number] = [8, 8, 1];
 const N = 10;
 
-function dataset(): LoadedDataset {
-  const rng = Rng.derive(5, 'student-history-test');
-  const x = new Uint8Array(N * 64);
-  for (let i = 0; i < x.length; i++) x[i] = Math.floor(rng.next() * 256);
-  const y = Int32Array.from({ length: N }, (_, i) => i % 3);
-  const split = { x, y, n: N };
-  return { name: 't', shape: SHAPE, numClasses: 3, labels: ['a', 'b', 'c'], train: split, test: split, mean: [0.5], std: [0.25], source: 'test' };
-}
+const dataset = (): LoadedDataset => randomImageDataset(N, 5, 'student-history-test');
 
 const model = () => buildModel({ model: 'cnn', width: 2, epochs: 1 }, { inputShape: SHAPE, numClasses: 3, seed: 3, experimentFile: 'test', field: 'student' }).model;
 
