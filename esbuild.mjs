@@ -60,6 +60,8 @@ const builds = [
   node('src/trainer/cli.ts', 'dist/cli.js'),
   node('src/trainer/server/server.ts', 'dist/server.js'),
   node('src/trainer/bench/gradWorker.ts', 'dist/gradWorker.js'),
+  // The thread that trains a run's student alone beside its teacher (src/trainer/engine/aloneBeside.ts).
+  node('src/trainer/engine/aloneBeside.ts', 'dist/aloneWorker.js'),
   {
     entryPoints: ['webview/main.ts'],
     outfile: 'dist/webview.js',

@@ -1,8 +1,9 @@
 /**
- * The student alone, on real tiny runs: a kd run trains it (stopped inside that phase and
- * resumed, without training it twice), reports it in summary.json and the `final` event with
- * the gain; a run reusing that teacher reuses it; a `none` run of the same student gets the
- * very same accuracy; `"studentAlone": false` skips it.
+ * The student alone, on real tiny runs: a kd run trains it after its teacher (stopped inside
+ * that phase and resumed, without training it twice), reports it in summary.json and the `final`
+ * event with the gain; trained on a second thread beside the teacher it is the same student,
+ * batch for batch, stopped and resumed with the run; a run reusing that teacher reuses it; a
+ * `none` run of the same student gets the very same accuracy; `"studentAlone": false` skips it.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,6 +13,13 @@ import { RUN_FILES, type RunStatus, type Summary } from '../../src/protocol/runD
 import type { AloneRecord } from '../../src/trainer/engine/alonePhase';
 import { resumeRun, runExperiment, type RunOutcome } from '../../src/trainer/engine/run';
 import type { StopToken } from '../../src/trainer/engine/trainLoop';
+import type { BackendName } from '../../src/protocol/experiment';
+import { checkedExperiment } from '../../src/trainer/config/validate';
+import { loadDataset } from '../../src/trainer/data';
+import { startAloneBeside } from '../../src/trainer/engine/aloneBeside';
+import type { RunContext } from '../../src/trainer/engine/context';
+import { makeSplits } from '../../src/trainer/engine/splits';
+import { RunDirectory } from '../../src/trainer/runDir/runDirectory';
 import { eventsOf, readJsonFile, readMetrics, tempDir, tinyExperiment, writeExperiment } from '../helpers/experiment';
 
 const tmp = tempDir('skd-alone-');
@@ -28,6 +36,7 @@ before(async () => {
   const file = writeExperiment(tmp.dir, 'kd', tinyExperiment({ name: 'kd', method: kd }));
   const stopped = await runExperiment(file, {
     outDir: out,
+    aloneBeside: false,
     stop,
     onEvent: (e) => {
       if (e.type === 'epoch' && e.network === 'alone' && e.epoch === 0) stop.requested = true;
@@ -36,8 +45,15 @@ before(async () => {
   assert.equal(stopped.state, 'stopped');
   assert.equal(readJsonFile<RunStatus>(path.join(stopped.dir, RUN_FILES.status)).state, 'stopped');
   stoppedAt = eventsOf(readMetrics(stopped.dir), 'phase').pop()?.phase;
-  first = await resumeRun(stopped.dir);
+  first = await resumeRun(stopped.dir, { aloneBeside: false });
 });
+
+/** The student alone's epochs of a run as numbers that must agree between two ways of training it. */
+function aloneEpochs(dir: string): string[] {
+  return eventsOf(readMetrics(dir), 'epoch')
+    .filter((e) => e.network === 'alone')
+    .map((e) => JSON.stringify([e.epoch, e.stage, e.loss, e.terms, e.trainAcc, e.valAcc, e.lr]));
+}
 
 describe('student alone', () => {
   it('a kd run trains it after the teacher and before the distilled student, resumably', () => {
@@ -52,6 +68,66 @@ describe('student alone', () => {
     assert.ok(phases.indexOf('teacher') < phases.indexOf('alone') && phases.lastIndexOf('alone') < phases.indexOf('student'), phases.join(' '));
     const order = epochs.map((e) => e.network);
     assert.ok(order.lastIndexOf('alone') < order.indexOf('student'), order.join(' '));
+  });
+
+  it('trained on a second thread beside the teacher, it is the same student, and its events reach the run', async () => {
+    const file = writeExperiment(tmp.dir, 'beside', tinyExperiment({ name: 'beside', method: kd }));
+    const heard: string[] = [];
+    const o = await runExperiment(file, { outDir: out, aloneBeside: true, onEvent: (e) => void (e.type === 'epoch' && heard.push(e.network)) });
+    assert.equal(o.state, 'done');
+    const phases = eventsOf(readMetrics(o.dir), 'phase');
+    assert.match(phases[0]?.phase === 'alone' ? phases[0].detail ?? '' : '', /beside the teacher/, JSON.stringify(phases));
+    assert.equal(phases[1]?.phase, 'teacher', 'announced before the teacher, whose phase is the one the run is in');
+    assert.deepEqual(aloneEpochs(o.dir), aloneEpochs(first.dir), 'the same losses and accuracies, epoch for epoch');
+    const rec = readJsonFile<AloneRecord>(path.join(o.dir, RUN_FILES.alone));
+    const sequential = readJsonFile<AloneRecord>(path.join(first.dir, RUN_FILES.alone));
+    assert.deepEqual([rec.testAcc, rec.valAcc, rec.bestEpoch], [sequential.testAcc, sequential.valAcc, sequential.bestEpoch]);
+    assert.equal(o.summary!.studentAlone!.testAcc, first.summary!.studentAlone!.testAcc);
+    assert.equal(o.summary!.student.testAcc, first.summary!.student.testAcc, 'the distilled student is not touched');
+    assert.deepEqual(heard.filter((n) => n === 'alone').length, 2, "the worker's events reach the run's listeners (the CLI, the server)");
+    assert.match(fs.readFileSync(path.join(o.dir, RUN_FILES.log), 'utf8'), /student alone: test accuracy/);
+  });
+
+  it('beside the teacher, a stop stops both; the run resumes them without training an epoch twice', async () => {
+    const stop: StopToken = { requested: false };
+    const file = writeExperiment(tmp.dir, 'beside-stop', tinyExperiment({ name: 'beside-stop', method: kd }));
+    const stopped = await runExperiment(file, {
+      outDir: out,
+      aloneBeside: true,
+      stop,
+      onEvent: (e) => {
+        if (e.type === 'epoch' && e.network === 'teacher' && e.epoch === 0) stop.requested = true;
+      },
+    });
+    assert.equal(stopped.state, 'stopped');
+    const o = await resumeRun(stopped.dir, { aloneBeside: true });
+    assert.equal(o.state, 'done');
+    const epochs = eventsOf(readMetrics(o.dir), 'epoch');
+    assert.deepEqual(epochs.filter((e) => e.network === 'teacher').map((e) => e.epoch), [0, 1]);
+    assert.deepEqual(epochs.filter((e) => e.network === 'alone').map((e) => e.epoch), [0, 1]);
+    assert.equal(o.summary!.studentAlone!.testAcc, first.summary!.studentAlone!.testAcc);
+  });
+
+  it('a student alone whose thread fails says why instead of hanging the run (which then trains it itself)', async () => {
+    const file = writeExperiment(tmp.dir, 'beside-fail', tinyExperiment({ name: 'beside-fail', method: kd }));
+    const experiment = checkedExperiment(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+    const dir = path.join(tmp.dir, 'beside-fail-run');
+    const run = RunDirectory.create(dir, experiment);
+    const dataset = await loadDataset(experiment.data, { experimentFile: file, baseDir: tmp.dir }, experiment.seed);
+    const ctx: RunContext = {
+      experiment,
+      experimentFile: file,
+      run,
+      dataset,
+      splits: makeSplits(dataset, 0.1, experiment.seed),
+      stop: { requested: false },
+      log: () => undefined,
+      progress: () => undefined,
+    };
+    // A backend its thread cannot load: the failure comes back as an outcome.
+    const outcome = await startAloneBeside(ctx, 'no-such-backend' as BackendName, 2, () => undefined, () => undefined).outcome();
+    assert.ok('error' in outcome && /no-such-backend/.test(outcome.error), JSON.stringify(outcome));
+    assert.ok(!fs.existsSync(path.join(dir, RUN_FILES.alone)));
   });
 
   it('summary.json and the final event carry the student alone and the gain', () => {

@@ -61,6 +61,8 @@ export class RunStore {
     const live: RunLive = { ...(this.live.get(key) ?? {}) };
     let touched = false;
     for (const e of events) {
+      // A student alone trained beside the teacher reports its epochs while the teacher's are the news.
+      if ((e.type === 'epoch' || e.type === 'stage') && e.network === 'alone' && live.phase !== 'alone') continue;
       if (e.type === 'epoch') {
         live.network = e.network;
         live.epoch = e.epoch;

@@ -1,10 +1,10 @@
-import * as path from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../../protocol/experiment';
 import { selectBackend } from '../backend/select';
 import { lossAndGrads } from '../backend/trainingStep';
 import { buildModel } from '../models';
+import { startWorkerThread } from '../util/workerThread';
 import { BENCH_CLASSES, BENCH_INPUT, benchBatchOf, type NetThroughput } from './throughputMeasure';
 
 /**
@@ -69,10 +69,7 @@ export function runDataParallelWorker(): boolean {
 
 /** dist/gradWorker.js when bundled; from sources, this file through tsx's require hook. */
 function startWorker(init: WorkerInit): Worker {
-  if (__filename.endsWith('.ts')) {
-    return new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)});`, { eval: true, workerData: init });
-  }
-  return new Worker(path.join(__dirname, 'gradWorker.js'), { workerData: init });
+  return startWorkerThread(__filename, 'gradWorker.js', init);
 }
 
 function nextMessage(w: Worker): Promise<FromWorker> {

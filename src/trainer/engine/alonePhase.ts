@@ -8,8 +8,8 @@ import { buildModel } from '../models';
 import { writeJsonAtomic } from '../runDir/atomicFile';
 import type { RunContext } from './context';
 import { relativeToFolder, resolveInFolder } from '../runDir/relocate';
-import { studentPhase, type StudentResult } from './studentPhase';
-import { dataFingerprint, type TeacherResult } from './teacherPhase';
+import { studentPhase, type NoTeacher, type StudentResult } from './studentPhase';
+import { dataFingerprint } from './teacherPhase';
 
 /**
  * The student alone: the run's student, seed, data and training with cross-entropy only (the
@@ -33,6 +33,14 @@ export interface AloneKey {
   augment: Experiment['data']['augment'] | null;
   /** `data.limit.student`: how many fit images train the student (absent: all of them). */
   studentLimit?: number;
+}
+
+/**
+ * What the student alone needs of the run's teacher: the stages its epochs are cut into (as the
+ * distilled student's are), and the run a reused teacher came from, which may hold it already.
+ */
+export interface AloneTeacher extends NoTeacher {
+  fromRun?: string;
 }
 
 /** What `alone.json` holds: the result, what it was trained on, and where it came from when reused. */
@@ -157,13 +165,34 @@ export function findSiblingAlone(runDir: string, key: AloneKey): { result: Stude
   return undefined;
 }
 
+/** What finding a student alone reads of a run (the run need not have started training). */
+type AloneContext = Pick<RunContext, 'run' | 'experiment' | 'dataset'>;
+
+/**
+ * A finished student alone that this run may take instead of training one: a run that needs it
+ * only as the stage check's yardstick (bench and sweep runs, studentAlone false) also takes it
+ * from a `none` run beside it; one that reports it trains its own, unless the reused teacher's
+ * run (`fromRun`) holds it.
+ */
+function reusableAlone(ctx: AloneContext, key: AloneKey, fromRun: string | undefined): ReturnType<typeof findReusableAlone> {
+  return (fromRun ? findReusableAlone(fromRun, key) : undefined) ?? (wantsStudentAlone(ctx.experiment) ? undefined : findSiblingAlone(ctx.run.dir, key));
+}
+
+/** Whether `alonePhase` would train the student alone (rather than read or reuse a finished one). */
+export function aloneToTrain(ctx: AloneContext, fromRun?: string): boolean {
+  if (fs.existsSync(ctx.run.file(RUN_FILES.alone))) return false;
+  return reusableAlone(ctx, aloneKey(ctx.experiment, dataFingerprint(ctx)), fromRun) === undefined;
+}
+
 /**
  * Trains the student alone into `alone.json` / `alone-checkpoint.bin` (events of network
  * `alone`, no exported model), or reuses it from the reused teacher's run (or, as a yardstick
  * only, from a run beside it). Resumable: a
- * finished one is read back, an interrupted one continues from its checkpoint.
+ * finished one is read back, an interrupted one continues from its checkpoint. `announce: false`
+ * leaves out the `alone` phase event (the run wrote it when it started the student alone beside
+ * its teacher, aloneBeside.ts).
  */
-export async function alonePhase(ctx: RunContext, teacher: TeacherResult): Promise<AloneResult> {
+export async function alonePhase(ctx: RunContext, teacher: AloneTeacher, opts: { announce?: boolean } = {}): Promise<AloneResult> {
   const { dataset, experiment: exp, run } = ctx;
   const doneFile = run.file(RUN_FILES.alone);
   const key = aloneKey(exp, dataFingerprint(ctx));
@@ -172,10 +201,7 @@ export async function alonePhase(ctx: RunContext, teacher: TeacherResult): Promi
     const from = (existing as Partial<AloneRecord>).fromRun;
     return { testAcc: existing.testAcc, params: existing.params, valAcc: validationAccuracy(existing), fromRun: typeof from === 'string' && from ? resolveInFolder(run.dir, from) : undefined };
   }
-  // A run that needs it only as the stage check's yardstick (bench and sweep runs, studentAlone
-  // false) also takes it from a `none` run beside it; one that reports it trains its own, unless
-  // the reused teacher's run holds it.
-  const found = (teacher.fromRun ? findReusableAlone(teacher.fromRun, key) : undefined) ?? (wantsStudentAlone(exp) ? undefined : findSiblingAlone(run.dir, key));
+  const found = reusableAlone(ctx, key, teacher.fromRun);
   if (found) {
     const rec: AloneRecord = { ...found.result, key, fromRun: relativeToFolder(run.dir, found.fromRun) };
     writeJsonAtomic(doneFile, rec);
@@ -183,20 +209,21 @@ export async function alonePhase(ctx: RunContext, teacher: TeacherResult): Promi
     ctx.log(`student alone: reused from ${found.fromRun} (test accuracy ${(found.result.testAcc * 100).toFixed(2)}%)`);
     return { testAcc: found.result.testAcc, params: found.result.params, valAcc: found.result.valAcc, fromRun: found.fromRun };
   }
-  run.append({ type: 'phase', phase: 'alone' });
+  if (opts.announce ?? true) run.append({ type: 'phase', phase: 'alone' });
   // Built exactly as the student (same field, same seed): the same initial weights.
   const built = buildModel(exp.student, { inputShape: dataset.shape, numClasses: dataset.numClasses, seed: exp.seed, experimentFile: ctx.experimentFile, field: 'student' });
   const method = getMethod('none', ctx.experimentFile)({
     spec: { ...exp.method, name: 'none' },
     numClasses: dataset.numClasses,
     studentTapChannels: built.tapChannels,
-    teacherTapChannels: teacher.built.tapChannels,
-    behaviourSizes: teacher.trajectory.meta.tapChannels,
+    // Cross-entropy alone reads nothing of the teacher.
+    teacherTapChannels: [],
+    behaviourSizes: [],
     seed: exp.seed,
     tf,
   });
   try {
-    const result = await studentPhase(ctx, teacher, built, method, {}, {
+    const result = await studentPhase(ctx, { stages: teacher.stages }, built, method, {}, {
       doneFile: RUN_FILES.alone,
       checkpointFile: CHECKPOINT_FILE,
       network: 'alone',

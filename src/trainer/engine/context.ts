@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { Experiment } from '../../protocol/experiment';
 import type { Phase } from '../../protocol/runDir';
 import type { LoadedDataset } from '../data/types';
@@ -18,6 +19,11 @@ export interface RunContext {
   /** Reports progress of a phase (0..1) to the run's status. */
   progress(phase: Phase, fraction: number): void;
   log(message: string): void;
+}
+
+/** One timestamped line of a run's trainer.log (one write: lines from two threads never mix). */
+export function appendLogLine(file: string, message: string): void {
+  fs.appendFileSync(file, `${new Date().toISOString()} ${message}\n`);
 }
 
 /** The seed that picks the images and splits them (data.seed, else the experiment's seed). */

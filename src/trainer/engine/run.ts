@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { isTeacherRun, trainsStudentAlone, wantsStudentAlone, type Experiment, type ModelSpec } from '../../protocol/experiment';
+import { isTeacherRun, trainsStudentAlone, wantsStudentAlone, type BackendName, type Experiment, type ModelSpec } from '../../protocol/experiment';
 import { gainLine } from '../../protocol/gain';
 import { RUN_FILES, type MetricEvent, type Phase, type Summary } from '../../protocol/runDir';
 import { selectBackend } from '../backend/select';
@@ -15,17 +15,19 @@ import { loadMethodPlugin } from '../plugins';
 import { buildModel } from '../models';
 import { readJson } from '../runDir/atomicFile';
 import { isTrainerAlive } from '../runDir/trainerIdentity';
-import { alonePhase, type AloneResult } from './alonePhase';
+import { alonePhase, aloneToTrain, type AloneResult } from './alonePhase';
+import { startAloneBeside, threadable, type AloneBeside } from './aloneBeside';
+import { aloneBesideByDefault } from './aloneBesideSetting';
 import { priorActiveSeconds } from './activeTime';
 import { collectProvenance, recordProvenance } from './provenance';
 import { relativeToFolder, relocatable } from '../runDir/relocate';
-import { dataSeed, type RunContext } from './context';
+import { appendLogLine, dataSeed, type RunContext } from './context';
 import { metaPhase } from './metaPhase';
 import { cannotCreate, RunDirectory } from '../runDir/runDirectory';
 import { createRunDir } from '../runDir/runFiles';
 import { makeSplits } from './splits';
 import { studentPhase, type StudentResult } from './studentPhase';
-import { teacherPhase } from './teacherPhase';
+import { teacherFinished, teacherPhase, trainedTeacherStages, type TeacherResult } from './teacherPhase';
 import { StopRequested, type StopToken } from './trainLoop';
 
 export interface RunOptions {
@@ -41,6 +43,12 @@ export interface RunOptions {
   onEvent?: (event: MetricEvent, experiment: Experiment) => void;
   /** `--set key=value` overrides applied to the experiment file before it is checked. */
   overrides?: readonly Override[];
+  /**
+   * Whether the student alone may train on a second thread while the teacher trains
+   * (aloneBeside.ts); absent: where a core is spare (`aloneBesideByDefault`). Either way it is
+   * the same student, batch for batch.
+   */
+  aloneBeside?: boolean;
 }
 
 export interface RunOutcome {
@@ -61,7 +69,7 @@ const PHASE_SPAN: Record<Phase, [number, number]> = {
   final: [1, 1],
 };
 
-/** The same without a student alone (`"studentAlone": false`, method `none`). */
+/** The same without a student alone (`"studentAlone": false`, method `none`), or with one trained beside the teacher. */
 const PHASE_SPAN_WITHOUT_ALONE: Record<Phase, [number, number]> = {
   ...PHASE_SPAN,
   teacher: [0, 0.5],
@@ -109,6 +117,8 @@ export async function resumeRun(dir: string, opts: RunOptions = {}): Promise<Run
 
 interface Prepared {
   backend: string;
+  /** The tf.js backend chosen (`wasm`, `cpu`, ...). */
+  backendName: BackendName;
   dataset: Awaited<ReturnType<typeof loadDataset>>;
 }
 
@@ -129,7 +139,7 @@ async function prepare(experiment: Experiment, file: string, opts: RunOptions): 
   if (!isTeacherRun(experiment.teacher)) probe(experiment.teacher, 'teacher');
   probe(experiment.student, 'student');
   opts.log?.(`backend: ${backend.detail}`);
-  return { backend: backend.detail, dataset };
+  return { backend: backend.detail, backendName: backend.name as BackendName, dataset };
 }
 
 /** Trains a prepared run in its directory and records how it ended (done, stopped or failed). */
@@ -138,10 +148,11 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
   // A resumed run's time includes its earlier sessions' active time (not the pause between them).
   const before = resumed ? priorActiveSeconds(run.events(), run.status()) : 0;
   if (opts.onEvent) run.onEvent((e) => opts.onEvent!(e, experiment));
-  const ctx = runContext(run, experiment, file, prepared.dataset, opts);
+  const beside = (opts.aloneBeside ?? aloneBesideByDefault()) && trainsAloneBeside(run, experiment, prepared);
+  const ctx = runContext(run, experiment, file, prepared.dataset, opts, beside);
   begin(ctx, prepared.backend, resumed);
   try {
-    const trained = await trainPhases(ctx);
+    const trained = await trainPhases(ctx, beside ? prepared.backendName : undefined, opts);
     const summary = summarize(ctx, prepared.backend, trained, before + (Date.now() - started) / 1000);
     finish(ctx, trained, summary, resumed);
     return { dir: run.dir, state: 'done', summary };
@@ -160,9 +171,9 @@ interface Trained {
 }
 
 /** What every phase works with: the run's log, its splits, and progress written to status.json. */
-function runContext(run: RunDirectory, experiment: Experiment, file: string, dataset: LoadedDataset, opts: RunOptions): RunContext {
+function runContext(run: RunDirectory, experiment: Experiment, file: string, dataset: LoadedDataset, opts: RunOptions, aloneBeside: boolean): RunContext {
   const logFile = run.file(RUN_FILES.log);
-  const spans = trainsStudentAlone(experiment) ? PHASE_SPAN : PHASE_SPAN_WITHOUT_ALONE;
+  const spans = trainsStudentAlone(experiment) && !aloneBeside ? PHASE_SPAN : PHASE_SPAN_WITHOUT_ALONE;
   let lastWrite = 0;
   return {
     experiment,
@@ -172,7 +183,7 @@ function runContext(run: RunDirectory, experiment: Experiment, file: string, dat
     splits: makeSplits(dataset, experiment.data.validation ?? 0.1, dataSeed(experiment), experiment.data.limit?.student),
     stop: opts.stop ?? { requested: false },
     log: (message) => {
-      fs.appendFileSync(logFile, `${new Date().toISOString()} ${message}\n`);
+      appendLogLine(logFile, message);
       opts.log?.(message);
     },
     progress: (phase, fraction) => {
@@ -207,21 +218,47 @@ function begin(ctx: RunContext, backend: string, resumed: boolean): void {
 }
 
 /**
- * The phases in order: teacher, the student alone (trained or reused before the distilled
- * student: the baseline of the gain), meta-networks, distilled student. The models and the
- * method are disposed however the phases end, so a run that stops or fails frees its tensors too.
+ * Whether this run trains its student alone on a second thread while its teacher trains
+ * (aloneBeside.ts), if asked to: only when it trains both, from the start of the teacher, on a
+ * backend that runs per thread.
  */
-async function trainPhases(ctx: RunContext): Promise<Trained> {
+function trainsAloneBeside(run: RunDirectory, experiment: Experiment, prepared: Prepared): boolean {
+  if (!trainsStudentAlone(experiment) || isTeacherRun(experiment.teacher)) return false;
+  if (teacherFinished(run.dir)) return false;
+  return threadable(prepared.backendName) && aloneToTrain({ run, experiment, dataset: prepared.dataset });
+}
+
+/**
+ * The phases in order: teacher, the student alone (trained or reused before the distilled
+ * student: the baseline of the gain; with `besideOn`, trained on a second thread while the
+ * teacher trains), meta-networks, distilled student. The models and the method are disposed
+ * however the phases end, so a run that stops or fails frees its tensors too.
+ */
+async function trainPhases(ctx: RunContext, besideOn: BackendName | undefined, opts: RunOptions): Promise<Trained> {
   const { run, experiment, dataset } = ctx;
   const owned: { dispose(): unknown }[] = [];
   try {
+    let beside: AloneBeside | undefined;
+    if (besideOn) {
+      // Announced before the teacher: the last phase event stays the one the run is waiting on.
+      run.append({ type: 'phase', phase: 'alone', detail: 'on a second thread, beside the teacher' });
+      ctx.log('student alone: training on a second thread, beside the teacher');
+      beside = startAloneBeside(ctx, besideOn, trainedTeacherStages(experiment, experiment.teacher as ModelSpec), (line) => opts.log?.(line), (e) => run.notify(e));
+    }
     run.append({ type: 'phase', phase: 'teacher' });
-    const teacher = await teacherPhase(ctx);
+    let teacher: TeacherResult;
+    try {
+      teacher = await teacherPhase(ctx);
+    } catch (e) {
+      // Stopped or failed: the student alone checkpoints and stops too, and resumes with the run.
+      await beside?.stop();
+      throw e;
+    }
     owned.push(teacher.built.model);
     if (trainsStudentAlone(experiment) && !wantsStudentAlone(experiment)) {
       ctx.log('student alone: the yardstick of SKD\'s stage check (method.tet.check "ahead" or "ahead-only"; "confidence" needs none), not reported (studentAlone is false)');
     }
-    const alone = trainsStudentAlone(experiment) ? await alonePhase(ctx, teacher) : undefined;
+    const alone = trainsStudentAlone(experiment) ? await studentAlone(ctx, teacher, beside) : undefined;
     const student = buildModel(experiment.student, {
       inputShape: dataset.shape,
       numClasses: dataset.numClasses,
@@ -251,6 +288,22 @@ async function trainPhases(ctx: RunContext): Promise<Trained> {
     // Newest first: the method, then the student, then the teacher.
     for (const item of owned.reverse()) item.dispose();
   }
+}
+
+/**
+ * The student alone once the teacher is done: trained, read back or reused here, or the outcome
+ * of the one trained beside the teacher. Should that one have failed, it trains here, from its
+ * last checkpoint.
+ */
+async function studentAlone(ctx: RunContext, teacher: TeacherResult, beside: AloneBeside | undefined): Promise<AloneResult> {
+  const fromTeacher = { fromRun: teacher.fromRun, stages: teacher.trajectory.meta.stages };
+  if (!beside) return alonePhase(ctx, fromTeacher);
+  if (!fs.existsSync(ctx.run.file(RUN_FILES.alone))) ctx.run.append({ type: 'phase', phase: 'alone', detail: 'the teacher is done; finishing the student alone' });
+  const outcome = await beside.outcome();
+  if ('result' in outcome) return outcome.result;
+  if ('stopped' in outcome) throw new StopRequested();
+  ctx.run.warn(`the student alone could not train beside the teacher (${outcome.error}); training it now`);
+  return alonePhase(ctx, fromTeacher);
 }
 
 /** The run's summary.json; its paths are relative (`runDir` is the folder's name, `fromRun` relative to it), so a moved run stays true. */

@@ -30,6 +30,15 @@ export interface StudentResult {
 const DONE_FILE = 'student.json';
 
 /**
+ * What a student without teacher signals (the student alone, method `none`) needs of its
+ * teacher: only the number of stages its epochs are cut into. It can then train before, or
+ * beside, the teacher (aloneBeside.ts).
+ */
+export interface NoTeacher {
+  stages: number;
+}
+
+/**
  * Where one student phase keeps its files and how it reports: the distilled student (the
  * defaults) or the student alone (`alone.json`, `alone-checkpoint.bin`, network `alone`, no
  * exported model), trained by the same loop.
@@ -54,7 +63,7 @@ export interface StudentPhaseOptions {
  */
 export async function studentPhase(
   ctx: RunContext,
-  teacher: TeacherResult,
+  teacher: TeacherResult | NoTeacher,
   built: BuiltModel,
   method: DistillMethod,
   meta: MetaTargets,
@@ -64,28 +73,30 @@ export async function studentPhase(
   const doneFile = ctx.run.file(opts.doneFile ?? DONE_FILE);
   if (fs.existsSync(doneFile)) return readJson<StudentResult>(doneFile);
   const { dataset, experiment: exp } = ctx;
-  const traj = teacher.trajectory;
-  const classes = dataset.numClasses;
   const needs = method.needs;
+  const trained = 'trajectory' in teacher ? teacher : undefined;
+  if (!trained && Object.values(needs).some(Boolean)) throw new Error(`${method.name}: its student needs the teacher's signals, and no teacher was given`);
+  const teacherStages = trained ? trained.trajectory.meta.stages : (teacher as NoTeacher).stages;
+  const classes = dataset.numClasses;
   const rows = (a: Float32Array, width: number, idx: Int32Array) => tf.tensor2d(gatherRows(a, width, idx), [idx.length, width]);
-  const finalLogits = needs.finalLogits ? finalTeacherLogits(traj, needs.correctedFinal === true, dataset.train.y, (line) => ctx.log(line)) : undefined;
+  const finalLogits = trained && needs.finalLogits ? finalTeacherLogits(trained.trajectory, needs.correctedFinal === true, dataset.train.y, (line) => ctx.log(line)) : undefined;
   // The student's own stages: equal shares of its epochs (the teacher's trajectory is cut by
   // `method.boundaries`), so the student spends its first stages looking ahead; each maps to the
   // teacher stage it learns from.
-  const plan = stagePlan(exp.student.epochs, traj.meta.stages, exp.training, 'epochs');
+  const plan = stagePlan(exp.student.epochs, teacherStages, exp.training, 'epochs');
   const studentStages = Math.max(...plan) + 1;
   const curriculum = method.curriculum ?? 'aligned';
   // A stage that TET found does not add to the final teacher on held-out images is not looked
   // ahead to: the student learns from the final teacher then (experience and behaviour alike).
-  const teacherStageOf = (k: number) => checkedTargetStage(k, studentStages, traj.meta.stages, curriculum, meta.addsToFinal);
+  const teacherStageOf = (k: number) => checkedTargetStage(k, studentStages, teacherStages, curriculum, meta.addsToFinal);
   // Once the student learns from the final teacher, the latest earlier stage that the stage
   // check passed is still taught next to it (`tet.late`, default on; docs/method.md).
   // Without stages (`skd-no-stages`) there is no stage term, late or not.
   const late = curriculum !== 'none' && exp.method.tet?.late !== false;
-  const experienceStageOf = experienceStage(meta.addsToFinal, traj.meta.stages, late);
+  const experienceStageOf = experienceStage(meta.addsToFinal, teacherStages, late);
   // Say so when the stage check leaves SKD nothing to teach beyond the final teacher: users
   // otherwise see SKD equal KD without knowing why.
-  if (meta.addsToFinal && curriculum !== 'none' && traj.meta.stages > 1 && !teachesAStage(meta.addsToFinal, studentStages, traj.meta.stages, curriculum, late)) {
+  if (meta.addsToFinal && curriculum !== 'none' && teacherStages > 1 && !teachesAStage(meta.addsToFinal, studentStages, teacherStages, curriculum, late)) {
     ctx.log(noStageTaughtLine(method.name, exp.method.tbt?.final === true));
   }
   // The action form of the behaviour term reads the student's own behaviour at the start of each
@@ -110,19 +121,22 @@ export async function studentPhase(
       const t = teacherStageOf(b.stage);
       if (finalLogits) signals.finalLogits = rows(finalLogits, classes, b.indices);
       const e = experienceStageOf(t);
-      // RCO reads every stage's logits, the last one too; SKD without TET only the stages it teaches.
-      const raw = needs.stageCheck ? e : t;
-      if (needs.stageLogits && raw !== undefined) signals.stageLogits = rows(traj.stageLogits(raw), classes, b.indices);
-      if (needs.experience && e !== undefined) signals.experience = rows(meta.experience![e], classes, b.indices);
-      if (needs.finalExperience) signals.finalExperience = rows(meta.experience![traj.meta.stages - 1], classes, b.indices);
-      if (needs.behaviour) signals.behaviour = meta.behaviour![t].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
-      // The teacher's action is from its recorded behaviour of the stage before to the target's.
-      if (needs.actions && t > 0) signals.previousBehaviour = traj.stage(t - 1).behaviour.map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
-      const studentStart = history?.at(b.stage).map((a, l) => rows(a, a.length / dataset.train.n, b.indices));
-      if (needs.teacherFeatures) {
-        const outs = teacher.built.model.apply(b.x, { training: false }) as tf.Tensor[];
-        signals.features = outs.slice(1) as tf.Tensor4D[];
+      if (trained) {
+        const traj = trained.trajectory;
+        // RCO reads every stage's logits, the last one too; SKD without TET only the stages it teaches.
+        const raw = needs.stageCheck ? e : t;
+        if (needs.stageLogits && raw !== undefined) signals.stageLogits = rows(traj.stageLogits(raw), classes, b.indices);
+        if (needs.experience && e !== undefined) signals.experience = rows(meta.experience![e], classes, b.indices);
+        if (needs.finalExperience) signals.finalExperience = rows(meta.experience![teacherStages - 1], classes, b.indices);
+        if (needs.behaviour) signals.behaviour = meta.behaviour![t].map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
+        // The teacher's action is from its recorded behaviour of the stage before to the target's.
+        if (needs.actions && t > 0) signals.previousBehaviour = traj.stage(t - 1).behaviour.map((a, l) => rows(a, traj.meta.tapChannels[l], b.indices));
+        if (needs.teacherFeatures) {
+          const outs = trained.built.model.apply(b.x, { training: false }) as tf.Tensor[];
+          signals.features = outs.slice(1) as tf.Tensor4D[];
+        }
       }
+      const studentStart = history?.at(b.stage).map((a, l) => rows(a, a.length / dataset.train.n, b.indices));
       const terms = method.losses({
         labels: b.labels,
         oneHot: b.oneHot,
@@ -135,7 +149,7 @@ export async function studentPhase(
         stage: b.stage,
         stages: studentStages,
         teacherStage: t,
-        teacherStages: traj.meta.stages,
+        teacherStages,
       });
       return method.selfWarmup ? terms : warmedUp(terms, b.progress, warmup, method.labelWeight, fromLabels);
     },

@@ -44,8 +44,7 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
   const spec = ctx.experiment.teacher;
   if (isTeacherRun(spec)) return reuseTeacher(ctx, resolveFrom(ctx.experimentFile, spec.run));
   const teacherDir = ctx.run.file(RUN_FILES.teacher);
-  const doneFile = path.join(teacherDir, DONE_FILE);
-  if (fs.existsSync(doneFile)) return loadTeacher(ctx, ctx.run.dir);
+  if (teacherFinished(ctx.run.dir)) return loadTeacher(ctx, ctx.run.dir);
 
   const { dataset, experiment: exp } = ctx;
   const built = buildModel(spec as ModelSpec, {
@@ -56,7 +55,7 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
     field: 'teacher',
   });
   const epochs = (spec as ModelSpec).epochs;
-  const plan = stagePlan(epochs, exp.method.stages, exp.training, exp.method.boundaries ?? DEFAULT_BOUNDARIES);
+  const plan = teacherPlan(exp, spec as ModelSpec);
   const trajectory = Trajectory.create(ctx.run.file(RUN_FILES.trajectory), {
     stages: Math.max(...plan) + 1,
     plan,
@@ -120,7 +119,7 @@ export async function teacherPhase(ctx: RunContext): Promise<TeacherResult> {
   const testAcc = runModel(built.model, dataset, dataset.test, allIndices(dataset.test.n)).accuracy;
   await saveModelDir(path.join(teacherDir, 'model'), built.model, { family: (spec as ModelSpec).model, taps: built.taps });
   const done: TeacherDone = { testAcc, params: built.params, taps: built.taps, tapChannels: built.tapChannels, model: (spec as ModelSpec).model };
-  writeJsonAtomic(doneFile, done);
+  writeJsonAtomic(path.join(teacherDir, DONE_FILE), done);
   ctx.log(`teacher: test accuracy ${(testAcc * 100).toFixed(2)}% (${built.params} parameters)`);
   return { built, trajectory, testAcc };
 }
@@ -132,7 +131,22 @@ function bestRecordedEpoch(trajectory: Trajectory, stage: number): { bestEpoch: 
   return best;
 }
 
-export function dataFingerprint(ctx: RunContext) {
+/** Whether the teacher of the run in `dir` has finished training (its model and trajectory are complete). */
+export function teacherFinished(dir: string): boolean {
+  return fs.existsSync(path.join(dir, RUN_FILES.teacher, DONE_FILE));
+}
+
+/** The stage of each epoch of a teacher this experiment trains (its trajectory is cut so). */
+function teacherPlan(exp: Experiment, spec: ModelSpec): number[] {
+  return stagePlan(spec.epochs, exp.method.stages, exp.training, exp.method.boundaries ?? DEFAULT_BOUNDARIES);
+}
+
+/** How many stages the trajectory of a teacher this experiment trains will hold, known before it trains. */
+export function trainedTeacherStages(exp: Experiment, spec: ModelSpec): number {
+  return Math.max(...teacherPlan(exp, spec)) + 1;
+}
+
+export function dataFingerprint(ctx: Pick<RunContext, 'dataset' | 'experiment'>) {
   const d = ctx.dataset;
   return { name: d.name, train: d.train.n, test: d.test.n, seed: dataSeed(ctx.experiment), shape: [...d.shape] };
 }

@@ -72,6 +72,11 @@ export class RunDirectory {
     for (const l of this.listeners) l(full);
   }
 
+  /** An event another thread of this run appended (aloneBeside.ts): the listeners hear of it as of their own. */
+  notify(event: MetricEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
   /**
    * Something the user must hear of even with `--quiet` (e.g. a damaged checkpoint that was
    * passed over): one line on stderr, in trainer.log, and as a `log` event for the dashboard.

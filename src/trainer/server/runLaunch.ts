@@ -1,6 +1,7 @@
 /** The trainer child process a queued run starts as: its command line, environment and output files. */
 import * as path from 'node:path';
 import { PLUGINS_ENV, type TrainerSettings } from '../../protocol/lsp';
+import { aloneBesideEnv } from '../engine/aloneBesideSetting';
 import type { ManagedRun } from './managedRun';
 import { RUN_OUTPUT_FILES, RunProcess } from './runProcess';
 
@@ -26,7 +27,11 @@ export function launchTrainer(run: ManagedRun, options: LaunchOptions): RunProce
     cwd: run.experimentFile ? path.dirname(run.experimentFile) : run.dir,
     // Plugin modules registered through the extension's API (never in untrusted workspaces:
     // the server refuses to start runs there at all).
-    env: settings.pluginModules.length ? { [PLUGINS_ENV]: settings.pluginModules.join(path.delimiter) } : undefined,
+    // With several runs at once, each keeps to one core: none trains its student alone beside its teacher.
+    env: {
+      ...(settings.pluginModules.length ? { [PLUGINS_ENV]: settings.pluginModules.join(path.delimiter) } : {}),
+      ...aloneBesideEnv(settings.concurrentRuns),
+    },
     graceMs: options.graceMs,
     onStderrLine: (line) => {
       if (line.trim()) options.log(/error|fail/i.test(line) ? 'error' : 'info', line, run.dir);

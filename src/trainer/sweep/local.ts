@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SWEEP_FILES, type PlannedRun, type SweepPlan } from '../../protocol/sweep';
 import { packageRoot } from '../data/packageRoot';
+import { aloneBesideEnv } from '../engine/aloneBesideSetting';
 import { readStatus, readSummary } from '../runDir/runFiles';
 import { runDirOf } from './plan';
 
@@ -128,7 +129,8 @@ export async function runLocal(sweepDir: string, plan: SweepPlan, opts: LocalOpt
         const { file, args } = command(sweepDir, r.name);
         const t0 = Date.now();
         // Its own process group: a terminal's Ctrl-C reaches the sweep, which stops the runs once.
-        const child = spawn(file, args, { stdio: ['ignore', fd, fd], detached: true });
+        // Runs side by side keep to a core each: none trains its student alone beside its teacher.
+        const child = spawn(file, args, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, ...aloneBesideEnv(concurrency) } });
         fs.closeSync(fd);
         running.set(r.name, child);
         opts.log(`${r.name}: started (${running.size} running, ${waiting.length} waiting)`);

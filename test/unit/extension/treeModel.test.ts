@@ -116,6 +116,24 @@ test('run store: listing, status updates and live epoch', () => {
   assert.equal(changes, 3);
 });
 
+test('run store: a student alone trained beside the teacher does not take over the live epoch until its phase', () => {
+  const store = new RunStore();
+  const a = run('a', '1', 'running');
+  store.setAll([a]);
+  const epoch = (network: 'teacher' | 'alone', n: number) => ({ type: 'epoch' as const, time: 't', network, epoch: n, stage: 0, lr: 0.1, loss: 1, terms: {}, trainAcc: 0.5, valAcc: 0.5, seconds: 1, imagesPerSec: 100 });
+  store.addEvents(a.dir, [
+    { type: 'phase', time: 't', phase: 'alone', detail: 'on a second thread, beside the teacher' },
+    { type: 'phase', time: 't', phase: 'teacher' },
+    epoch('teacher', 0),
+    epoch('alone', 5),
+    { type: 'stage', time: 't', network: 'alone', stage: 1, firstEpoch: 3, lastEpoch: 5, bestEpoch: 5, bestValAcc: 0.5 },
+  ]);
+  assert.deepEqual(store.liveOf(a.dir), { phase: 'teacher', network: 'teacher', epoch: 0, stage: 0 });
+  // The teacher done, the run waits on the student alone: now its epochs are the news.
+  store.addEvents(a.dir, [{ type: 'phase', time: 't', phase: 'alone' }, epoch('alone', 7)]);
+  assert.deepEqual(store.liveOf(a.dir), { phase: 'alone', network: 'alone', epoch: 7, stage: 0 });
+});
+
 test('command arguments: tree nodes, uris, paths and multi-selection', () => {
   const r = run('a', '1', 'done');
   const node = runNode(r);

@@ -1,0 +1,23 @@
+import * as os from 'node:os';
+
+/**
+ * When a run trains its student alone on a second thread beside its teacher (aloneBeside.ts):
+ * by default where a core is spare. Whoever starts several runs at once on one machine (the
+ * editor's run queue with `skdLab.concurrentRuns` above 1, a local sweep) gives each run one core
+ * and turns it off through the environment; a user's own setting is kept.
+ */
+export const ALONE_BESIDE_ENV = 'SKD_ALONE_BESIDE';
+
+/** Whether a run trains its student alone beside its teacher unless told otherwise. */
+export function aloneBesideByDefault(env: NodeJS.ProcessEnv = process.env, cores = availableCores()): boolean {
+  return cores > 1 && env[ALONE_BESIDE_ENV] !== '0';
+}
+
+/** The environment of a run started beside `runsAtOnce - 1` others: one core each. */
+export function aloneBesideEnv(runsAtOnce: number, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return runsAtOnce > 1 && env[ALONE_BESIDE_ENV] === undefined ? { [ALONE_BESIDE_ENV]: '0' } : {};
+}
+
+function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
