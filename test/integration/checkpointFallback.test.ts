@@ -17,8 +17,11 @@ import { MetricsFollower, compareStudents, ensureCli, readLog, readStatus, runSk
 
 type Network = 'teacher' | 'alone' | 'student';
 const CHECKPOINT: Record<Network, string> = { teacher: path.join('teacher', 'checkpoint.bin'), alone: 'alone-checkpoint.bin', student: 'student-checkpoint.bin' };
-/** Checkpoints after every batch, so each phase has a previous one to fall back to. */
-const ENV = { SKD_CHECKPOINT_SECONDS: '0' };
+/**
+ * Checkpoints after every batch, so each phase has a previous one to fall back to; the student
+ * alone after the teacher, so that each phase can be stopped in on its own.
+ */
+const ENV = { SKD_CHECKPOINT_SECONDS: '0', SKD_ALONE_BESIDE: '0' };
 
 /** Runs `skd <args>` and sends SIGTERM once `network` is into its second epoch; resolves when it has stopped. */
 async function stopIn(args: string[], dir: string, network: Network): Promise<void> {

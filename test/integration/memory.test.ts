@@ -31,6 +31,8 @@ describe('tensor memory across epochs', () => {
       const counts: Record<string, number[]> = { teacher: [], alone: [], student: [] };
       const outcome = await runExperiment(file, {
         outDir: path.join(tmp.dir, 'runs'),
+        // Every phase in this thread, whose tensors are the ones counted.
+        aloneBeside: false,
         onEvent: (e) => {
           if (e.type === 'epoch') counts[e.network].push(tf.memory().numTensors);
         },

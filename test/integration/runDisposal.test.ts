@@ -28,6 +28,9 @@ async function leftOver(name: string, method: Record<string, unknown>, stopAt?: 
   try {
     const outcome = await runExperiment(file, {
       outDir: path.join(tmp.dir, 'runs'),
+      // The student alone in this thread, after the teacher: its tensors are counted here (beside
+      // the teacher it has a thread and a tf.js of its own, freed with the thread).
+      aloneBeside: false,
       stop,
       onEvent: (e) => {
         if (e.type === 'epoch' && e.network === stopAt) stop.requested = true;
