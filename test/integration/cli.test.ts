@@ -59,7 +59,8 @@ describe('skd run, compare and resume on real runs', () => {
 
   it('run: progress on stderr, the run directory last on stdout, exit 0', async () => {
     const file = writeExperiment(tmp.dir, 'good', tinyExperiment({ name: 'good' }));
-    const r = await runCli(['run', file, '--out', out]);
+    // The student alone on its own thread, from the bundle's dist/aloneWorker.js, whatever the cores.
+    const r = await runCli(['run', file, '--out', out], { env: { SKD_ALONE_BESIDE: '1' } });
     assert.equal(r.code, 0, r.stderr);
     const stdout = lines(r.stdout);
     skdDir = stdout[stdout.length - 1];
@@ -70,6 +71,10 @@ describe('skd run, compare and resume on real runs', () => {
     assert.match(r.stderr, /teacher epoch 1\/2 stage 1: loss \d/);
     assert.match(r.stderr, /student epoch 2\/2 stage 2: loss \d/);
     assert.match(r.stderr, /TBT stage 1 -> 2: .*nmse/);
+    assert.match(r.stderr, /student alone: training on a second thread, beside the teacher/);
+    assert.match(r.stderr, /student alone epoch 2\/2 stage 2: loss \d/);
+    assert.doesNotMatch(r.stderr, /could not train beside the teacher/);
+    assert.ok(summary.studentAlone && summary.studentAlone.testAcc > 0, JSON.stringify(summary.studentAlone));
   });
 
   it('run --quiet with a reused teacher: nothing but the summary', async () => {

@@ -8,9 +8,9 @@ import * as os from 'node:os';
  */
 export const ALONE_BESIDE_ENV = 'SKD_ALONE_BESIDE';
 
-/** Whether a run trains its student alone beside its teacher unless told otherwise. */
+/** Whether a run trains its student alone beside its teacher unless told otherwise (`1` asks for it whatever the cores). */
 export function aloneBesideByDefault(env: NodeJS.ProcessEnv = process.env, cores = availableCores()): boolean {
-  return cores > 1 && env[ALONE_BESIDE_ENV] !== '0';
+  return env[ALONE_BESIDE_ENV] === '1' || (cores > 1 && env[ALONE_BESIDE_ENV] !== '0');
 }
 
 /** The environment of a run started beside `runsAtOnce - 1` others: one core each. */

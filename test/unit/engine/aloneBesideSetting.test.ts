@@ -8,11 +8,12 @@ import { test } from 'node:test';
 import { ALONE_BESIDE_ENV, aloneBesideByDefault, aloneBesideEnv } from '../../../src/trainer/engine/aloneBesideSetting';
 import { threadable } from '../../../src/trainer/engine/aloneBeside';
 
-test('a second core and no "0" in the environment', () => {
+test('a second core and no "0" in the environment, or "1"', () => {
   assert.equal(aloneBesideByDefault({}, 2), true);
   assert.equal(aloneBesideByDefault({}, 1), false);
   assert.equal(aloneBesideByDefault({ [ALONE_BESIDE_ENV]: '0' }, 16), false);
   assert.equal(aloneBesideByDefault({ [ALONE_BESIDE_ENV]: '1' }, 2), true);
+  assert.equal(aloneBesideByDefault({ [ALONE_BESIDE_ENV]: '1' }, 1), true, '"1" asks for it on one core too');
 });
 
 test('runs side by side keep to a core each, unless the user set it', () => {
