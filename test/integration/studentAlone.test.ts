@@ -20,6 +20,7 @@ import { startAloneBeside } from '../../src/trainer/engine/aloneBeside';
 import type { RunContext } from '../../src/trainer/engine/context';
 import { makeSplits } from '../../src/trainer/engine/splits';
 import { RunDirectory } from '../../src/trainer/runDir/runDirectory';
+import { compareStudents } from '../helpers/killHarness';
 import { eventsOf, readJsonFile, readMetrics, tempDir, tinyExperiment, writeExperiment } from '../helpers/experiment';
 
 const tmp = tempDir('skd-alone-');
@@ -108,6 +109,26 @@ describe('student alone', () => {
     assert.equal(o.summary!.studentAlone!.testAcc, first.summary!.studentAlone!.testAcc);
   });
 
+  it("a `none` run that trains its teacher trains its own student beside it: the same student, byte for byte", async () => {
+    const none = { name: 'none', stages: 2 };
+    const run = (beside: boolean) => runExperiment(writeExperiment(tmp.dir, `none-beside-${beside}`, tinyExperiment({ name: `none-beside-${beside}`, method: none })), { outDir: out, aloneBeside: beside });
+    const after = await run(false);
+    const beside = await run(true);
+    assert.equal(beside.state, 'done');
+    const phases = eventsOf(readMetrics(beside.dir), 'phase');
+    assert.deepEqual([phases[0]?.phase, phases[1]?.phase], ['student', 'teacher'], JSON.stringify(phases));
+    assert.match(phases[0]?.detail ?? '', /beside the teacher/);
+    assert.deepEqual(eventsOf(readMetrics(after.dir), 'phase').map((e) => e.phase).slice(0, 1), ['teacher'], 'without it, the teacher first');
+    const epochs = (dir: string) => eventsOf(readMetrics(dir), 'epoch').filter((e) => e.network === 'student').map((e) => JSON.stringify([e.epoch, e.loss, e.valAcc]));
+    assert.deepEqual(epochs(beside.dir), epochs(after.dir));
+    assert.deepEqual(beside.summary!.student, after.summary!.student);
+    assert.deepEqual(beside.summary!.teacher, after.summary!.teacher);
+    assert.equal(beside.summary!.studentAlone, undefined, 'a none run is the student alone itself');
+    const diff = compareStudents(beside.dir, after.dir);
+    assert.ok(diff.identical, `the exported students differ: ${JSON.stringify(diff)}`);
+    assert.equal(readJsonFile<RunStatus>(path.join(beside.dir, RUN_FILES.status)).progress, 1);
+  });
+
   it('a student alone whose thread fails says why instead of hanging the run (which then trains it itself)', async () => {
     const file = writeExperiment(tmp.dir, 'beside-fail', tinyExperiment({ name: 'beside-fail', method: kd }));
     const experiment = checkedExperiment(JSON.parse(fs.readFileSync(file, 'utf8')), file);
@@ -125,7 +146,7 @@ describe('student alone', () => {
       progress: () => undefined,
     };
     // A backend its thread cannot load: the failure comes back as an outcome.
-    const outcome = await startAloneBeside(ctx, 'no-such-backend' as BackendName, 2, () => undefined, () => undefined).outcome();
+    const outcome = await startAloneBeside(ctx, 'alone', 'no-such-backend' as BackendName, 2, { echo: () => undefined, relay: () => undefined, progress: () => undefined }).outcome();
     assert.ok('error' in outcome && /no-such-backend/.test(outcome.error), JSON.stringify(outcome));
     assert.ok(!fs.existsSync(path.join(dir, RUN_FILES.alone)));
   });

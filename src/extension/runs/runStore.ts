@@ -61,8 +61,9 @@ export class RunStore {
     const live: RunLive = { ...(this.live.get(key) ?? {}) };
     let touched = false;
     for (const e of events) {
-      // A student alone trained beside the teacher reports its epochs while the teacher's are the news.
-      if ((e.type === 'epoch' || e.type === 'stage') && e.network === 'alone' && live.phase !== 'alone') continue;
+      // A student trained beside the teacher (the student alone, a `none` run's student) reports
+      // its epochs while the teacher's are the news: a network's epochs count in its own phase.
+      if ((e.type === 'epoch' || e.type === 'stage') && isNetworkPhase(live.phase) && e.network !== live.phase) continue;
       if (e.type === 'epoch') {
         live.network = e.network;
         live.epoch = e.epoch;
@@ -85,4 +86,9 @@ export class RunStore {
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+/** The phases in which one network trains (the others are setup, the meta-networks and the end). */
+function isNetworkPhase(phase: Phase | undefined): phase is Network {
+  return phase === 'teacher' || phase === 'alone' || phase === 'student';
 }

@@ -5,9 +5,10 @@ import { selectBackend } from '../backend/select';
 import type { LoadedDataset } from '../data/types';
 import { RunDirectory } from '../runDir/runDirectory';
 import { startWorkerThread } from '../util/workerThread';
-import { alonePhase, type AloneResult } from './alonePhase';
+import { alonePhase, trainWithoutTeacher, type AloneResult } from './alonePhase';
 import { appendLogLine, type RunContext } from './context';
 import type { Splits } from './splits';
+import type { StudentResult } from './studentPhase';
 import { StopRequested, type StopToken } from './trainLoop';
 
 /**
@@ -19,7 +20,9 @@ import { StopRequested, type StopToken } from './trainLoop';
  * the teacher starts, so it can train beside it: a worker thread with its own wasm instance, the
  * same data, splits, seed and loop, writing the same files (`alone.json`,
  * `alone-checkpoint.bin`) and events (network `alone`) into the same run directory. Its result
- * is the same, batch for batch, as training it after the teacher (a test checks this).
+ * is the same, epoch for epoch, as training it after the teacher (a test checks this). So is a
+ * `none` run's own student (role `student`: `student.json`, the exported `student/`, network
+ * `student`), which is the student alone itself: a bench's teacher run is one.
  *
  * The main thread keeps status.json; the worker appends its events and log lines to the run's
  * files itself (whole lines, one write each, so they interleave only between lines) and sends
@@ -30,8 +33,12 @@ import { StopRequested, type StopToken } from './trainLoop';
 
 const ALONE_FLAG = 'skd-alone-beside';
 
+/** Which student the thread trains: the run's student alone, or the student of a `none` run. */
+export type BesideRole = 'alone' | 'student';
+
 interface AloneWorkerInit {
   flag: typeof ALONE_FLAG;
+  role: BesideRole;
   runDir: string;
   experiment: Experiment;
   experimentFile: string;
@@ -43,12 +50,16 @@ interface AloneWorkerInit {
   stop: SharedArrayBuffer;
 }
 
-type FromWorker = { log: string } | { event: MetricEvent } | { done: AloneResult } | { stopped: true } | { error: string };
+/** The student alone's result, or a `none` run's student's. */
+export type BesideResult = AloneResult | StudentResult;
+
+type FromWorker = { log: string } | { event: MetricEvent } | { progress: number } | { done: BesideResult } | { stopped: true } | { error: string };
 
 /** How the worker ended: its result, a stop, or a failure the run recovers from. */
-export type AloneOutcome = { result: AloneResult } | { stopped: true } | { error: string };
+export type AloneOutcome = { result: BesideResult } | { stopped: true } | { error: string };
 
 export interface AloneBeside {
+  readonly role: BesideRole;
   /** Waits for the worker to end and frees it. */
   outcome(): Promise<AloneOutcome>;
   /** Asks the worker to stop after its current batch (it checkpoints), then waits for it. */
@@ -63,21 +74,20 @@ export function threadable(backend: string): boolean {
   return THREADABLE.has(backend);
 }
 
-/**
- * Starts the student alone on a worker thread. `echo` gets its log lines (already in
- * trainer.log), `relay` its events (already in metrics.jsonl).
- */
-export function startAloneBeside(
-  ctx: RunContext,
-  backend: BackendName,
-  stages: number,
-  echo: (line: string) => void,
-  relay: (event: MetricEvent) => void,
-): AloneBeside {
+/** What the run hears from the thread: its log lines (already in trainer.log), its events (already in metrics.jsonl), its progress (0..1). */
+export interface BesideListeners {
+  echo(line: string): void;
+  relay(event: MetricEvent): void;
+  progress(fraction: number): void;
+}
+
+/** Starts the student alone (or a `none` run's student, `role`) on a worker thread. */
+export function startAloneBeside(ctx: RunContext, role: BesideRole, backend: BackendName, stages: number, listeners: BesideListeners): AloneBeside {
   const stopMemory = new SharedArrayBuffer(4);
   const stopFlag = new Int32Array(stopMemory);
   const init: AloneWorkerInit = {
     flag: ALONE_FLAG,
+    role,
     runDir: ctx.run.dir,
     experiment: ctx.experiment,
     experimentFile: ctx.experimentFile,
@@ -96,8 +106,9 @@ export function startAloneBeside(
   poll.unref();
   const ended = new Promise<AloneOutcome>((resolve) => {
     worker.on('message', (m: FromWorker) => {
-      if ('log' in m) echo(m.log);
-      else if ('event' in m) relay(m.event);
+      if ('log' in m) listeners.echo(m.log);
+      else if ('event' in m) listeners.relay(m.event);
+      else if ('progress' in m) listeners.progress(m.progress);
       else if ('done' in m) resolve({ result: m.done });
       else if ('stopped' in m) resolve({ stopped: true });
       else resolve({ error: m.error });
@@ -114,6 +125,7 @@ export function startAloneBeside(
       return o;
     }));
   return {
+    role,
     outcome,
     stop: () => {
       Atomics.store(stopFlag, 0, 1);
@@ -141,7 +153,7 @@ class SharedStop implements StopToken {
 let serving = false;
 
 /**
- * Worker side: true when this thread trains a student alone (and now does). Called from this
+ * Worker side: true when this thread trains a student alone, or a `none` run's student (and now does). Called from this
  * module's end and from dist/aloneWorker.js; the first call serves, later ones return.
  */
 export function runAloneWorker(): boolean {
@@ -168,10 +180,11 @@ export function runAloneWorker(): boolean {
           appendLogLine(logFile, message);
           send({ log: message });
         },
-        // status.json is the main thread's: it shows the teacher's progress meanwhile.
-        progress: () => undefined,
+        // status.json is the main thread's: it shows this progress once the teacher is done.
+        progress: (_phase, fraction) => send({ progress: fraction }),
       };
-      const result = await alonePhase(ctx, { stages: init.stages }, { announce: false });
+      const result =
+        init.role === 'alone' ? await alonePhase(ctx, { stages: init.stages }, { announce: false }) : await trainWithoutTeacher(ctx, init.stages, {});
       send({ done: result });
     } catch (e) {
       if (e instanceof StopRequested) send({ stopped: true });

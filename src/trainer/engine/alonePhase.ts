@@ -8,7 +8,7 @@ import { buildModel } from '../models';
 import { writeJsonAtomic } from '../runDir/atomicFile';
 import type { RunContext } from './context';
 import { relativeToFolder, resolveInFolder } from '../runDir/relocate';
-import { studentPhase, type NoTeacher, type StudentResult } from './studentPhase';
+import { studentPhase, type NoTeacher, type StudentPhaseOptions, type StudentResult } from './studentPhase';
 import { dataFingerprint } from './teacherPhase';
 
 /**
@@ -193,7 +193,7 @@ export function aloneToTrain(ctx: AloneContext, fromRun?: string): boolean {
  * its teacher, aloneBeside.ts).
  */
 export async function alonePhase(ctx: RunContext, teacher: AloneTeacher, opts: { announce?: boolean } = {}): Promise<AloneResult> {
-  const { dataset, experiment: exp, run } = ctx;
+  const { experiment: exp, run } = ctx;
   const doneFile = run.file(RUN_FILES.alone);
   const key = aloneKey(exp, dataFingerprint(ctx));
   const existing = readJsonOrUndefined(doneFile);
@@ -210,6 +210,24 @@ export async function alonePhase(ctx: RunContext, teacher: AloneTeacher, opts: {
     return { testAcc: found.result.testAcc, params: found.result.params, valAcc: found.result.valAcc, fromRun: found.fromRun };
   }
   if (opts.announce ?? true) run.append({ type: 'phase', phase: 'alone' });
+  const result = await trainWithoutTeacher(ctx, teacher.stages, {
+    doneFile: RUN_FILES.alone,
+    checkpointFile: CHECKPOINT_FILE,
+    network: 'alone',
+    saveModel: false,
+    record: { key },
+  });
+  ctx.log(`student alone: test accuracy ${(result.testAcc * 100).toFixed(2)}%`);
+  return { testAcc: result.testAcc, params: result.params, valAcc: result.valAcc };
+}
+
+/**
+ * The run's student trained with cross-entropy only (method `none`), its epochs cut into
+ * `stages`: the student alone (with `opts` naming its files), or a `none` run's own student
+ * (the defaults). Needing nothing of the teacher, it can train before or beside it.
+ */
+export async function trainWithoutTeacher(ctx: RunContext, stages: number, opts: StudentPhaseOptions): Promise<StudentResult> {
+  const { dataset, experiment: exp } = ctx;
   // Built exactly as the student (same field, same seed): the same initial weights.
   const built = buildModel(exp.student, { inputShape: dataset.shape, numClasses: dataset.numClasses, seed: exp.seed, experimentFile: ctx.experimentFile, field: 'student' });
   const method = getMethod('none', ctx.experimentFile)({
@@ -223,15 +241,7 @@ export async function alonePhase(ctx: RunContext, teacher: AloneTeacher, opts: {
     tf,
   });
   try {
-    const result = await studentPhase(ctx, { stages: teacher.stages }, built, method, {}, {
-      doneFile: RUN_FILES.alone,
-      checkpointFile: CHECKPOINT_FILE,
-      network: 'alone',
-      saveModel: false,
-      record: { key },
-    });
-    ctx.log(`student alone: test accuracy ${(result.testAcc * 100).toFixed(2)}%`);
-    return { testAcc: result.testAcc, params: result.params, valAcc: result.valAcc };
+    return await studentPhase(ctx, { stages }, built, method, {}, opts);
   } finally {
     method.dispose();
     built.model.dispose();

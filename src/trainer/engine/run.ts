@@ -16,7 +16,7 @@ import { buildModel } from '../models';
 import { readJson } from '../runDir/atomicFile';
 import { isTrainerAlive } from '../runDir/trainerIdentity';
 import { alonePhase, aloneToTrain, type AloneResult } from './alonePhase';
-import { startAloneBeside, threadable, type AloneBeside } from './aloneBeside';
+import { startAloneBeside, threadable, type AloneBeside, type BesideResult, type BesideRole } from './aloneBeside';
 import { aloneBesideByDefault } from './aloneBesideSetting';
 import { priorActiveSeconds } from './activeTime';
 import { collectProvenance, recordProvenance } from './provenance';
@@ -26,7 +26,7 @@ import { metaPhase } from './metaPhase';
 import { cannotCreate, RunDirectory } from '../runDir/runDirectory';
 import { createRunDir } from '../runDir/runFiles';
 import { makeSplits } from './splits';
-import { studentPhase, type StudentResult } from './studentPhase';
+import { studentFinished, studentPhase, type StudentResult } from './studentPhase';
 import { teacherFinished, teacherPhase, trainedTeacherStages, type TeacherResult } from './teacherPhase';
 import { StopRequested, type StopToken } from './trainLoop';
 
@@ -44,9 +44,9 @@ export interface RunOptions {
   /** `--set key=value` overrides applied to the experiment file before it is checked. */
   overrides?: readonly Override[];
   /**
-   * Whether the student alone may train on a second thread while the teacher trains
-   * (aloneBeside.ts); absent: where a core is spare (`aloneBesideByDefault`). Either way it is
-   * the same student, batch for batch.
+   * Whether the student alone (or a `none` run's student) may train on a second thread while the
+   * teacher trains (aloneBeside.ts); absent: where a core is spare (`aloneBesideByDefault`).
+   * Either way it is the same student, epoch for epoch.
    */
   aloneBeside?: boolean;
 }
@@ -148,11 +148,11 @@ async function execute(run: RunDirectory, experiment: Experiment, file: string, 
   // A resumed run's time includes its earlier sessions' active time (not the pause between them).
   const before = resumed ? priorActiveSeconds(run.events(), run.status()) : 0;
   if (opts.onEvent) run.onEvent((e) => opts.onEvent!(e, experiment));
-  const beside = (opts.aloneBeside ?? aloneBesideByDefault()) && trainsAloneBeside(run, experiment, prepared);
-  const ctx = runContext(run, experiment, file, prepared.dataset, opts, beside);
+  const role = opts.aloneBeside ?? aloneBesideByDefault() ? besideRole(run, experiment, prepared) : undefined;
+  const ctx = runContext(run, experiment, file, prepared.dataset, opts, role === 'alone');
   begin(ctx, prepared.backend, resumed);
   try {
-    const trained = await trainPhases(ctx, beside ? prepared.backendName : undefined, opts);
+    const trained = await trainPhases(ctx, role ? { role, backend: prepared.backendName } : undefined, opts);
     const summary = summarize(ctx, prepared.backend, trained, before + (Date.now() - started) / 1000);
     finish(ctx, trained, summary, resumed);
     return { dir: run.dir, state: 'done', summary };
@@ -218,14 +218,15 @@ function begin(ctx: RunContext, backend: string, resumed: boolean): void {
 }
 
 /**
- * Whether this run trains its student alone on a second thread while its teacher trains
- * (aloneBeside.ts), if asked to: only when it trains both, from the start of the teacher, on a
- * backend that runs per thread.
+ * Which student, if any, this run trains on a second thread while its teacher trains
+ * (aloneBeside.ts), if asked to: its student alone, or, for method `none`, its own student (the
+ * student alone itself); only when it trains the teacher and that student, from the start of
+ * the teacher, on a backend that runs per thread.
  */
-function trainsAloneBeside(run: RunDirectory, experiment: Experiment, prepared: Prepared): boolean {
-  if (!trainsStudentAlone(experiment) || isTeacherRun(experiment.teacher)) return false;
-  if (teacherFinished(run.dir)) return false;
-  return threadable(prepared.backendName) && aloneToTrain({ run, experiment, dataset: prepared.dataset });
+function besideRole(run: RunDirectory, experiment: Experiment, prepared: Prepared): BesideRole | undefined {
+  if (isTeacherRun(experiment.teacher) || teacherFinished(run.dir) || !threadable(prepared.backendName)) return undefined;
+  if (trainsStudentAlone(experiment)) return aloneToTrain({ run, experiment, dataset: prepared.dataset }) ? 'alone' : undefined;
+  return experiment.method.name === 'none' && !studentFinished(run.dir) ? 'student' : undefined;
 }
 
 /**
@@ -234,16 +235,23 @@ function trainsAloneBeside(run: RunDirectory, experiment: Experiment, prepared: 
  * teacher trains), meta-networks, distilled student. The models and the method are disposed
  * however the phases end, so a run that stops or fails frees its tensors too.
  */
-async function trainPhases(ctx: RunContext, besideOn: BackendName | undefined, opts: RunOptions): Promise<Trained> {
+async function trainPhases(ctx: RunContext, besideOn: { role: BesideRole; backend: BackendName } | undefined, opts: RunOptions): Promise<Trained> {
   const { run, experiment, dataset } = ctx;
   const owned: { dispose(): unknown }[] = [];
   try {
     let beside: AloneBeside | undefined;
+    // Reported as the run's progress once the teacher is done and the run waits on it.
+    let waiting = false;
     if (besideOn) {
+      const phase = besideOn.role === 'alone' ? 'alone' : 'student';
       // Announced before the teacher: the last phase event stays the one the run is waiting on.
-      run.append({ type: 'phase', phase: 'alone', detail: 'on a second thread, beside the teacher' });
-      ctx.log('student alone: training on a second thread, beside the teacher');
-      beside = startAloneBeside(ctx, besideOn, trainedTeacherStages(experiment, experiment.teacher as ModelSpec), (line) => opts.log?.(line), (e) => run.notify(e));
+      run.append({ type: 'phase', phase, detail: 'on a second thread, beside the teacher' });
+      ctx.log(`${besideOn.role === 'alone' ? 'student alone' : 'student'}: training on a second thread, beside the teacher`);
+      beside = startAloneBeside(ctx, besideOn.role, besideOn.backend, trainedTeacherStages(experiment, experiment.teacher as ModelSpec), {
+        echo: (line) => opts.log?.(line),
+        relay: (e) => run.notify(e),
+        progress: (f) => waiting && ctx.progress(phase, f),
+      });
     }
     run.append({ type: 'phase', phase: 'teacher' });
     let teacher: TeacherResult;
@@ -255,6 +263,12 @@ async function trainPhases(ctx: RunContext, besideOn: BackendName | undefined, o
       throw e;
     }
     owned.push(teacher.built.model);
+    waiting = true;
+    const teacherPart = { testAcc: teacher.testAcc, params: teacher.built.params, fromRun: teacher.fromRun };
+    if (beside?.role === 'student') {
+      const result = await studentBeside(ctx, beside);
+      if (result) return { teacher: teacherPart, student: result };
+    }
     if (trainsStudentAlone(experiment) && !wantsStudentAlone(experiment)) {
       ctx.log('student alone: the yardstick of SKD\'s stage check (method.tet.check "ahead" or "ahead-only"; "confidence" needs none), not reported (studentAlone is false)');
     }
@@ -283,7 +297,7 @@ async function trainPhases(ctx: RunContext, besideOn: BackendName | undefined, o
     const result = await studentPhase(ctx, teacher, student, method, meta);
     // Trained only as the stage check's yardstick, the student alone is not reported.
     const reported = wantsStudentAlone(experiment) ? alone : undefined;
-    return { teacher: { testAcc: teacher.testAcc, params: teacher.built.params, fromRun: teacher.fromRun }, alone: reported, student: result };
+    return { teacher: teacherPart, alone: reported, student: result };
   } finally {
     // Newest first: the method, then the student, then the teacher.
     for (const item of owned.reverse()) item.dispose();
@@ -297,13 +311,31 @@ async function trainPhases(ctx: RunContext, besideOn: BackendName | undefined, o
  */
 async function studentAlone(ctx: RunContext, teacher: TeacherResult, beside: AloneBeside | undefined): Promise<AloneResult> {
   const fromTeacher = { fromRun: teacher.fromRun, stages: teacher.trajectory.meta.stages };
-  if (!beside) return alonePhase(ctx, fromTeacher);
+  if (beside?.role !== 'alone') return alonePhase(ctx, fromTeacher);
   if (!fs.existsSync(ctx.run.file(RUN_FILES.alone))) ctx.run.append({ type: 'phase', phase: 'alone', detail: 'the teacher is done; finishing the student alone' });
+  const result = await besideOutcome(ctx, beside, 'the student alone');
+  return result ?? alonePhase(ctx, fromTeacher);
+}
+
+/**
+ * A `none` run's student trained beside the teacher, once the teacher is done; undefined when
+ * its thread failed (the run then trains it as usual, from its last checkpoint).
+ */
+async function studentBeside(ctx: RunContext, beside: AloneBeside): Promise<StudentResult | undefined> {
+  if (!studentFinished(ctx.run.dir)) ctx.run.append({ type: 'phase', phase: 'student', detail: 'the teacher is done; finishing the student' });
+  const result = await besideOutcome(ctx, beside, 'the student');
+  if (!result) return undefined;
+  if (!('bestEpoch' in result)) throw new Error('the student trained beside the teacher came back without its best epoch');
+  return result;
+}
+
+/** The result of the student trained beside the teacher; a stop is passed on, a failure said and answered with undefined. */
+async function besideOutcome(ctx: RunContext, beside: AloneBeside, what: string): Promise<BesideResult | undefined> {
   const outcome = await beside.outcome();
   if ('result' in outcome) return outcome.result;
   if ('stopped' in outcome) throw new StopRequested();
-  ctx.run.warn(`the student alone could not train beside the teacher (${outcome.error}); training it now`);
-  return alonePhase(ctx, fromTeacher);
+  ctx.run.warn(`${what} could not train beside the teacher (${outcome.error}); training it now`);
+  return undefined;
 }
 
 /** The run's summary.json; its paths are relative (`runDir` is the folder's name, `fromRun` relative to it), so a moved run stays true. */

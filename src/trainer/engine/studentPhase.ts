@@ -29,6 +29,11 @@ export interface StudentResult {
 
 const DONE_FILE = 'student.json';
 
+/** Whether the run in `dir` has finished its (distilled) student. */
+export function studentFinished(dir: string): boolean {
+  return fs.existsSync(path.join(dir, DONE_FILE));
+}
+
 /**
  * What a student without teacher signals (the student alone, method `none`) needs of its
  * teacher: only the number of stages its epochs are cut into. It can then train before, or

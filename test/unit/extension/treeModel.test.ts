@@ -132,6 +132,11 @@ test('run store: a student alone trained beside the teacher does not take over t
   // The teacher done, the run waits on the student alone: now its epochs are the news.
   store.addEvents(a.dir, [{ type: 'phase', time: 't', phase: 'alone' }, epoch('alone', 7)]);
   assert.deepEqual(store.liveOf(a.dir), { phase: 'alone', network: 'alone', epoch: 7, stage: 0 });
+  // A `none` run's student beside its teacher, the same way.
+  const b = run('b', '2', 'running');
+  store.setAll([a, b]);
+  store.addEvents(b.dir, [{ type: 'phase', time: 't', phase: 'student', detail: 'beside' }, { type: 'phase', time: 't', phase: 'teacher' }, epoch('teacher', 1), { ...epoch('teacher', 0), network: 'student' as const }]);
+  assert.deepEqual(store.liveOf(b.dir), { phase: 'teacher', network: 'teacher', epoch: 1, stage: 0 });
 });
 
 test('command arguments: tree nodes, uris, paths and multi-selection', () => {
