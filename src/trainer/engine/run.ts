@@ -231,9 +231,10 @@ function besideRole(run: RunDirectory, experiment: Experiment, prepared: Prepare
 
 /**
  * The phases in order: teacher, the student alone (trained or reused before the distilled
- * student: the baseline of the gain; with `besideOn`, trained on a second thread while the
- * teacher trains), meta-networks, distilled student. The models and the method are disposed
- * however the phases end, so a run that stops or fails frees its tensors too.
+ * student: the baseline of the gain), meta-networks, distilled student. With `besideOn` the
+ * student alone, or a `none` run's own student, trains on a second thread while the teacher
+ * trains. The models and the method are disposed however the phases end, so a run that stops or
+ * fails frees its tensors too.
  */
 async function trainPhases(ctx: RunContext, besideOn: { role: BesideRole; backend: BackendName } | undefined, opts: RunOptions): Promise<Trained> {
   const { run, experiment, dataset } = ctx;
@@ -258,7 +259,7 @@ async function trainPhases(ctx: RunContext, besideOn: { role: BesideRole; backen
     try {
       teacher = await teacherPhase(ctx);
     } catch (e) {
-      // Stopped or failed: the student alone checkpoints and stops too, and resumes with the run.
+      // Stopped or failed: the student beside it checkpoints and stops too, and resumes with the run.
       await beside?.stop();
       throw e;
     }
