@@ -6,7 +6,7 @@ import type { LoadedDataset } from '../data/types';
 import { RunDirectory } from '../runDir/runDirectory';
 import { startWorkerThread } from '../util/workerThread';
 import { alonePhase, trainWithoutTeacher, type AloneResult } from './alonePhase';
-import { appendLogLine, type RunContext } from './context';
+import { appendLogLine, progressThrottle, type RunContext } from './context';
 import type { Splits } from './splits';
 import type { StudentResult } from './studentPhase';
 import { StopRequested, type StopToken } from './trainLoop';
@@ -145,16 +145,14 @@ class SharedStop implements StopToken {
   get requested(): boolean {
     return Atomics.load(this.flag, 0) === 1;
   }
-  set requested(value: boolean) {
-    Atomics.store(this.flag, 0, value ? 1 : 0);
-  }
 }
 
 let serving = false;
 
 /**
- * Worker side: true when this thread trains a student alone, or a `none` run's student (and now does). Called from this
- * module's end and from dist/aloneWorker.js; the first call serves, later ones return.
+ * Worker side: true when this thread trains a student alone, or a `none` run's student (and now
+ * does). Called from this module's end and from dist/aloneWorker.js; the first call serves,
+ * later ones return.
  */
 export function runAloneWorker(): boolean {
   const init = workerData as AloneWorkerInit | undefined;
@@ -169,6 +167,8 @@ export function runAloneWorker(): boolean {
       const run = RunDirectory.open(init.runDir);
       run.onEvent((event) => send({ event }));
       const logFile = run.file(RUN_FILES.log);
+      // Not a message per batch: the run passes on at most two a second anyway.
+      const due = progressThrottle();
       const ctx: RunContext = {
         experiment: init.experiment,
         experimentFile: init.experimentFile,
@@ -181,7 +181,7 @@ export function runAloneWorker(): boolean {
           send({ log: message });
         },
         // status.json is the main thread's: it shows this progress once the teacher is done.
-        progress: (_phase, fraction) => send({ progress: fraction }),
+        progress: (_phase, fraction) => due(fraction) && send({ progress: fraction }),
       };
       const result =
         init.role === 'alone' ? await alonePhase(ctx, { stages: init.stages }, { announce: false }) : await trainWithoutTeacher(ctx, init.stages, {});

@@ -1,4 +1,4 @@
-import * as os from 'node:os';
+import { availableCores } from '../util/cores';
 
 /**
  * When a run trains its student alone on a second thread beside its teacher (aloneBeside.ts):
@@ -16,8 +16,4 @@ export function aloneBesideByDefault(env: NodeJS.ProcessEnv = process.env, cores
 /** The environment of a run started beside `runsAtOnce - 1` others: one core each. */
 export function aloneBesideEnv(runsAtOnce: number, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   return runsAtOnce > 1 && env[ALONE_BESIDE_ENV] === undefined ? { [ALONE_BESIDE_ENV]: '0' } : {};
-}
-
-function availableCores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }

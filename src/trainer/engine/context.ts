@@ -26,6 +26,20 @@ export function appendLogLine(file: string, message: string): void {
   fs.appendFileSync(file, `${new Date().toISOString()} ${message}\n`);
 }
 
+/**
+ * Progress reports at most twice a second, and always the last one (fraction 1): a view, not a
+ * log. The answer says whether this report is to go through.
+ */
+export function progressThrottle(ms = 500): (fraction: number) => boolean {
+  let last = 0;
+  return (fraction) => {
+    const now = Date.now();
+    if (now - last <= ms && fraction < 1) return false;
+    last = now;
+    return true;
+  };
+}
+
 /** The seed that picks the images and splits them (data.seed, else the experiment's seed). */
 export function dataSeed(exp: Experiment): number {
   return exp.data.seed ?? exp.seed;

@@ -21,7 +21,7 @@ import { aloneBesideByDefault } from './aloneBesideSetting';
 import { priorActiveSeconds } from './activeTime';
 import { collectProvenance, recordProvenance } from './provenance';
 import { relativeToFolder, relocatable } from '../runDir/relocate';
-import { appendLogLine, dataSeed, type RunContext } from './context';
+import { appendLogLine, dataSeed, progressThrottle, type RunContext } from './context';
 import { metaPhase } from './metaPhase';
 import { cannotCreate, RunDirectory } from '../runDir/runDirectory';
 import { createRunDir } from '../runDir/runFiles';
@@ -174,7 +174,8 @@ interface Trained {
 function runContext(run: RunDirectory, experiment: Experiment, file: string, dataset: LoadedDataset, opts: RunOptions, aloneBeside: boolean): RunContext {
   const logFile = run.file(RUN_FILES.log);
   const spans = trainsStudentAlone(experiment) && !aloneBeside ? PHASE_SPAN : PHASE_SPAN_WITHOUT_ALONE;
-  let lastWrite = 0;
+  // status.json is rewritten at most twice a second.
+  const due = progressThrottle();
   return {
     experiment,
     experimentFile: file,
@@ -188,12 +189,7 @@ function runContext(run: RunDirectory, experiment: Experiment, file: string, dat
     },
     progress: (phase, fraction) => {
       const [a, b] = spans[phase];
-      const now = Date.now();
-      // status.json is rewritten at most twice a second: it is a view, not a log.
-      if (now - lastWrite > 500 || fraction >= 1) {
-        lastWrite = now;
-        run.writeStatus({ state: 'running', phase, progress: a + (b - a) * Math.min(1, fraction) });
-      }
+      if (due(fraction)) run.writeStatus({ state: 'running', phase, progress: a + (b - a) * Math.min(1, fraction) });
     },
   };
 }

@@ -81,7 +81,7 @@ export async function studentPhase(
   const needs = method.needs;
   const trained = 'trajectory' in teacher ? teacher : undefined;
   if (!trained && Object.values(needs).some(Boolean)) throw new Error(`${method.name}: its student needs the teacher's signals, and no teacher was given`);
-  const teacherStages = trained ? trained.trajectory.meta.stages : (teacher as NoTeacher).stages;
+  const teacherStages = 'trajectory' in teacher ? teacher.trajectory.meta.stages : teacher.stages;
   const classes = dataset.numClasses;
   const rows = (a: Float32Array, width: number, idx: Int32Array) => tf.tensor2d(gatherRows(a, width, idx), [idx.length, width]);
   const finalLogits = trained && needs.finalLogits ? finalTeacherLogits(trained.trajectory, needs.correctedFinal === true, dataset.train.y, (line) => ctx.log(line)) : undefined;

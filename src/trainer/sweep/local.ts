@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SWEEP_FILES, type PlannedRun, type SweepPlan } from '../../protocol/sweep';
 import { packageRoot } from '../data/packageRoot';
 import { aloneBesideEnv } from '../engine/aloneBesideSetting';
+import { availableCores } from '../util/cores';
 import { readStatus, readSummary } from '../runDir/runFiles';
 import { runDirOf } from './plan';
 
@@ -35,7 +35,7 @@ export interface LocalResult {
 }
 
 export function defaultConcurrency(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return availableCores();
 }
 
 export function cliBundle(): string {
