@@ -91,8 +91,18 @@ export interface EpochEvent extends EventBase {
   terms: Record<string, number>;
   trainAcc: number;
   valAcc: number;
+  /** Which validation images it gets right, for the held-out validation figure of `skd bench methods` (absent in runs recorded before it). */
+  valCorrect?: ValidationCorrect;
   seconds: number;
   imagesPerSec: number;
+}
+
+/** Which validation images an epoch's network gets right. */
+export interface ValidationCorrect {
+  /** How many validation images (bits). */
+  n: number;
+  /** Bit i (byte i >> 3, least significant bit first) set when image i of the validation split is right; base64. */
+  bits: string;
 }
 
 export interface StageEvent extends EventBase {

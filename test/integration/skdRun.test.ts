@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment } from '../../src/protocol/experiment';
 import { RUN_FILES, type MetricEvent, type RunStatus, type Summary } from '../../src/protocol/runDir';
+import { readRunRecord } from '../../src/trainer/bench/methods';
 import { loadDataset } from '../../src/trainer/data';
+import { decodeCorrect } from '../../src/trainer/runDir/heldOutValidation';
 import { allIndices, argmax, imageBatch } from '../../src/trainer/engine/evaluate';
 import { runExperiment, type RunOutcome } from '../../src/trainer/engine/run';
 import { noStageTaughtLine } from '../../src/trainer/engine/studentPhase';
@@ -92,6 +94,19 @@ describe('a tiny SKD run, end to end', () => {
       for (const e of epochs) assert.deepEqual(Object.keys(e.terms).sort(), want);
     }
     assert.ok(eventsOf(events, 'batch').length >= 4, 'live batch events for the charts');
+  });
+
+  it('each epoch event says which validation images it gets right: as many as its validation accuracy says', () => {
+    const validation = eventsOf(events, 'run')[0].data.validation;
+    for (const e of eventsOf(events, 'epoch')) {
+      const right = decodeCorrect(e.valCorrect!);
+      assert.ok(right, `${e.network} epoch ${e.epoch}: a valid record`);
+      assert.equal(right.length, validation);
+      assert.equal(right.reduce((a, b) => a + b, 0), Math.round(e.valAcc * validation));
+    }
+    // The bench reads the held-out figure back from the run directory.
+    const record = readRunRecord(outcome.dir)!;
+    assert.ok(record.heldOutValAcc !== null && inUnit(record.heldOutValAcc));
   });
 
   it('a stage event per stage of each network', () => {

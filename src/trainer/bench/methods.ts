@@ -13,6 +13,8 @@ import { readMetricsFrom } from '../runDir/metricsLog';
 import { readStatus, readSummary } from '../runDir/runFiles';
 import { isTrainerAlive } from '../runDir/trainerIdentity';
 import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
+import { studentValidation } from '../runDir/heldOutValidation';
+import { HELD_OUT_NOTE } from '../sweep/report';
 import { meanStd, pairedDiff, type PairedDiff } from './pairedStats';
 
 export { meanStd } from './pairedStats';
@@ -114,6 +116,8 @@ export interface RunRecord {
   testAcc: number;
   /** The student's validation accuracy at its selected epoch (max over its epoch events). */
   valAcc: number | null;
+  /** The same with the selection held out (`heldOutValAcc`); null for runs recorded before it. */
+  heldOutValAcc: number | null;
   seconds: number;
   epochSeconds: number;
   studentParams: number;
@@ -136,14 +140,22 @@ export interface MethodRow {
   test: AccuracyStats;
   /** Best validation accuracy (the selected epoch's); the figure defaults are chosen on. */
   val: AccuracyStats;
+  /** Validation accuracy with the epoch selection held out (cross-fitted halves); empty for runs recorded before it. */
+  heldOutVal: AccuracyStats;
   /** Paired differences (this method - reference, same seeds), as fractions. */
-  vsKd: { test?: PairedDiff; val?: PairedDiff };
-  vsNone: { test?: PairedDiff; val?: PairedDiff };
+  vsKd: MethodDiffs;
+  vsNone: MethodDiffs;
   /** Mean wall seconds of a run. */
   seconds: number;
   /** Mean seconds of one student epoch. */
   epochSeconds: number;
 }
+
+/** The three accuracies a bench reports per run. */
+export type Split = 'test' | 'val' | 'heldOutVal';
+export const SPLITS: readonly Split[] = ['test', 'val', 'heldOutVal'];
+
+export type MethodDiffs = Partial<Record<Split, PairedDiff>>;
 
 export interface MethodsBenchReport {
   benchDir: string;
@@ -435,6 +447,11 @@ function describeModel(spec: Experiment['teacher'] | ModelSpec): string {
   return parts.filter(Boolean).join(' ');
 }
 
+function validationOf(epochs: EpochEvent[]): Pick<RunRecord, 'valAcc' | 'heldOutValAcc'> {
+  const v = studentValidation(epochs);
+  return { valAcc: v.best, heldOutValAcc: v.heldOut };
+}
+
 /** A finished run's record, or undefined when it has no summary. */
 export function readRunRecord(dir: string): RunRecord | undefined {
   const s: Summary | undefined = readSummary(dir);
@@ -448,7 +465,7 @@ export function readRunRecord(dir: string): RunRecord | undefined {
     method: s.method,
     seed: s.seed,
     testAcc: s.student.testAcc,
-    valAcc: epochs.length ? Math.max(...epochs.map((e) => e.valAcc)) : null,
+    ...validationOf(epochs),
     seconds: s.seconds,
     epochSeconds: epochs.length ? epochs.reduce((a, e) => a + e.seconds, 0) / epochs.length : 0,
     studentParams: s.student.params,
@@ -465,30 +482,43 @@ function studentEpochCount(dir: string): number {
 const bySeedRecord = (m: ReadonlyMap<number, number>): Record<string, number> => Object.fromEntries([...m].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
 
 /** The method rows of a set of finished runs (pure: statistics only). */
-export function methodRows(methods: string[], records: RunRecord[]): MethodRow[] {
-  const test = new Map<string, Map<number, number>>();
-  const val = new Map<string, Map<number, number>>();
+export function methodRows(methods: string[], records: Pick<RunRecord, 'method' | 'seed' | 'testAcc' | 'valAcc' | 'heldOutValAcc' | 'seconds' | 'epochSeconds'>[]): MethodRow[] {
+  const pick: Record<Split, (r: (typeof records)[number]) => number | null> = { test: (r) => r.testAcc, val: (r) => r.valAcc, heldOutVal: (r) => r.heldOutValAcc };
+  // bySplit[split]: method -> seed -> accuracy.
+  const bySplit = Object.fromEntries(SPLITS.map((split) => [split, new Map<string, Map<number, number>>()])) as Record<Split, Map<string, Map<number, number>>>;
   for (const r of records) {
-    if (!test.has(r.method)) test.set(r.method, new Map());
-    if (!val.has(r.method)) val.set(r.method, new Map());
-    test.get(r.method)!.set(r.seed, r.testAcc);
-    if (r.valAcc !== null) val.get(r.method)!.set(r.seed, r.valAcc);
+    for (const split of SPLITS) {
+      const v = pick[split](r);
+      if (!bySplit[split].has(r.method)) bySplit[split].set(r.method, new Map());
+      if (v !== null) bySplit[split].get(r.method)!.set(r.seed, v);
+    }
   }
   const empty = new Map<number, number>();
-  const diffs = (m: string, ref: string) =>
-    m === ref ? {} : { test: pairedDiff(test.get(m) ?? empty, test.get(ref) ?? empty), val: pairedDiff(val.get(m) ?? empty, val.get(ref) ?? empty) };
+  const of = (split: Split, m: string) => bySplit[split].get(m) ?? empty;
+  const diffs = (m: string, ref: string): MethodDiffs => {
+    if (m === ref) return {};
+    const out: MethodDiffs = {};
+    for (const split of SPLITS) {
+      const d = pairedDiff(of(split, m), of(split, ref));
+      if (d) out[split] = d;
+    }
+    return out;
+  };
+  const stats = (split: Split, m: string): AccuracyStats => {
+    const values = of(split, m);
+    const { mean, std } = meanStd([...values.values()]);
+    return { mean, std, bySeed: bySeedRecord(values) };
+  };
   return methods.map((m) => {
     const mine = records.filter((r) => r.method === m);
-    const t = test.get(m) ?? empty;
-    const v = val.get(m) ?? empty;
-    const ts = meanStd([...t.values()]);
-    const vs = meanStd([...v.values()]);
+    const t = of('test', m);
     return {
       method: m,
       runs: t.size,
       seeds: [...t.keys()].sort((a, b) => a - b),
-      test: { mean: ts.mean, std: ts.std, bySeed: bySeedRecord(t) },
-      val: { mean: vs.mean, std: vs.std, bySeed: bySeedRecord(v) },
+      test: stats('test', m),
+      val: stats('val', m),
+      heldOutVal: stats('heldOutVal', m),
       vsKd: diffs(m, 'kd'),
       vsNone: diffs(m, 'none'),
       seconds: mine.length ? mine.reduce((a, r) => a + r.seconds, 0) / mine.length : NaN,
@@ -629,9 +659,22 @@ export function formatMethodsTable(r: MethodsBenchReport): string {
     'Δ: mean of the per-seed differences in points ± its standard error (std of the differences / √n), t = Δ / SE.',
     'best val: the student\'s validation accuracy at its selected epoch; choose defaults on validation, report test.',
   ];
+  // Runs recorded before the held-out figure existed have none: its table shows only when some run has it.
+  const heldOut = r.rows.filter((row) => row.runs > 0 && Object.keys(row.heldOutVal.bySeed).length > 0);
+  if (heldOut.length) {
+    lines.push(
+      '',
+      '| method | held-out val % (mean ± std) | Δ held-out val vs KD | Δ held-out val vs none |',
+      '|---|---|---|---|',
+      ...heldOut.map((row) => `| ${row.method} | ${pct(row.heldOutVal.mean)} ± ${pct(row.heldOutVal.std)} | ${formatDiff(row.vsKd.heldOutVal)} | ${formatDiff(row.vsNone.heldOutVal)} |`),
+      '',
+      HELD_OUT_NOTE,
+    );
+  }
   const skd = r.rows.find((row) => row.method === 'skd');
   if (skd?.vsKd.test) {
-    lines.push('', `SKD - KD (goal ≥ +0.50): test ${formatDiff(skd.vsKd.test)}, validation ${formatDiff(skd.vsKd.val)} over ${skd.vsKd.test.n} paired seeds`);
+    const held = skd.vsKd.heldOutVal ? `, held-out validation ${formatDiff(skd.vsKd.heldOutVal)}` : '';
+    lines.push('', `SKD - KD (goal ≥ +0.50): test ${formatDiff(skd.vsKd.test)}, validation ${formatDiff(skd.vsKd.val)}${held} over ${skd.vsKd.test.n} paired seeds`);
   }
   if (r.rows.some((row) => row.method === 'none' && row.runs > 0)) {
     const below = r.rows.filter((row) => row.vsNone.test && row.vsNone.test.mean <= 0).map((row) => row.method);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { readSweepReport } from '../sweep/report';
-import { formatDiff, methodRows, type MethodRow, type MethodsBenchReport } from './methods';
-import { pairedDiff, type PairedDiff } from './pairedStats';
+import { HELD_OUT_NOTE, readSweepReport } from '../sweep/report';
+import { formatDiff, methodRows, SPLITS, type MethodDiffs, type MethodRow, type MethodsBenchReport, type Split } from './methods';
+import { pairedDiff } from './pairedStats';
 
 /**
  * `skd bench methods --pool <bench dir>...`: one method table's paired differences over several
@@ -14,10 +14,7 @@ import { pairedDiff, type PairedDiff } from './pairedStats';
  * (examples/study/) run on several regimes pools against its reference group (`--reference`).
  */
 
-export interface PooledCell {
-  test?: PairedDiff;
-  val?: PairedDiff;
-}
+export type PooledCell = MethodDiffs;
 
 export interface PooledBench {
   benchDir: string;
@@ -48,8 +45,6 @@ export interface PooledReport {
   rows: PooledRow[];
 }
 
-type Split = 'test' | 'val';
-
 /** Per-seed accuracies of one method in one bench, keyed so that benches never share a key. */
 function keyed(row: MethodRow | undefined, split: Split, bench: number, out: Map<number, number>): void {
   if (!row) return;
@@ -60,7 +55,7 @@ function keyed(row: MethodRow | undefined, split: Split, bench: number, out: Map
 function pooledCell(reports: readonly MethodsBenchReport[], method: string, ref: string): PooledCell {
   if (method === ref) return {};
   const cell: PooledCell = {};
-  for (const split of ['test', 'val'] as const) {
+  for (const split of SPLITS) {
     const mine = new Map<number, number>();
     const theirs = new Map<number, number>();
     reports.forEach((r, i) => {
@@ -125,12 +120,31 @@ export function formatPooledTable(p: PooledReport): string {
   const against = p.rows.filter((row) => row.vsReference?.test);
   if (against.length) {
     const name = p.reference === 'skd' ? 'SKD' : p.reference;
-    lines.push('', `| ${p.referenceGiven ? 'method' : 'ablation'} | n | Δ test vs ${name} | Δ val vs ${name} |`, '|---|---|---|---|');
-    for (const row of against) lines.push(`| ${row.method} | ${row.vsReference!.test!.n} | ${formatDiff(row.vsReference!.test)} | ${formatDiff(row.vsReference!.val)} |`);
+    const heldRef = against.some((row) => row.vsReference!.heldOutVal);
+    lines.push(
+      '',
+      `| ${p.referenceGiven ? 'method' : 'ablation'} | n | Δ test vs ${name} | Δ val vs ${name} |${heldRef ? ` Δ held-out val vs ${name} |` : ''}`,
+      `|---|---|---|---|${heldRef ? '---|' : ''}`,
+    );
+    for (const row of against) {
+      const r = row.vsReference!;
+      lines.push(`| ${row.method} | ${r.test!.n} | ${formatDiff(r.test)} | ${formatDiff(r.val)} |${heldRef ? ` ${formatDiff(r.heldOutVal)} |` : ''}`);
+    }
+  }
+  // Benches recorded before the held-out figure existed have none: its table shows only when some bench has it.
+  const held = p.rows.flatMap((row) => {
+    const cells = [...row.benches.map((b) => ({ bench: String(benches.get(b.benchDir)), kd: b.vsKd.heldOutVal, none: b.vsNone.heldOutVal }))];
+    if (row.benches.length > 1) cells.push({ bench: 'pooled', kd: row.pooled.vsKd.heldOutVal, none: row.pooled.vsNone.heldOutVal });
+    return cells.filter((c) => c.kd || c.none).map((c) => ({ method: row.method, ...c }));
+  });
+  if (held.length) {
+    lines.push('', '| method | bench | n | Δ held-out val vs KD | Δ held-out val vs none |', '|---|---|---|---|---|');
+    for (const c of held) lines.push(`| ${c.method} | ${c.bench} | ${c.kd?.n ?? c.none?.n ?? '—'} | ${formatDiff(c.kd)} | ${formatDiff(c.none)} |`);
   }
   lines.push(
     '',
     'Δ: mean of the per-seed differences in points ± its standard error, t = Δ / SE; pooled: every per-seed difference of every bench (each paired within its bench).',
+    ...(held.length ? [HELD_OUT_NOTE] : []),
   );
   return lines.join('\n') + '\n';
 }
@@ -139,7 +153,7 @@ export function formatPooledTable(p: PooledReport): string {
 export function sweepAsMethods(sweepDir: string): MethodsBenchReport {
   const sweep = readSweepReport(sweepDir);
   const groups = sweep.groups.map((g) => g.group);
-  const records = sweep.runs.map((r) => ({ name: r.name, dir: '', method: r.group, seed: r.seed, testAcc: r.testAcc, valAcc: r.valAcc, seconds: r.seconds, epochSeconds: NaN, studentParams: 0, teacherTestAcc: 0, teacherParams: 0 }));
+  const records = sweep.runs.map((r) => ({ name: r.name, dir: '', method: r.group, seed: r.seed, testAcc: r.testAcc, valAcc: r.valAcc, heldOutValAcc: r.heldOutValAcc, seconds: r.seconds, epochSeconds: NaN, studentParams: 0, teacherTestAcc: 0, teacherParams: 0 }));
   return {
     benchDir: sweep.dir,
     command: '',

@@ -11,6 +11,8 @@ export interface Outputs {
   /** Per tap: [n * channels] channel-wise global-average-pooled features (behaviour descriptors). */
   descriptors: Float32Array[];
   accuracy: number;
+  /** Per image, 1 where the arg-max of its logits is its label. */
+  right: Uint8Array;
 }
 
 /** A batch of images of a split as a normalised NHWC tensor. */
@@ -35,6 +37,7 @@ export function runModel(model: LayersModel, ds: LoadedDataset, split: Split, in
   const classes = ds.numClasses;
   const logits = new Float32Array(n * classes);
   let descriptors: Float32Array[] = [];
+  const right = new Uint8Array(n);
   let correct = 0;
   for (let start = 0; start < n; start += EVAL_BATCH) {
     const idx = Array.prototype.slice.call(indices, start, Math.min(n, start + EVAL_BATCH)) as number[];
@@ -43,7 +46,10 @@ export function runModel(model: LayersModel, ds: LoadedDataset, split: Split, in
       const l = outs[0].dataSync() as Float32Array;
       logits.set(l, start * classes);
       for (let i = 0; i < idx.length; i++) {
-        if (argmax(l, i * classes, classes) === split.y[idx[i]]) correct++;
+        if (argmax(l, i * classes, classes) === split.y[idx[i]]) {
+          right[start + i] = 1;
+          correct++;
+        }
       }
       if (opts.descriptors) {
         const taps = outs.slice(1);
@@ -52,7 +58,7 @@ export function runModel(model: LayersModel, ds: LoadedDataset, split: Split, in
       }
     });
   }
-  return { logits, descriptors, accuracy: n ? correct / n : 0 };
+  return { logits, descriptors, accuracy: n ? correct / n : 0, right };
 }
 
 export function argmax(a: ArrayLike<number>, offset: number, len: number): number {

@@ -6,6 +6,7 @@ import type { LossTerms } from '../methods/types';
 import type { BuiltModel } from '../models/types';
 import { Rng } from '../util/rng';
 import { readCheckpointOrPrevious, writeCheckpoint } from '../runDir/checkpoint';
+import { encodeCorrect } from '../runDir/heldOutValidation';
 import { argmax, imageBatch, runModel } from './evaluate';
 import { Sgd } from './optimizer';
 import { loopPreciseBnImages, recalibrateBatchNorm } from './preciseBn';
@@ -288,7 +289,7 @@ export class TrainLoop {
       const images = loopPreciseBnImages(s.fit, precise, s.seed, s.dataStream ?? s.network);
       recalibrateBatchNorm(s.built.model, s.dataset, images, s.training.batchSize);
     }
-    const valAcc = runModel(s.built.model, s.dataset, s.dataset.train, s.val).accuracy;
+    const { accuracy: valAcc, right } = runModel(s.built.model, s.dataset, s.dataset.train, s.val);
     const a = this.state.accum;
     const n = Math.max(1, a.seen);
     s.run.append({
@@ -301,6 +302,7 @@ export class TrainLoop {
       terms: Object.fromEntries(Object.entries(a.terms).map(([k, v]) => [k, v / n])),
       trainAcc: a.correct / n,
       valAcc,
+      valCorrect: encodeCorrect(right),
       seconds: a.seconds,
       imagesPerSec: a.seconds > 0 ? a.seen / a.seconds : 0,
     });

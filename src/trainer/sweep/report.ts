@@ -4,6 +4,7 @@ import type { EpochEvent, Summary } from '../../protocol/runDir';
 import { SWEEP_FILES, type OverrideMap, type SweepPlan } from '../../protocol/sweep';
 import { meanStd, pairedDiff, type PairedDiff } from '../bench/pairedStats';
 import { InputError } from '../errors';
+import { studentValidation } from '../runDir/heldOutValidation';
 import { readMetricsFrom } from '../runDir/metricsLog';
 import { readStatus, readSummary } from '../runDir/runFiles';
 import { writeFileAtomic, writeJsonAtomic } from '../runDir/atomicFile';
@@ -23,6 +24,8 @@ export interface SweepRunRecord {
   testAcc: number;
   /** Best validation accuracy of the student (its selected epoch); null without epoch events. */
   valAcc: number | null;
+  /** The same with the epoch selection held out (`heldOutValAcc`); null for runs recorded before it. */
+  heldOutValAcc: number | null;
   seconds: number;
 }
 
@@ -33,8 +36,10 @@ export interface GroupStats {
   seeds: number[];
   test: { mean: number; std: number; bySeed: Record<string, number> };
   val: { mean: number; std: number };
+  /** Validation accuracy with the epoch selection held out; NaN for runs recorded before it. */
+  heldOutVal: { mean: number; std: number };
   /** This group minus the baseline, paired by seed (fractions); absent for the baseline itself. */
-  vsBaseline?: { test?: PairedDiff; val?: PairedDiff };
+  vsBaseline?: { test?: PairedDiff; val?: PairedDiff; heldOutVal?: PairedDiff };
   /** Mean wall seconds of a run. */
   seconds: number;
 }
@@ -52,9 +57,9 @@ export interface SweepReport {
   missing: string[];
 }
 
-function bestVal(dir: string): number | null {
-  const epochs = readMetricsFrom(dir).events.filter((e): e is EpochEvent => e.type === 'epoch' && e.network === 'student');
-  return epochs.length ? Math.max(...epochs.map((e) => e.valAcc)) : null;
+function validation(dir: string): Pick<SweepRunRecord, 'valAcc' | 'heldOutValAcc'> {
+  const v = studentValidation(readMetricsFrom(dir).events.filter((e): e is EpochEvent => e.type === 'epoch' && e.network === 'student'));
+  return { valAcc: v.best, heldOutValAcc: v.heldOut };
 }
 
 /** The statistics of a set of records (pure). */
@@ -69,12 +74,15 @@ export function groupStats(groups: { name: string; set: OverrideMap }[], records
   };
   const baseTest = bySeed(baseline, (r) => r.testAcc);
   const baseVal = bySeed(baseline, (r) => r.valAcc);
+  const baseHeldOut = bySeed(baseline, (r) => r.heldOutValAcc);
   return groups.map((g) => {
     const test = bySeed(g.name, (r) => r.testAcc);
     const val = bySeed(g.name, (r) => r.valAcc);
+    const heldOut = bySeed(g.name, (r) => r.heldOutValAcc);
     const mine = records.filter((r) => r.group === g.name);
     const ts = meanStd([...test.values()]);
     const vs = meanStd([...val.values()]);
+    const hs = meanStd([...heldOut.values()]);
     return {
       group: g.name,
       set: g.set,
@@ -82,7 +90,8 @@ export function groupStats(groups: { name: string; set: OverrideMap }[], records
       seeds: [...test.keys()].sort((a, b) => a - b),
       test: { mean: ts.mean, std: ts.std, bySeed: Object.fromEntries([...test].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v])) },
       val: { mean: vs.mean, std: vs.std },
-      ...(g.name === baseline ? {} : { vsBaseline: { test: pairedDiff(test, baseTest), val: pairedDiff(val, baseVal) } }),
+      heldOutVal: { mean: hs.mean, std: hs.std },
+      ...(g.name === baseline ? {} : { vsBaseline: { test: pairedDiff(test, baseTest), val: pairedDiff(val, baseVal), heldOutVal: pairedDiff(heldOut, baseHeldOut) } }),
       seconds: mine.length ? mine.reduce((a, r) => a + r.seconds, 0) / mine.length : NaN,
     };
   });
@@ -107,7 +116,7 @@ export function readSweepReport(sweepDir: string, opts: { baseline?: string } = 
     if (r.kind === 'teacher') {
       teachers.push({ name: r.name, state: status?.state ?? 'not started', testAcc: s?.teacher.testAcc ?? null, seconds: s?.seconds ?? null });
     } else if (s) {
-      records.push({ name: r.name, group: r.group ?? '', seed: r.seed, testAcc: s.student.testAcc, valAcc: bestVal(runDir), seconds: s.seconds });
+      records.push({ name: r.name, group: r.group ?? '', seed: r.seed, testAcc: s.student.testAcc, ...validation(runDir), seconds: s.seconds });
     }
     if (!s) missing.push(`${r.name} (${status?.state ?? 'not started'})`);
   }
@@ -123,6 +132,10 @@ export function readSweepReport(sweepDir: string, opts: { baseline?: string } = 
     missing,
   };
 }
+
+/** What the held-out validation columns are, for the reports' footnotes. */
+export const HELD_OUT_NOTE =
+  'held-out val: each half of the validation images (even / odd positions) scores the epoch the other half selects, so no image both chooses and scores; best val, which does both, is biased upwards, and by more for a method whose late epochs swing.';
 
 const pct = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : (v * 100).toFixed(digits));
 
@@ -147,8 +160,10 @@ export function formatSweepText(r: SweepReport): string {
     ...r.teachers.map((t) => `${t.name}: ${t.state}${t.testAcc !== null ? `, ${pct(t.testAcc)}% test` : ''}${t.seconds !== null ? `, ${t.seconds.toFixed(0)} s` : ''}`),
     '',
   ];
+  // Runs recorded before the held-out figure existed have none: its columns show only when some run has it.
+  const heldOut = r.runs.some((run) => run.heldOutValAcc !== null);
   const rows = [
-    ['group', 'runs', 'test % (mean ± std)', `Δ test vs ${r.baseline} (paired)`, 'best val %', `Δ val vs ${r.baseline}`, 's / run'],
+    ['group', 'runs', 'test % (mean ± std)', `Δ test vs ${r.baseline} (paired)`, 'best val %', `Δ val vs ${r.baseline}`, ...(heldOut ? ['held-out val %', `Δ held-out val vs ${r.baseline}`] : []), 's / run'],
     ...r.groups.map((g) => [
       g.group,
       String(g.runs),
@@ -156,12 +171,14 @@ export function formatSweepText(r: SweepReport): string {
       g.vsBaseline ? formatPaired(g.vsBaseline.test) : 'baseline',
       pct(g.val.mean),
       g.vsBaseline ? formatPaired(g.vsBaseline.val) : 'baseline',
+      ...(heldOut ? [pct(g.heldOutVal.mean), g.vsBaseline ? formatPaired(g.vsBaseline.heldOutVal) : 'baseline'] : []),
       Number.isFinite(g.seconds) ? g.seconds.toFixed(g.seconds < 10 ? 1 : 0) : '—',
     ]),
   ];
   const foot = [
     '',
     'Δ: mean of the per-seed differences in points ± its standard error (std / √n), t = Δ / SE, over the seeds both groups finished.',
+    ...(heldOut ? [HELD_OUT_NOTE] : []),
     ...(r.missing.length ? [`unfinished (${r.missing.length}): ${r.missing.join(', ')}`] : []),
   ];
   return [...head, ...table(rows), ...foot].join('\n') + '\n';
@@ -175,10 +192,11 @@ const num = (v: number | null | undefined, scale = 100) => (v === null || v === 
 
 /** One line per group; accuracies and differences in percent points. */
 export function formatSweepCsv(r: SweepReport): string {
-  const header = ['group', 'settings', 'runs', 'seeds', 'test_mean_pct', 'test_std_pct', 'val_mean_pct', 'val_std_pct', 'baseline', 'diff_test_mean_pts', 'diff_test_se_pts', 'diff_test_t', 'diff_test_n', 'diff_val_mean_pts', 'diff_val_se_pts', 'seconds_per_run'];
+  const header = ['group', 'settings', 'runs', 'seeds', 'test_mean_pct', 'test_std_pct', 'val_mean_pct', 'val_std_pct', 'baseline', 'diff_test_mean_pts', 'diff_test_se_pts', 'diff_test_t', 'diff_test_n', 'diff_val_mean_pts', 'diff_val_se_pts', 'seconds_per_run', 'held_out_val_mean_pct', 'diff_held_out_val_mean_pts', 'diff_held_out_val_se_pts'];
   const lines = r.groups.map((g) => {
     const d = g.vsBaseline?.test;
     const dv = g.vsBaseline?.val;
+    const dh = g.vsBaseline?.heldOutVal;
     return [
       g.group,
       JSON.stringify(g.set),
@@ -196,6 +214,9 @@ export function formatSweepCsv(r: SweepReport): string {
       num(dv?.mean),
       num(dv?.se),
       Number.isFinite(g.seconds) ? Number(g.seconds.toFixed(2)) : '',
+      num(g.heldOutVal.mean),
+      num(dh?.mean),
+      num(dh?.se),
     ]
       .map(csvCell)
       .join(',');

@@ -6,7 +6,7 @@ import { formatPooledTable, poolReports } from '../../../src/trainer/bench/poole
 const close = (a: number | null | undefined, b: number, eps = 1e-9) => assert.ok(a !== null && a !== undefined && Math.abs(a - b) < eps, `${a} != ${b}`);
 
 function record(method: string, seed: number, testAcc: number, valAcc: number): RunRecord {
-  return { name: `${method}-s${seed}`, dir: `/x/${method}-s${seed}`, method, seed, testAcc, valAcc, seconds: 10, epochSeconds: 1, studentParams: 100, teacherTestAcc: 0.9, teacherParams: 1000 };
+  return { name: `${method}-s${seed}`, dir: `/x/${method}-s${seed}`, method, seed, testAcc, valAcc, heldOutValAcc: null, seconds: 10, epochSeconds: 1, studentParams: 100, teacherTestAcc: 0.9, teacherParams: 1000 };
 }
 
 function report(benchDir: string, records: RunRecord[], methods = ['none', 'kd', 'skd']): MethodsBenchReport {

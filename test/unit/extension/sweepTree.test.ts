@@ -111,10 +111,10 @@ test('sweep folders: found under the runs folder and beside known runs; a broken
 
 test('sweep report: the command line report (its own statistics) in the comparison shape', () => {
   const records = [
-    { name: 'kd-s1', group: 'kd', seed: 1, testAcc: 0.8, valAcc: 0.8, seconds: 10 },
-    { name: 'kd-s2', group: 'kd', seed: 2, testAcc: 0.82, valAcc: 0.81, seconds: 10 },
-    { name: 'skd-s1', group: 'skd', seed: 1, testAcc: 0.83, valAcc: 0.8, seconds: 20 },
-    { name: 'skd-s2', group: 'skd', seed: 2, testAcc: 0.86, valAcc: 0.85, seconds: 20 },
+    { name: 'kd-s1', group: 'kd', seed: 1, testAcc: 0.8, valAcc: 0.8, heldOutValAcc: null, seconds: 10 },
+    { name: 'kd-s2', group: 'kd', seed: 2, testAcc: 0.82, valAcc: 0.81, heldOutValAcc: null, seconds: 10 },
+    { name: 'skd-s1', group: 'skd', seed: 1, testAcc: 0.83, valAcc: 0.8, heldOutValAcc: null, seconds: 20 },
+    { name: 'skd-s2', group: 'skd', seed: 2, testAcc: 0.86, valAcc: 0.85, heldOutValAcc: null, seconds: 20 },
   ];
   const report: SweepReport = {
     sweep: 'methods',

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatPaired, formatSweepCsv, formatSweepText, groupStats, type SweepReport, type SweepRunRecord } from '../../../src/trainer/sweep/report';
 
-const rec = (group: string, seed: number, testAcc: number, valAcc: number | null = null): SweepRunRecord => ({ name: `${group}-s${seed}`, group, seed, testAcc, valAcc, seconds: 10 });
+const rec = (group: string, seed: number, testAcc: number, valAcc: number | null = null): SweepRunRecord => ({ name: `${group}-s${seed}`, group, seed, testAcc, valAcc, heldOutValAcc: null, seconds: 10 });
 
 const groups = [
   { name: 'kd', set: { 'method.name': 'kd' } },

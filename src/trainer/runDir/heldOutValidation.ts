@@ -1,0 +1,68 @@
+/**
+ * Validation accuracy with the epoch selection held out.
+ *
+ * A run keeps the epoch with the best validation accuracy, and the bench reports that epoch's
+ * validation accuracy: the maximum of a dozen noisy estimates on the same few hundred images.
+ * It is biased upwards, and by more for a method whose late epochs swing than for one whose
+ * curve is flat, so two methods' "best val" can differ where their selected students do not.
+ * Cross-fitting removes the bias: the validation images are split in two halves (even and odd
+ * positions), each half picks an epoch, and the other half scores it. The sum of the two scores
+ * is the accuracy, on images that took no part in the choice, of a student chosen by validation
+ * accuracy as SKD Lab chooses it (the earliest of equal epochs), on half as many images, so a
+ * little below what the full split's choice gets, for every method alike. Pure: no I/O.
+ */
+
+import type { ValidationCorrect } from '../../protocol/runDir';
+
+export function encodeCorrect(right: ArrayLike<boolean | number>): ValidationCorrect {
+  const bytes = new Uint8Array((right.length + 7) >> 3);
+  for (let i = 0; i < right.length; i++) if (right[i]) bytes[i >> 3] |= 1 << (i & 7);
+  return { n: right.length, bits: Buffer.from(bytes).toString('base64') };
+}
+
+/** The bits as 0/1 per image; undefined when the record is malformed (wrong length). */
+export function decodeCorrect(c: ValidationCorrect): Uint8Array | undefined {
+  const bytes = Buffer.from(c.bits, 'base64');
+  if (!Number.isInteger(c.n) || c.n < 0 || bytes.length !== (c.n + 7) >> 3) return undefined;
+  const out = new Uint8Array(c.n);
+  for (let i = 0; i < c.n; i++) out[i] = (bytes[i >> 3] >> (i & 7)) & 1;
+  return out;
+}
+
+/** The epochs of one network's training, as read from its epoch events. */
+export interface EpochCorrect {
+  epoch: number;
+  valCorrect?: ValidationCorrect;
+}
+
+/**
+ * The held-out validation accuracy (a fraction) of one network's epochs, or null when any epoch
+ * lacks its record (runs recorded before it), the records disagree in size, or there are fewer
+ * than two validation images. An epoch recorded twice counts once (the later record).
+ */
+export function heldOutValAcc(epochs: readonly EpochCorrect[]): number | null {
+  const byEpoch = new Map<number, EpochCorrect>();
+  for (const e of epochs) byEpoch.set(e.epoch, e);
+  const ordered = [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+  if (ordered.length === 0) return null;
+  const rows: Uint8Array[] = [];
+  for (const e of ordered) {
+    const row = e.valCorrect && decodeCorrect(e.valCorrect);
+    if (!row || (rows.length && row.length !== rows[0].length)) return null;
+    rows.push(row);
+  }
+  const n = rows[0].length;
+  if (n < 2) return null;
+  // counts[half][epoch]: images of that half (0: even positions, 1: odd) the epoch gets right.
+  const counts = [new Array<number>(rows.length).fill(0), new Array<number>(rows.length).fill(0)];
+  rows.forEach((row, e) => {
+    for (let i = 0; i < n; i++) counts[i & 1][e] += row[i];
+  });
+  const chosenBy = (half: number) => counts[half].reduce((best, c, e) => (c > counts[half][best] ? e : best), 0);
+  return (counts[1][chosenBy(0)] + counts[0][chosenBy(1)]) / n;
+}
+
+/** A student's two validation figures from its epoch events: the selected epoch's accuracy, and the held-out one; null without epochs. */
+export function studentValidation(epochs: readonly (EpochCorrect & { valAcc: number })[]): { best: number | null; heldOut: number | null } {
+  return { best: epochs.length ? Math.max(...epochs.map((e) => e.valAcc)) : null, heldOut: heldOutValAcc(epochs) };
+}

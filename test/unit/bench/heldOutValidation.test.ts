@@ -1,0 +1,134 @@
+/** The held-out validation figure: each half of the validation images scores the epoch the other half chose. */
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeCorrect, encodeCorrect, heldOutValAcc, studentValidation } from '../../../src/trainer/runDir/heldOutValidation';
+import { formatMethodsTable, methodRows, type MethodsBenchReport, type RunRecord } from '../../../src/trainer/bench/methods';
+import { formatPooledTable, poolReports } from '../../../src/trainer/bench/pooledMethods';
+
+/** An epoch whose network gets right the images marked 1 in `pattern` (position i of the validation split). */
+const epoch = (e: number, pattern: string, valAcc = [...pattern].filter((c) => c === '1').length / pattern.length) => ({
+  epoch: e,
+  valAcc,
+  valCorrect: encodeCorrect([...pattern].map(Number)),
+});
+
+describe('encodeCorrect / decodeCorrect', () => {
+  it('packs one bit an image, least significant first, and unpacks it again', () => {
+    const right = [1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0];
+    const c = encodeCorrect(right);
+    assert.equal(c.n, 11);
+    // bytes 0b1000_0001 = 0x81 and 0b0000_0011 = 0x03
+    assert.equal(c.bits, Buffer.from([0x81, 0x03]).toString('base64'));
+    assert.deepEqual([...decodeCorrect(c)!], right);
+  });
+
+  it('refuses a record whose bits do not match its count', () => {
+    assert.equal(decodeCorrect({ n: 20, bits: Buffer.from([0xff]).toString('base64') }), undefined);
+    assert.equal(decodeCorrect({ n: -1, bits: '' }), undefined);
+  });
+});
+
+describe('heldOutValAcc', () => {
+  it('scores each half with the epoch the other half chose (hand-computed)', () => {
+    // Eight images; even positions 0 2 4 6, odd 1 3 5 7.
+    //            positions  01234567
+    const e0 = epoch(0, '11110000'); // even right 2 (0, 2), odd right 2 (1, 3)
+    const e1 = epoch(1, '10101010'); // even right 4, odd right 0
+    const e2 = epoch(2, '01010111'); // even right 1 (6), odd right 4
+    // The even half chooses epoch 1 (4 of 4), which gets 0 odd images right; the odd half
+    // chooses epoch 2 (4 of 4), which gets 1 even image right: (0 + 1) / 8.
+    assert.equal(heldOutValAcc([e0, e1, e2]), 1 / 8);
+    // The selected epoch's accuracy on all eight (best val) is 5 / 8, from epoch 2.
+    assert.deepEqual(studentValidation([e0, e1, e2]), { best: 5 / 8, heldOut: 1 / 8 });
+  });
+
+  it('takes the earliest of equal epochs, as the training loop does', () => {
+    // Both epochs get the same even images right (2 of 2); the earlier one scores the odd half.
+    const a = epoch(0, '1110');
+    const b = epoch(1, '1011');
+    // even half {0, 2}: a 2, b 2 -> a; a's odd {1, 3} = 1. odd half: a 1, b 2 -> b; b's even = 2.
+    assert.equal(heldOutValAcc([a, b]), (1 + 2) / 4);
+    assert.equal(heldOutValAcc([b, a].map((e, i) => ({ ...e, epoch: 1 - i }))), (1 + 2) / 4);
+  });
+
+  it('counts an epoch recorded twice once (the later record), in epoch order', () => {
+    const first = epoch(0, '0000');
+    const again = epoch(0, '1111');
+    assert.equal(heldOutValAcc([first, again]), 1);
+    assert.equal(heldOutValAcc([epoch(1, '0101'), epoch(0, '1010')]), 0);
+  });
+
+  it('is null for runs recorded before it, mixed sizes or too few images', () => {
+    assert.equal(heldOutValAcc([]), null);
+    assert.equal(heldOutValAcc([{ epoch: 0 }]), null);
+    assert.equal(heldOutValAcc([epoch(0, '1010'), { epoch: 1 }]), null);
+    assert.equal(heldOutValAcc([epoch(0, '1010'), epoch(1, '101')]), null);
+    assert.equal(heldOutValAcc([epoch(0, '1')]), null);
+    assert.deepEqual(studentValidation([{ epoch: 0, valAcc: 0.5 }]), { best: 0.5, heldOut: null });
+  });
+});
+
+function record(method: string, seed: number, testAcc: number, valAcc: number, heldOutValAcc: number | null): RunRecord {
+  return { name: `${method}-s${seed}`, dir: '', method, seed, testAcc, valAcc, heldOutValAcc, seconds: 10, epochSeconds: 1, studentParams: 100, teacherTestAcc: 0.9, teacherParams: 1000 };
+}
+
+function report(benchDir: string, records: RunRecord[]): MethodsBenchReport {
+  const methods = ['none', 'kd', 'skd'];
+  return {
+    benchDir,
+    command: '',
+    cwd: '',
+    baseFile: '',
+    data: { description: 'd' },
+    notes: [],
+    teacher: { dir: '', model: 'resnet', testAcc: 0.9, params: 1000, seconds: 1 },
+    student: { model: 'cnn', params: 100, epochs: 1 },
+    seeds: [1, 2],
+    methods,
+    rows: methodRows(methods, records),
+    missing: [],
+    secondsPerRun: 10,
+  };
+}
+
+describe('the held-out figure in the bench reports', () => {
+  // held-out val: none .70 .72, kd .74 .75, skd .77 .76 -> SKD - KD +.03 and +.01 (mean +2.00, SE 1.00 points),
+  // SKD - none +.07 and +.04 (mean +5.50, SE 1.50).
+  const withIt = [
+    record('none', 1, 0.8, 0.79, 0.7),
+    record('none', 2, 0.8, 0.79, 0.72),
+    record('kd', 1, 0.82, 0.8, 0.74),
+    record('kd', 2, 0.82, 0.8, 0.75),
+    record('skd', 1, 0.83, 0.8, 0.77),
+    record('skd', 2, 0.83, 0.8, 0.76),
+  ];
+
+  it('pairs it by seed like test and best val', () => {
+    const rows = methodRows(['none', 'kd', 'skd'], withIt);
+    const skd = rows.find((r) => r.method === 'skd')!;
+    assert.ok(Math.abs(skd.heldOutVal.mean - 0.765) < 1e-12);
+    assert.ok(Math.abs(skd.vsKd.heldOutVal!.mean - 0.02) < 1e-12);
+    assert.ok(Math.abs(skd.vsKd.heldOutVal!.se! - 0.01) < 1e-12);
+    assert.equal(skd.vsNone.heldOutVal!.n, 2);
+  });
+
+  it('shows its table, its SKD - KD and its note only when some run has it', () => {
+    const text = formatMethodsTable(report('/b', withIt));
+    assert.match(text, /\| skd \| 76\.50 ± 0\.71 \| \+2\.00 ± 1\.00 \(t 2\.0\) \| \+5\.50 ± 1\.50 \(t 3\.7\) \|/);
+    assert.match(text, /held-out validation \+2\.00 ± 1\.00 \(t 2\.0\) over 2 paired seeds/);
+    assert.match(text, /held-out val: each half of the validation images/);
+    const before = formatMethodsTable(report('/b', withIt.map((r) => ({ ...r, heldOutValAcc: null }))));
+    assert.doesNotMatch(before, /held-out/);
+  });
+
+  it('pools it over benches, each paired within its bench', () => {
+    const other = withIt.map((r) => ({ ...r, heldOutValAcc: r.heldOutValAcc! + (r.method === 'skd' ? 0.01 : 0) }));
+    const pooled = poolReports([report('/b1', withIt), report('/b2', other)]);
+    const skd = pooled.rows.find((r) => r.method === 'skd')!;
+    // Per-seed SKD - KD: +.03 +.01 (bench 1), +.04 +.02 (bench 2): mean +0.025.
+    assert.ok(Math.abs(skd.pooled.vsKd.heldOutVal!.mean - 0.025) < 1e-12);
+    const text = formatPooledTable(pooled);
+    assert.match(text, /\| skd \| pooled \| 4 \| \+2\.50 ± /);
+    assert.doesNotMatch(formatPooledTable(poolReports([report('/b1', withIt.map((r) => ({ ...r, heldOutValAcc: null })))])), /held-out/);
+  });
+});
