@@ -2,8 +2,9 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeCorrect, encodeCorrect, heldOutValAcc, studentValidation } from '../../../src/trainer/runDir/heldOutValidation';
-import { formatMethodsTable, methodRows, type MethodsBenchReport, type RunRecord } from '../../../src/trainer/bench/methods';
+import { formatMethodsTable, methodRows, type RunRecord } from '../../../src/trainer/bench/methods';
 import { formatPooledTable, poolReports } from '../../../src/trainer/bench/pooledMethods';
+import { benchRecord, benchReport } from '../../helpers/benchRecords';
 
 /** An epoch whose network gets right the images marked 1 in `pattern` (position i of the validation split). */
 const epoch = (e: number, pattern: string, valAcc = [...pattern].filter((c) => c === '1').length / pattern.length) => ({
@@ -68,28 +69,8 @@ describe('heldOutValAcc', () => {
   });
 });
 
-function record(method: string, seed: number, testAcc: number, valAcc: number, heldOutValAcc: number | null): RunRecord {
-  return { name: `${method}-s${seed}`, dir: '', method, seed, testAcc, valAcc, heldOutValAcc, seconds: 10, epochSeconds: 1, studentParams: 100, teacherTestAcc: 0.9, teacherParams: 1000 };
-}
-
-function report(benchDir: string, records: RunRecord[]): MethodsBenchReport {
-  const methods = ['none', 'kd', 'skd'];
-  return {
-    benchDir,
-    command: '',
-    cwd: '',
-    baseFile: '',
-    data: { description: 'd' },
-    notes: [],
-    teacher: { dir: '', model: 'resnet', testAcc: 0.9, params: 1000, seconds: 1 },
-    student: { model: 'cnn', params: 100, epochs: 1 },
-    seeds: [1, 2],
-    methods,
-    rows: methodRows(methods, records),
-    missing: [],
-    secondsPerRun: 10,
-  };
-}
+const record = benchRecord;
+const report = (benchDir: string, records: RunRecord[]) => benchReport(benchDir, records);
 
 describe('the held-out figure in the bench reports', () => {
   // held-out val: none .70 .72, kd .74 .75, skd .77 .76 -> SKD - KD +.03 and +.01 (mean +2.00, SE 1.00 points),

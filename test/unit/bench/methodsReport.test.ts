@@ -16,11 +16,11 @@ import {
   studentExperiment,
   type BenchJob,
   type MethodsBenchReport,
-  type RunRecord,
 } from '../../../src/trainer/bench/methods';
 import { validateExperimentObject } from '../../../src/trainer/config/validate';
 import { parseSetOption } from '../../../src/trainer/config/overrides';
 import { isInputError } from '../../../src/trainer/errors';
+import { benchRecord } from '../../helpers/benchRecords';
 import { tempDir } from '../../helpers/experiment';
 import { currentTrainerIdentity } from '../../../src/trainer/runDir/trainerIdentity';
 
@@ -29,9 +29,7 @@ after(tmp.cleanup);
 
 const close = (a: number | null | undefined, b: number, eps = 1e-9) => assert.ok(a !== null && a !== undefined && Math.abs(a - b) < eps, `${a} != ${b}`);
 
-function record(method: string, seed: number, testAcc: number, valAcc: number): RunRecord {
-  return { name: `${method}-s${seed}`, dir: `/x/${method}-s${seed}`, method, seed, testAcc, valAcc, heldOutValAcc: null, seconds: 10, epochSeconds: 1, studentParams: 100, teacherTestAcc: 0.9, teacherParams: 1000 };
-}
+const record = benchRecord;
 
 describe('methodRows', () => {
   // test accuracy by seed:   none .80 .82 .81   kd .83 .84 .83   skd .84 .84 .85 (seed 3 missing for val of skd)

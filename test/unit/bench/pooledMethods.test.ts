@@ -1,31 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { methodRows, type MethodsBenchReport, type RunRecord } from '../../../src/trainer/bench/methods';
 import { formatPooledTable, poolReports } from '../../../src/trainer/bench/pooledMethods';
+import { benchRecord, benchReport } from '../../helpers/benchRecords';
 
 const close = (a: number | null | undefined, b: number, eps = 1e-9) => assert.ok(a !== null && a !== undefined && Math.abs(a - b) < eps, `${a} != ${b}`);
 
-function record(method: string, seed: number, testAcc: number, valAcc: number): RunRecord {
-  return { name: `${method}-s${seed}`, dir: `/x/${method}-s${seed}`, method, seed, testAcc, valAcc, heldOutValAcc: null, seconds: 10, epochSeconds: 1, studentParams: 100, teacherTestAcc: 0.9, teacherParams: 1000 };
-}
-
-function report(benchDir: string, records: RunRecord[], methods = ['none', 'kd', 'skd']): MethodsBenchReport {
-  return {
-    benchDir,
-    command: '',
-    cwd: '',
-    baseFile: '',
-    data: { description: `data of ${benchDir}` },
-    notes: [],
-    teacher: { dir: '', model: 'resnet', testAcc: 0.9, params: 1000, seconds: 1 },
-    student: { model: 'cnn', params: 100, epochs: 1 },
-    seeds: [1, 2],
-    methods,
-    rows: methodRows(methods, records),
-    missing: [],
-    secondsPerRun: 10,
-  };
-}
+const record = benchRecord;
+const report = benchReport;
 
 describe('bench methods --pool', () => {
   // Bench A: skd - kd on test by seed +.01, +.03; bench B: -.01, +.01, +.02 (seed 3 too).
