@@ -92,16 +92,16 @@ export interface EpochEvent extends EventBase {
   trainAcc: number;
   valAcc: number;
   /** Which validation images it gets right, for the held-out validation figure of `skd bench methods` (absent in runs recorded before it). */
-  valCorrect?: ValidationCorrect;
+  valCorrect?: CorrectImages;
   seconds: number;
   imagesPerSec: number;
 }
 
-/** Which validation images an epoch's network gets right. */
-export interface ValidationCorrect {
-  /** How many validation images (bits). */
+/** Which images of a split (validation or test) a network gets right. */
+export interface CorrectImages {
+  /** How many images (bits). */
   n: number;
-  /** Bit i (byte i >> 3, least significant bit first) set when image i of the validation split is right; base64. */
+  /** Bit i (byte i >> 3, least significant bit first) set when image i of the split is right; base64. */
   bits: string;
 }
 
@@ -206,7 +206,8 @@ export interface Summary {
   data: string;
   /** Paths here are relative to the run directory (`../teacher`), so a moved folder stays true. */
   teacher: { model: string; testAcc: number; params: number; fromRun?: string };
-  student: { model: string; testAcc: number; params: number };
+  /** `testCorrect`: which test images it gets right (absent in runs recorded before it). */
+  student: { model: string; testAcc: number; params: number; testCorrect?: CorrectImages };
   /** The same student trained alone (cross-entropy only); `fromRun` when reused from another run directory. */
   studentAlone?: { testAcc: number; fromRun?: string };
   /** student.testAcc - studentAlone.testAcc (fractions; * 100 for points). */

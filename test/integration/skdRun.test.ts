@@ -96,7 +96,7 @@ describe('a tiny SKD run, end to end', () => {
     assert.ok(eventsOf(events, 'batch').length >= 4, 'live batch events for the charts');
   });
 
-  it('each epoch event says which validation images it gets right: as many as its validation accuracy says', () => {
+  it('each epoch event says which validation images it gets right, and summary.json which test images the student does', () => {
     const validation = eventsOf(events, 'run')[0].data.validation;
     for (const e of eventsOf(events, 'epoch')) {
       const right = decodeCorrect(e.valCorrect!);
@@ -104,9 +104,15 @@ describe('a tiny SKD run, end to end', () => {
       assert.equal(right.length, validation);
       assert.equal(right.reduce((a, b) => a + b, 0), Math.round(e.valAcc * validation));
     }
-    // The bench reads the held-out figure back from the run directory.
+    // The final student's test images likewise, in summary.json.
+    const summary = readJsonFile<Summary>(path.join(outcome.dir, RUN_FILES.summary));
+    const test = decodeCorrect(summary.student.testCorrect!)!;
+    assert.equal(test.reduce((a, b) => a + b, 0), Math.round(summary.student.testAcc * test.length));
+    // The bench reads them back from the run directory: the held-out figure and the per-image records.
     const record = readRunRecord(outcome.dir)!;
     assert.ok(record.heldOutValAcc !== null && inUnit(record.heldOutValAcc));
+    assert.deepEqual(Object.keys(record.perImage ?? {}).sort(), ['heldOutVal', 'test', 'val']);
+    assert.equal(record.perImage!.heldOutVal!.reduce((a, b) => a + b, 0) / validation, record.heldOutValAcc);
   });
 
   it('a stage event per stage of each network', () => {

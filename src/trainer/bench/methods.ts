@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
-import { RUN_FILES, type EpochEvent, type RunEvent, type Summary } from '../../protocol/runDir';
+import { RUN_FILES, type CorrectImages, type EpochEvent, type RunEvent, type Summary } from '../../protocol/runDir';
 import { resolveFrom, validateExperimentObject } from '../config/validate';
 import { loadExperimentWithOverrides, type Override } from '../config/overrides';
 import { packageRoot } from '../data/packageRoot';
@@ -13,9 +13,9 @@ import { readMetricsFrom } from '../runDir/metricsLog';
 import { readStatus, readSummary } from '../runDir/runFiles';
 import { isTrainerAlive } from '../runDir/trainerIdentity';
 import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
-import { studentValidation } from '../runDir/heldOutValidation';
+import { decodeCorrect, heldOutValRight, selectedValRight, studentValidation } from '../runDir/heldOutValidation';
 import { HELD_OUT_NOTE } from '../sweep/report';
-import { meanStd, pairedDiff, type PairedDiff } from './pairedStats';
+import { imageSe, meanStd, pairedDiff, seBoth, type PairedDiff } from './pairedStats';
 
 export { meanStd } from './pairedStats';
 
@@ -118,6 +118,8 @@ export interface RunRecord {
   valAcc: number | null;
   /** The same with the selection held out (`heldOutValAcc`); null for runs recorded before it. */
   heldOutValAcc: number | null;
+  /** Per split, which images it gets right (runs recorded before it have none): the standard errors over images. */
+  perImage?: Partial<Record<Split, Uint8Array>>;
   seconds: number;
   epochSeconds: number;
   studentParams: number;
@@ -145,6 +147,12 @@ export interface MethodRow {
   /** Paired differences (this method - reference, same seeds), as fractions. */
   vsKd: MethodDiffs;
   vsNone: MethodDiffs;
+  /**
+   * Against every other method of the bench (keyed by its name), per split: the standard error
+   * that the fixed images add to the paired difference (`imageSe`), where every run of both has
+   * its per-image record.
+   */
+  imageSe: Record<string, Partial<Record<Split, number>>>;
   /** Mean wall seconds of a run. */
   seconds: number;
   /** Mean seconds of one student epoch. */
@@ -447,9 +455,16 @@ function describeModel(spec: Experiment['teacher'] | ModelSpec): string {
   return parts.filter(Boolean).join(' ');
 }
 
-function validationOf(epochs: EpochEvent[]): Pick<RunRecord, 'valAcc' | 'heldOutValAcc'> {
+function validationOf(epochs: EpochEvent[], testCorrect: CorrectImages | undefined): Pick<RunRecord, 'valAcc' | 'heldOutValAcc' | 'perImage'> {
   const v = studentValidation(epochs);
-  return { valAcc: v.best, heldOutValAcc: v.heldOut };
+  const perImage: RunRecord['perImage'] = {};
+  const test = testCorrect && decodeCorrect(testCorrect);
+  const val = selectedValRight(epochs);
+  const heldOut = heldOutValRight(epochs);
+  if (test) perImage.test = test;
+  if (val) perImage.val = val;
+  if (heldOut) perImage.heldOutVal = heldOut;
+  return { valAcc: v.best, heldOutValAcc: v.heldOut, perImage };
 }
 
 /** A finished run's record, or undefined when it has no summary. */
@@ -465,7 +480,7 @@ export function readRunRecord(dir: string): RunRecord | undefined {
     method: s.method,
     seed: s.seed,
     testAcc: s.student.testAcc,
-    ...validationOf(epochs),
+    ...validationOf(epochs, s.student.testCorrect),
     seconds: s.seconds,
     epochSeconds: epochs.length ? epochs.reduce((a, e) => a + e.seconds, 0) / epochs.length : 0,
     studentParams: s.student.params,
@@ -482,7 +497,7 @@ function studentEpochCount(dir: string): number {
 const bySeedRecord = (m: ReadonlyMap<number, number>): Record<string, number> => Object.fromEntries([...m].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
 
 /** The method rows of a set of finished runs (pure: statistics only). */
-export function methodRows(methods: string[], records: Pick<RunRecord, 'method' | 'seed' | 'testAcc' | 'valAcc' | 'heldOutValAcc' | 'seconds' | 'epochSeconds'>[]): MethodRow[] {
+export function methodRows(methods: string[], records: Pick<RunRecord, 'method' | 'seed' | 'testAcc' | 'valAcc' | 'heldOutValAcc' | 'perImage' | 'seconds' | 'epochSeconds'>[]): MethodRow[] {
   const pick: Record<Split, (r: (typeof records)[number]) => number | null> = { test: (r) => r.testAcc, val: (r) => r.valAcc, heldOutVal: (r) => r.heldOutValAcc };
   // bySplit[split]: method -> seed -> accuracy.
   const bySplit = Object.fromEntries(SPLITS.map((split) => [split, new Map<string, Map<number, number>>()])) as Record<Split, Map<string, Map<number, number>>>;
@@ -493,14 +508,35 @@ export function methodRows(methods: string[], records: Pick<RunRecord, 'method' 
       if (v !== null) bySplit[split].get(r.method)!.set(r.seed, v);
     }
   }
+  // images[split]: method -> seed -> which images of the split it gets right.
+  const images = Object.fromEntries(SPLITS.map((split) => [split, new Map<string, Map<number, Uint8Array>>()])) as Record<Split, Map<string, Map<number, Uint8Array>>>;
+  for (const r of records) {
+    for (const split of SPLITS) {
+      const right = r.perImage?.[split];
+      if (!right) continue;
+      if (!images[split].has(r.method)) images[split].set(r.method, new Map());
+      images[split].get(r.method)!.set(r.seed, right);
+    }
+  }
   const empty = new Map<number, number>();
   const of = (split: Split, m: string) => bySplit[split].get(m) ?? empty;
+  // Against every other method, for pooling against any reference (`--pool --reference`).
+  const imageSes = (m: string): MethodRow['imageSe'] => {
+    const out: MethodRow['imageSe'] = {};
+    for (const ref of methods) {
+      for (const [split, d] of Object.entries(diffs(m, ref)) as [Split, PairedDiff][]) {
+        if (d.seImages !== undefined) (out[ref] ??= {})[split] = d.seImages;
+      }
+    }
+    return out;
+  };
   const diffs = (m: string, ref: string): MethodDiffs => {
     if (m === ref) return {};
     const out: MethodDiffs = {};
     for (const split of SPLITS) {
       const d = pairedDiff(of(split, m), of(split, ref));
-      if (d) out[split] = d;
+      const se = d && imageSe(images[split].get(m) ?? new Map(), images[split].get(ref) ?? new Map(), d.seeds);
+      if (d) out[split] = se === undefined ? d : { ...d, seImages: se };
     }
     return out;
   };
@@ -521,6 +557,7 @@ export function methodRows(methods: string[], records: Pick<RunRecord, 'method' 
       heldOutVal: stats('heldOutVal', m),
       vsKd: diffs(m, 'kd'),
       vsNone: diffs(m, 'none'),
+      imageSe: imageSes(m),
       seconds: mine.length ? mine.reduce((a, r) => a + r.seconds, 0) / mine.length : NaN,
       epochSeconds: mine.length ? mine.reduce((a, r) => a + r.epochSeconds, 0) / mine.length : NaN,
     };
@@ -624,6 +661,17 @@ export function formatDiff(d: PairedDiff | undefined): string {
   return `${head} ± ${(d.se * 100).toFixed(2)} (t ${d.t === null ? '—' : d.t.toFixed(1)})`;
 }
 
+/** A paired difference with its standard error over seeds and images together (`seBoth`); '—' without the images' part. */
+export function formatDiffBoth(d: PairedDiff | undefined): string {
+  const se = d ? seBoth(d) : null;
+  if (!d || se === null) return '—';
+  return formatDiff({ ...d, se, t: se > 0 ? d.mean / se : null });
+}
+
+/** What the seeds-and-images table is, for the reports' footnotes. */
+export const IMAGES_NOTE =
+  'seeds and images: every seed is tested on the same images, so ± over seeds alone says nothing of other images of the same kind; here the standard error also counts the images as a sample (per image, the mean over seeds of the two methods\' difference in correctness).';
+
 function tableCells(row: MethodRow): string[] {
   const seconds = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
   return [
@@ -671,10 +719,28 @@ export function formatMethodsTable(r: MethodsBenchReport): string {
       HELD_OUT_NOTE,
     );
   }
+  const both = r.rows.filter((row) => row.runs > 0 && SPLITS.some((s) => row.vsKd[s]?.seImages !== undefined || row.vsNone[s]?.seImages !== undefined));
+  if (both.length) {
+    const cell = (row: MethodRow, ref: 'kd' | 'none', split: Split) => formatDiffBoth((ref === 'kd' ? row.vsKd : row.vsNone)[split]);
+    lines.push(
+      '',
+      'The paired differences with ± over seeds and images together:',
+      '',
+      '| method | Δ test vs KD | Δ val vs KD | Δ held-out val vs KD | Δ test vs none | Δ val vs none | Δ held-out val vs none |',
+      '|---|---|---|---|---|---|---|',
+      ...both.map((row) => `| ${row.method} | ${SPLITS.map((s) => cell(row, 'kd', s)).join(' | ')} | ${SPLITS.map((s) => cell(row, 'none', s)).join(' | ')} |`),
+      '',
+      IMAGES_NOTE,
+    );
+  }
   const skd = r.rows.find((row) => row.method === 'skd');
   if (skd?.vsKd.test) {
     const held = skd.vsKd.heldOutVal ? `, held-out validation ${formatDiff(skd.vsKd.heldOutVal)}` : '';
     lines.push('', `SKD - KD (goal ≥ +0.50): test ${formatDiff(skd.vsKd.test)}, validation ${formatDiff(skd.vsKd.val)}${held} over ${skd.vsKd.test.n} paired seeds`);
+    if (SPLITS.some((s) => skd.vsKd[s]?.seImages !== undefined)) {
+      const heldBoth = skd.vsKd.heldOutVal ? `, held-out validation ${formatDiffBoth(skd.vsKd.heldOutVal)}` : '';
+      lines.push(`  ± over seeds and images: test ${formatDiffBoth(skd.vsKd.test)}, validation ${formatDiffBoth(skd.vsKd.val)}${heldBoth}`);
+    }
   }
   if (r.rows.some((row) => row.method === 'none' && row.runs > 0)) {
     const below = r.rows.filter((row) => row.vsNone.test && row.vsNone.test.mean <= 0).map((row) => row.method);

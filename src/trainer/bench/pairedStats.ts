@@ -22,6 +22,8 @@ export interface PairedDiff {
   se: number | null;
   /** mean / se; null when n < 2 or se is 0. */
   t: number | null;
+  /** The standard error the fixed images add (`imageSe`), where every run has its per-image record. */
+  seImages?: number;
 }
 
 /** Spreads of accuracy differences (fractions) below this are floating-point rounding. */
@@ -42,4 +44,36 @@ export function pairedDiff(a: BySeed, b: BySeed): PairedDiff | undefined {
   const se = n > 1 ? std / Math.sqrt(n) : null;
   const t = se !== null && se > 0 ? mean / se : null;
   return { seeds, n, mean, std, se, t };
+}
+
+/** Per seed, which images of a split a run gets right (0/1 per image, in the split's order). */
+export type ImagesBySeed = ReadonlyMap<number, Uint8Array>;
+
+/**
+ * The standard error that the fixed images add to a paired difference a - b over `seeds`.
+ * Every seed is tested on the same images, so the seeds' standard error says nothing of how the
+ * difference would move on other images of the same kind: per image, the mean over the seeds of
+ * a's correctness minus b's, and the standard error of their mean over the images. Seeds and
+ * images are two crossed samples; the difference's variance is about the sum of the two squared
+ * standard errors (`seBoth`: their shared interaction term is counted in both, so a little
+ * high). Undefined when a seed lacks its record or the records differ in size.
+ */
+export function imageSe(a: ImagesBySeed, b: ImagesBySeed, seeds: readonly number[]): number | undefined {
+  if (seeds.length === 0) return undefined;
+  const n = a.get(seeds[0])?.length;
+  if (!n || n < 2) return undefined;
+  const d = new Float64Array(n);
+  for (const s of seeds) {
+    const x = a.get(s);
+    const y = b.get(s);
+    if (!x || !y || x.length !== n || y.length !== n) return undefined;
+    for (let i = 0; i < n; i++) d[i] += (x[i] - y[i]) / seeds.length;
+  }
+  const { std } = meanStd([...d]);
+  return std / Math.sqrt(n);
+}
+
+/** The standard error over seeds and images together (see `imageSe`); null where either is missing. */
+export function seBoth(d: PairedDiff): number | null {
+  return d.se === null || d.seImages === undefined ? null : Math.sqrt(d.se ** 2 + d.seImages ** 2);
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { HELD_OUT_NOTE, readSweepReport } from '../sweep/report';
-import { formatDiff, methodRows, SPLITS, type MethodDiffs, type MethodRow, type MethodsBenchReport, type Split } from './methods';
+import { formatDiff, formatDiffBoth, IMAGES_NOTE, methodRows, SPLITS, type MethodDiffs, type MethodRow, type MethodsBenchReport, type Split } from './methods';
 import { pairedDiff } from './pairedStats';
 
 /**
@@ -63,10 +63,33 @@ function pooledCell(reports: readonly MethodsBenchReport[], method: string, ref:
       keyed(r.rows.find((row) => row.method === ref), split, i, theirs);
     });
     const d = pairedDiff(mine, theirs);
+    if (!d) continue;
+    const seImages = pooledImageSe(reports, method, ref, split, d.n);
     // The keys are bench and seed together; the seeds of a pooled difference mean nothing alone.
-    if (d) cell[split] = { ...d, seeds: [] };
+    cell[split] = { ...d, seeds: [], ...(seImages === undefined ? {} : { seImages }) };
   }
   return cell;
+}
+
+/**
+ * The images' share of a pooled difference's standard error: the pooled mean weighs bench b's
+ * mean difference by n_b / N (its pairs of all N), and each bench's images are their own
+ * sample, so their variances add with those weights squared. Undefined unless every bench that
+ * has pairs has its images' standard error.
+ */
+function pooledImageSe(reports: readonly MethodsBenchReport[], method: string, ref: string, split: Split, total: number): number | undefined {
+  let variance = 0;
+  for (const r of reports) {
+    const mine = r.rows.find((row) => row.method === method);
+    const theirs = r.rows.find((row) => row.method === ref);
+    if (!mine || !theirs) continue;
+    const pairs = Object.keys(mine[split].bySeed).filter((seed) => seed in theirs[split].bySeed).length;
+    if (pairs === 0) continue;
+    const se = mine.imageSe?.[ref]?.[split];
+    if (se === undefined) return undefined;
+    variance += (pairs / total) ** 2 * se ** 2;
+  }
+  return Math.sqrt(variance);
 }
 
 /** The methods of every report (in the first report's order, then any others), pooled over the reports. */
@@ -121,30 +144,37 @@ export function formatPooledTable(p: PooledReport): string {
   if (against.length) {
     const name = p.reference === 'skd' ? 'SKD' : p.reference;
     const heldRef = against.some((row) => row.vsReference!.heldOutVal);
+    const bothRef = against.some((row) => SPLITS.some((s) => row.vsReference![s]?.seImages !== undefined));
     lines.push(
       '',
-      `| ${p.referenceGiven ? 'method' : 'ablation'} | n | Δ test vs ${name} | Δ val vs ${name} |${heldRef ? ` Δ held-out val vs ${name} |` : ''}`,
-      `|---|---|---|---|${heldRef ? '---|' : ''}`,
+      `| ${p.referenceGiven ? 'method' : 'ablation'} | n | Δ test vs ${name} | Δ val vs ${name} |${heldRef ? ` Δ held-out val vs ${name} |` : ''}${bothRef ? ` Δ test vs ${name}, seeds and images | Δ held-out val vs ${name}, seeds and images |` : ''}`,
+      `|---|---|---|---|${heldRef ? '---|' : ''}${bothRef ? '---|---|' : ''}`,
     );
     for (const row of against) {
       const r = row.vsReference!;
-      lines.push(`| ${row.method} | ${r.test!.n} | ${formatDiff(r.test)} | ${formatDiff(r.val)} |${heldRef ? ` ${formatDiff(r.heldOutVal)} |` : ''}`);
+      lines.push(`| ${row.method} | ${r.test!.n} | ${formatDiff(r.test)} | ${formatDiff(r.val)} |${heldRef ? ` ${formatDiff(r.heldOutVal)} |` : ''}${bothRef ? ` ${formatDiffBoth(r.test)} | ${formatDiffBoth(r.heldOutVal)} |` : ''}`);
     }
   }
   // Benches recorded before the held-out figure existed have none: its table shows only when some bench has it.
   const held = p.rows.flatMap((row) => {
-    const cells = [...row.benches.map((b) => ({ bench: String(benches.get(b.benchDir)), kd: b.vsKd.heldOutVal, none: b.vsNone.heldOutVal }))];
-    if (row.benches.length > 1) cells.push({ bench: 'pooled', kd: row.pooled.vsKd.heldOutVal, none: row.pooled.vsNone.heldOutVal });
-    return cells.filter((c) => c.kd || c.none).map((c) => ({ method: row.method, ...c }));
+    const cells = [...row.benches.map((b) => ({ bench: String(benches.get(b.benchDir)), kd: b.vsKd, none: b.vsNone }))];
+    if (row.benches.length > 1) cells.push({ bench: 'pooled', kd: row.pooled.vsKd, none: row.pooled.vsNone });
+    return cells.filter((c) => c.kd.heldOutVal || c.none.heldOutVal).map((c) => ({ method: row.method, ...c }));
   });
   if (held.length) {
-    lines.push('', '| method | bench | n | Δ held-out val vs KD | Δ held-out val vs none |', '|---|---|---|---|---|');
-    for (const c of held) lines.push(`| ${c.method} | ${c.bench} | ${c.kd?.n ?? c.none?.n ?? '—'} | ${formatDiff(c.kd)} | ${formatDiff(c.none)} |`);
+    lines.push(
+      '',
+      '| method | bench | n | Δ held-out val vs KD | Δ held-out val vs none | Δ test vs KD, seeds and images | Δ held-out val vs KD, seeds and images |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const c of held) {
+      lines.push(`| ${c.method} | ${c.bench} | ${c.kd.heldOutVal?.n ?? c.none.heldOutVal?.n ?? '—'} | ${formatDiff(c.kd.heldOutVal)} | ${formatDiff(c.none.heldOutVal)} | ${formatDiffBoth(c.kd.test)} | ${formatDiffBoth(c.kd.heldOutVal)} |`);
+    }
   }
   lines.push(
     '',
     'Δ: mean of the per-seed differences in points ± its standard error, t = Δ / SE; pooled: every per-seed difference of every bench (each paired within its bench).',
-    ...(held.length ? [HELD_OUT_NOTE] : []),
+    ...(held.length ? [HELD_OUT_NOTE, IMAGES_NOTE] : []),
   );
   return lines.join('\n') + '\n';
 }

@@ -351,7 +351,7 @@ function summarize(ctx: RunContext, backend: string, trained: Trained, seconds: 
       params: teacher.params,
       ...(teacher.fromRun ? { fromRun: relativeToFolder(run.dir, teacher.fromRun) } : {}),
     },
-    student: { model: experiment.student.model, testAcc: student.testAcc, params: student.params },
+    student: { model: experiment.student.model, testAcc: student.testAcc, params: student.params, ...(student.testCorrect ? { testCorrect: student.testCorrect } : {}) },
     studentAlone: alone ? { testAcc: alone.testAcc, ...(alone.fromRun ? { fromRun: relativeToFolder(run.dir, alone.fromRun) } : {}) } : undefined,
     gain: alone ? student.testAcc - alone.testAcc : undefined,
     seconds,

@@ -3,13 +3,14 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_WARMUP_LABELS } from '../../protocol/experiment';
-import { RUN_FILES, type Network } from '../../protocol/runDir';
+import { RUN_FILES, type CorrectImages, type Network } from '../../protocol/runDir';
 import type { DistillMethod, TeacherSignals } from '../methods/types';
 import type { BuiltModel } from '../models/types';
 import { loadModelDir, saveModelDir } from '../models/modelIO';
 import { gatherRows } from '../skd/metrics';
 import { finalTeacherLogits } from '../skd/tet';
 import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
+import { encodeCorrect } from '../runDir/heldOutValidation';
 import { sharedLoopSpec, type RunContext } from './context';
 import { allIndices, runModel } from './evaluate';
 import type { MetaTargets } from './metaPhase';
@@ -25,6 +26,8 @@ export interface StudentResult {
   bestEpoch: number;
   /** Validation accuracy at the best epoch (absent in records written before it was kept). */
   valAcc?: number;
+  /** Which test images it gets right (absent in records written before it was kept): the bench's standard errors over images. */
+  testCorrect?: CorrectImages;
 }
 
 const DONE_FILE = 'student.json';
@@ -164,9 +167,9 @@ export async function studentPhase(
   await loop.run();
   loop.swapIn('best');
   loop.dispose();
-  const testAcc = runModel(built.model, dataset, dataset.test, allIndices(dataset.test.n)).accuracy;
+  const { accuracy: testAcc, right } = runModel(built.model, dataset, dataset.test, allIndices(dataset.test.n));
   if (opts.saveModel ?? true) await saveStudent(ctx, built.model);
-  const result: StudentResult = { testAcc, params: built.params, bestEpoch: loop.best.epoch, valAcc: loop.best.valAcc };
+  const result: StudentResult = { testAcc, params: built.params, bestEpoch: loop.best.epoch, valAcc: loop.best.valAcc, testCorrect: encodeCorrect(right) };
   writeJsonAtomic(doneFile, { ...opts.record, ...result });
   return result;
 }

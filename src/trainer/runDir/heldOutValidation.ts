@@ -12,16 +12,16 @@
  * little below what the full split's choice gets, for every method alike. Pure: no I/O.
  */
 
-import type { ValidationCorrect } from '../../protocol/runDir';
+import type { CorrectImages } from '../../protocol/runDir';
 
-export function encodeCorrect(right: ArrayLike<boolean | number>): ValidationCorrect {
+export function encodeCorrect(right: ArrayLike<boolean | number>): CorrectImages {
   const bytes = new Uint8Array((right.length + 7) >> 3);
   for (let i = 0; i < right.length; i++) if (right[i]) bytes[i >> 3] |= 1 << (i & 7);
   return { n: right.length, bits: Buffer.from(bytes).toString('base64') };
 }
 
 /** The bits as 0/1 per image; undefined when the record is malformed (wrong length). */
-export function decodeCorrect(c: ValidationCorrect): Uint8Array | undefined {
+export function decodeCorrect(c: CorrectImages): Uint8Array | undefined {
   const bytes = Buffer.from(c.bits, 'base64');
   if (!Number.isInteger(c.n) || c.n < 0 || bytes.length !== (c.n + 7) >> 3) return undefined;
   const out = new Uint8Array(c.n);
@@ -32,15 +32,11 @@ export function decodeCorrect(c: ValidationCorrect): Uint8Array | undefined {
 /** The epochs of one network's training, as read from its epoch events. */
 export interface EpochCorrect {
   epoch: number;
-  valCorrect?: ValidationCorrect;
+  valCorrect?: CorrectImages;
 }
 
-/**
- * The held-out validation accuracy (a fraction) of one network's epochs, or null when any epoch
- * lacks its record (runs recorded before it), the records disagree in size, or there are fewer
- * than two validation images. An epoch recorded twice counts once (the later record).
- */
-export function heldOutValAcc(epochs: readonly EpochCorrect[]): number | null {
+/** One network's epochs' records in epoch order (an epoch recorded twice: the later record); null when any lacks one or their sizes differ. */
+function epochRows(epochs: readonly EpochCorrect[]): Uint8Array[] | null {
   const byEpoch = new Map<number, EpochCorrect>();
   for (const e of epochs) byEpoch.set(e.epoch, e);
   const ordered = [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
@@ -51,15 +47,44 @@ export function heldOutValAcc(epochs: readonly EpochCorrect[]): number | null {
     if (!row || (rows.length && row.length !== rows[0].length)) return null;
     rows.push(row);
   }
-  const n = rows[0].length;
-  if (n < 2) return null;
-  // counts[half][epoch]: images of that half (0: even positions, 1: odd) the epoch gets right.
-  const counts = [new Array<number>(rows.length).fill(0), new Array<number>(rows.length).fill(0)];
+  return rows;
+}
+
+/** The earliest epoch with the most images right among `images` (those with `take(i)`): the training loop's choice. */
+function choose(rows: readonly Uint8Array[], take: (i: number) => boolean): number {
+  let best = 0;
+  let bestCount = -1;
   rows.forEach((row, e) => {
-    for (let i = 0; i < n; i++) counts[i & 1][e] += row[i];
+    let count = 0;
+    for (let i = 0; i < row.length; i++) if (take(i)) count += row[i];
+    if (count > bestCount) [best, bestCount] = [e, count];
   });
-  const chosenBy = (half: number) => counts[half].reduce((best, c, e) => (c > counts[half][best] ? e : best), 0);
-  return (counts[1][chosenBy(0)] + counts[0][chosenBy(1)]) / n;
+  return best;
+}
+
+/** Per validation image, whether the epoch the whole split selects gets it right (what "best val" averages); null as for `heldOutValAcc`. */
+export function selectedValRight(epochs: readonly EpochCorrect[]): Uint8Array | null {
+  const rows = epochRows(epochs);
+  return rows ? rows[choose(rows, () => true)] : null;
+}
+
+/**
+ * Per validation image, whether the epoch the *other* half selects gets it right (even positions
+ * are scored by the odd half's choice and the other way round); null when any epoch lacks its
+ * record (runs recorded before it), the records disagree in size, or there are fewer than two
+ * validation images.
+ */
+export function heldOutValRight(epochs: readonly EpochCorrect[]): Uint8Array | null {
+  const rows = epochRows(epochs);
+  if (!rows || rows[0].length < 2) return null;
+  const byHalf = [choose(rows, (i) => (i & 1) === 0), choose(rows, (i) => (i & 1) === 1)];
+  return rows[0].map((_, i) => rows[byHalf[1 - (i & 1)]][i]);
+}
+
+/** The held-out validation accuracy (a fraction): the mean of `heldOutValRight`. */
+export function heldOutValAcc(epochs: readonly EpochCorrect[]): number | null {
+  const right = heldOutValRight(epochs);
+  return right ? right.reduce((a, b) => a + b, 0) / right.length : null;
 }
 
 /** A student's two validation figures from its epoch events: the selected epoch's accuracy, and the held-out one; null without epochs. */

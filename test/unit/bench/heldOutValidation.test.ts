@@ -113,3 +113,45 @@ describe('the held-out figure in the bench reports', () => {
     assert.doesNotMatch(formatPooledTable(poolReports([report('/b1', withIt.map((r) => ({ ...r, heldOutValAcc: null })))])), /held-out/);
   });
 });
+
+describe('the images as a sample in the bench reports', () => {
+  const bits = (s: string) => Uint8Array.from([...s].map(Number));
+  // Two seeds of KD and SKD on four test images; SKD - KD per image and seed: seed 1 (+1, 0, 0, 0),
+  // seed 2 (0, 0, +1, 0). Per seed the difference is +.25 both times (SE over seeds 0); per image the
+  // mean over seeds is .5 0 .5 0 (mean .25, deviations ±.25): std sqrt(.25 / 3), SE over images
+  // sqrt(.25 / 3) / 2 = 0.1443 (14.43 points).
+  const run = (method: string, seed: number, test: string) => ({
+    ...benchRecord(method, seed, [...test].filter((c) => c === '1').length / 4, 0.5, 0.5),
+    perImage: { test: bits(test) },
+  });
+  const records = [run('kd', 1, '0110'), run('kd', 2, '1100'), run('skd', 1, '1110'), run('skd', 2, '1110')];
+  const seImages = Math.sqrt(0.25 / 3) / 2;
+
+  it('gives every paired difference the images\' standard error, against every other method', () => {
+    const skd = methodRows(['kd', 'skd'], records).find((r) => r.method === 'skd')!;
+    assert.ok(Math.abs(skd.vsKd.test!.mean - 0.25) < 1e-12);
+    assert.equal(skd.vsKd.test!.se, 0);
+    assert.ok(Math.abs(skd.vsKd.test!.seImages! - seImages) < 1e-12);
+    assert.ok(Math.abs(skd.imageSe.kd.test! - seImages) < 1e-12);
+    // No per-image record of validation here.
+    assert.equal(skd.vsKd.val!.seImages, undefined);
+  });
+
+  it('shows ± over seeds and images in its own table and under SKD - KD', () => {
+    const text = formatMethodsTable(benchReport('/b', records, ['kd', 'skd']));
+    assert.match(text, /\| skd \| \+25\.00 ± 14\.43 \(t 1\.7\) \| — \| — \| — \| — \| — \|/);
+    assert.match(text, /± over seeds and images: test \+25\.00 ± 14\.43 \(t 1\.7\)/);
+  });
+
+  it('pools the images\' shares with the weights of the pooled mean', () => {
+    // The same bench twice (two seeds each): each weighs 2/4, so the pooled images' SE is
+    // sqrt(2 * (1/2)^2 * se^2) = se / sqrt(2).
+    const pooled = poolReports([benchReport('/b1', records, ['kd', 'skd']), benchReport('/b2', records, ['kd', 'skd'])], { reference: 'kd' });
+    const skd = pooled.rows.find((r) => r.method === 'skd')!;
+    assert.ok(Math.abs(skd.pooled.vsKd.test!.seImages! - seImages / Math.sqrt(2)) < 1e-12);
+    assert.ok(Math.abs(skd.vsReference!.test!.seImages! - seImages / Math.sqrt(2)) < 1e-12);
+    // A bench without the records leaves the pooled figure without the images' share.
+    const without = poolReports([benchReport('/b1', records, ['kd', 'skd']), benchReport('/b3', records.map((r) => ({ ...r, perImage: undefined })), ['kd', 'skd'])]);
+    assert.equal(without.rows.find((r) => r.method === 'skd')!.pooled.vsKd.test!.seImages, undefined);
+  });
+});

@@ -107,9 +107,9 @@ describe('formatMethodsTable', () => {
     seeds: [1, 2, 3, 4, 5],
     methods: ['none', 'kd', 'skd'],
     rows: [
-      { method: 'none', runs: 5, seeds: [1, 2, 3, 4, 5], test: stats(0.85, 0.003), val: stats(0.86, 0.002), heldOutVal: stats(NaN, NaN), vsKd: { test: diff(-0.012, 0.002), val: diff(-0.01, 0.002) }, vsNone: {}, seconds: 60, epochSeconds: 5 },
-      { method: 'kd', runs: 5, seeds: [1, 2, 3, 4, 5], test: stats(0.862, 0.002), val: stats(0.87, 0.002), heldOutVal: stats(NaN, NaN), vsKd: {}, vsNone: { test: diff(0.012, 0.002), val: diff(0.01, 0.002) }, seconds: 62, epochSeconds: 5.1 },
-      { method: 'skd', runs: 4, seeds: [1, 2, 3, 4], test: stats(0.867, 0.004), val: stats(0.874, 0.001), heldOutVal: stats(NaN, NaN), vsKd: { test: diff(0.005, 0.001), val: diff(0.004, 0.002) }, vsNone: { test: diff(0.017, 0.002), val: diff(0.014, 0.002) }, seconds: 80, epochSeconds: 6.2 },
+      { method: 'none', runs: 5, seeds: [1, 2, 3, 4, 5], test: stats(0.85, 0.003), val: stats(0.86, 0.002), heldOutVal: stats(NaN, NaN), imageSe: {}, vsKd: { test: diff(-0.012, 0.002), val: diff(-0.01, 0.002) }, vsNone: {}, seconds: 60, epochSeconds: 5 },
+      { method: 'kd', runs: 5, seeds: [1, 2, 3, 4, 5], test: stats(0.862, 0.002), val: stats(0.87, 0.002), heldOutVal: stats(NaN, NaN), imageSe: {}, vsKd: {}, vsNone: { test: diff(0.012, 0.002), val: diff(0.01, 0.002) }, seconds: 62, epochSeconds: 5.1 },
+      { method: 'skd', runs: 4, seeds: [1, 2, 3, 4], test: stats(0.867, 0.004), val: stats(0.874, 0.001), heldOutVal: stats(NaN, NaN), imageSe: {}, vsKd: { test: diff(0.005, 0.001), val: diff(0.004, 0.002) }, vsNone: { test: diff(0.017, 0.002), val: diff(0.014, 0.002) }, seconds: 80, epochSeconds: 6.2 },
     ],
     missing: ['skd-s5 (stopped)'],
     secondsPerRun: 67,

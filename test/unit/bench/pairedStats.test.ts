@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { meanStd, pairedDiff } from '../../../src/trainer/bench/pairedStats';
+import { imageSe, meanStd, pairedDiff, seBoth } from '../../../src/trainer/bench/pairedStats';
 
 const close = (a: number | null | undefined, b: number, eps = 1e-12) => assert.ok(a !== null && a !== undefined && Math.abs(a - b) < eps, `${a} != ${b}`);
 const seeds = (o: Record<number, number>) => new Map(Object.entries(o).map(([k, v]) => [Number(k), v]));
@@ -59,5 +59,35 @@ describe('pairedDiff', () => {
   });
   it('is undefined without a shared seed', () => {
     assert.equal(pairedDiff(seeds({ 1: 0.9 }), seeds({ 2: 0.8 })), undefined);
+  });
+});
+
+describe('imageSe: the standard error the fixed images add', () => {
+  const bits = (s: string) => Uint8Array.from([...s].map(Number));
+  // Four images, two seeds. a - b per image and seed: seed 1 (+1, 0, 0, +1), seed 2 (+1, +1, 0, 0);
+  // the mean over seeds per image: 1 .5 0 .5, whose mean is .5 and sample std
+  // sqrt((.5^2 + 0 + .5^2 + 0) / 3) = sqrt(.5 / 3); SE = std / sqrt(4).
+  const a = new Map([
+    [1, bits('1101')],
+    [2, bits('1100')],
+  ]);
+  const b = new Map([
+    [1, bits('0100')],
+    [2, bits('0000')],
+  ]);
+
+  it('is the standard error over images of the per-image mean difference (hand-computed)', () => {
+    const se = imageSe(a, b, [1, 2])!;
+    assert.ok(Math.abs(se - Math.sqrt(0.5 / 3) / 2) < 1e-12, String(se));
+  });
+
+  it('adds to the seeds\' standard error in quadrature, and needs every record', () => {
+    const d = { ...pairedDiff(seeds({ 1: 0.75, 2: 0.5 }), seeds({ 1: 0.25, 2: 0 }))!, seImages: 0.3 };
+    // Seed differences .5 and .5: SE over seeds 0, so the total is the images' share.
+    assert.equal(seBoth(d), 0.3);
+    assert.equal(seBoth({ ...d, seImages: undefined }), null);
+    assert.equal(imageSe(a, b, [1, 3]), undefined);
+    assert.equal(imageSe(a, new Map([[1, bits('01')], [2, bits('00')]]), [1, 2]), undefined);
+    assert.equal(imageSe(a, b, []), undefined);
   });
 });
