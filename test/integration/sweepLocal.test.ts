@@ -68,6 +68,9 @@ describe('skd sweep --executor local', () => {
     const skdRow = (JSON.parse(pooled.stdout) as PooledReport).rows.find((x) => x.method === 'skd')!;
     assert.equal(skdRow.vsReference?.test?.n, 2);
     assert.ok(Math.abs(skdRow.vsReference!.test!.mean - report.groups[1].vsBaseline!.test!.mean) < 1e-12);
+    // With the held-out validation figure and the images' share of the standard errors, read from the runs.
+    assert.ok(Math.abs(skdRow.vsReference!.heldOutVal!.mean - report.groups[1].vsBaseline!.heldOutVal!.mean) < 1e-12);
+    assert.ok(skdRow.vsReference!.test!.seImages! >= 0 && skdRow.vsReference!.heldOutVal!.seImages! >= 0);
 
     const again = await runCli(['sweep', file, '--out', out], { cwd: tmp.dir, timeoutMs: 60_000 });
     assert.equal(again.code, 0, again.stderr);

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { HELD_OUT_NOTE, readSweepReport } from '../sweep/report';
-import { formatDiff, formatDiffBoth, IMAGES_NOTE, methodRows, SPLITS, type MethodDiffs, type MethodRow, type MethodsBenchReport, type Split } from './methods';
+import { runDirOf } from '../sweep/plan';
+import { formatDiff, formatDiffBoth, IMAGES_NOTE, methodRows, readRunRecord, SPLITS, type MethodDiffs, type MethodRow, type MethodsBenchReport, type Split } from './methods';
 import { pairedDiff } from './pairedStats';
 
 /**
@@ -183,7 +184,12 @@ export function formatPooledTable(p: PooledReport): string {
 export function sweepAsMethods(sweepDir: string): MethodsBenchReport {
   const sweep = readSweepReport(sweepDir);
   const groups = sweep.groups.map((g) => g.group);
-  const records = sweep.runs.map((r) => ({ name: r.name, dir: '', method: r.group, seed: r.seed, testAcc: r.testAcc, valAcc: r.valAcc, heldOutValAcc: r.heldOutValAcc, seconds: r.seconds, epochSeconds: NaN, studentParams: 0, teacherTestAcc: 0, teacherParams: 0 }));
+  const records = sweep.runs.map((r) => {
+    const dir = runDirOf(sweep.dir, r.name);
+    // The per-image records, for the images' share of the standard errors, as a bench reads them.
+    const perImage = readRunRecord(dir)?.perImage;
+    return { name: r.name, dir, method: r.group, seed: r.seed, testAcc: r.testAcc, valAcc: r.valAcc, heldOutValAcc: r.heldOutValAcc, perImage, seconds: r.seconds, epochSeconds: NaN, studentParams: 0, teacherTestAcc: 0, teacherParams: 0 };
+  });
   return {
     benchDir: sweep.dir,
     command: '',
