@@ -1,5 +1,7 @@
 /**
- * Validation accuracy with the epoch selection held out.
+ * Which images a network gets right, as the run directory records them (each epoch's validation
+ * images in `metrics.jsonl`, the final student's test images in `summary.json`), and the
+ * validation accuracy with the epoch selection held out that the bench reads from them.
  *
  * A run keeps the epoch with the best validation accuracy, and the bench reports that epoch's
  * validation accuracy: the maximum of a dozen noisy estimates on the same few hundred images.

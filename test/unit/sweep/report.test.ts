@@ -66,6 +66,19 @@ describe('formats', () => {
     assert.equal(formatPaired({ seeds: [1], n: 1, mean: 0.005, std: 0, se: null, t: null }), '+0.50 (n 1)');
   });
 
+  it('text: the held-out validation columns only when some run has the figure', () => {
+    assert.doesNotMatch(formatSweepText(report), /held-out/);
+    // Held-out validation: kd .70 .72 .71, skd .72 .73 .73: differences .02 .01 .02.
+    const held = records.map((r, i) => ({ ...r, heldOutValAcc: [0.7, 0.72, 0.71, 0.72, 0.73, 0.73][i] }));
+    const withIt = { ...report, groups: groupStats(groups, held, 'kd'), runs: held };
+    const d = withIt.groups[1].vsBaseline!.heldOutVal!;
+    assert.ok(Math.abs(d.mean - 0.05 / 3) < 1e-12);
+    const text = formatSweepText(withIt);
+    assert.match(text, /held-out val %/);
+    assert.match(text.split('\n').find((l) => l.startsWith('skd '))!, /72\.67\s+\+1\.67 ± 0\.33 \(t 5\.0, n 3\)/);
+    assert.match(text, /held-out val: each half of the validation images/);
+  });
+
   it('CSV: a header and one row per group, in percent points', () => {
     const lines = formatSweepCsv(report).trim().split('\n');
     assert.equal(lines.length, 4);
