@@ -232,6 +232,11 @@ export class ComparePage {
               d.title = `Paired difference to ${this.sweep?.baseline ?? 'the baseline'} over the seeds both finished, in points ± its standard error (skd sweep report)`;
               td.append(d);
             }
+            if (g.heldOutDelta) {
+              const d = el('span', 'delta held-out', ` · held-out val ${formatDelta(g.heldOutDelta)}`);
+              d.title = `The same on validation with the epoch selection held out: each half of the validation images scores the epoch the other half chose (skd sweep report)`;
+              td.append(d);
+            }
             tr.append(td);
           } else {
             tr.append(el('td', c.kind === 'text' ? c.key : `num ${c.key}`, c.aggregate ? formatMeanStd(c.kind, g.stats[c.key]) : ''));

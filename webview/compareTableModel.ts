@@ -92,8 +92,9 @@ export interface RowGroup {
   /** Indices into the runs, sorted. */
   rows: number[];
   stats: Record<string, MeanStd>;
-  /** From the sweep report, when grouped by sweep group. */
+  /** From the sweep report, when grouped by sweep group: the paired Δ on test, and on held-out validation. */
   delta?: { mean: number; se: number | null; n: number };
+  heldOutDelta?: { mean: number; se: number | null; n: number };
   baseline?: boolean;
 }
 
@@ -142,6 +143,7 @@ export function groupRows(
     const g: RowGroup = { key, rows, stats };
     const fromSweep = view.groupBy === 'group' ? sweep?.groups.find((s) => s.group === key) : undefined;
     if (fromSweep?.delta) g.delta = fromSweep.delta;
+    if (fromSweep?.heldOutDelta) g.heldOutDelta = fromSweep.heldOutDelta;
     if (view.groupBy === 'group' && sweep && key === sweep.baseline) g.baseline = true;
     return g;
   });

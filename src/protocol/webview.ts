@@ -72,6 +72,8 @@ export interface CompareSweep {
     testStd: number;
     /** Paired difference to the baseline (fractions), absent for the baseline itself. */
     delta?: { mean: number; se: number | null; n: number };
+    /** The same on validation with the epoch selection held out; absent for runs recorded before it. */
+    heldOutDelta?: { mean: number; se: number | null; n: number };
   }[];
 }
 

@@ -92,6 +92,12 @@ function finite(v: unknown): number {
  * `skd sweep report <dir> --json` in the comparison's shape. The report is the command line's
  * (src/trainer/sweep/report.ts): the extension only reads it, so both show the same numbers.
  */
+/** A paired difference of the report as the comparison shows it; undefined when absent. */
+function deltaOf(d: unknown): CompareSweep['groups'][number]['delta'] {
+  if (!isRecord(d) || typeof d.mean !== 'number') return undefined;
+  return { mean: d.mean, se: typeof d.se === 'number' ? d.se : null, n: typeof d.n === 'number' ? d.n : 0 };
+}
+
 export function compareSweepFromReport(value: unknown, where: string): CompareSweep {
   if (!isRecord(value)) throw new Error(`${where}: the sweep report is not a JSON object`);
   if (typeof value.sweep !== 'string') throw new Error(`${where}: the sweep report has no "sweep" name`);
@@ -99,15 +105,16 @@ export function compareSweepFromReport(value: unknown, where: string): CompareSw
   const groups = value.groups.map((g, i): CompareSweep['groups'][number] => {
     if (!isRecord(g) || typeof g.group !== 'string') throw new Error(`${where}: "groups[${i}].group" must be a string`);
     const test = isRecord(g.test) ? g.test : {};
-    const d = isRecord(g.vsBaseline) && isRecord(g.vsBaseline.test) ? g.vsBaseline.test : undefined;
+    const vs = isRecord(g.vsBaseline) ? g.vsBaseline : {};
+    const d = deltaOf(vs.test);
+    const held = deltaOf(vs.heldOutVal);
     return {
       group: g.group,
       runs: typeof g.runs === 'number' ? g.runs : 0,
       testMean: finite(test.mean),
       testStd: finite(test.std),
-      ...(d && typeof d.mean === 'number'
-        ? { delta: { mean: d.mean, se: typeof d.se === 'number' ? d.se : null, n: typeof d.n === 'number' ? d.n : 0 } }
-        : {}),
+      ...(d ? { delta: d } : {}),
+      ...(held ? { heldOutDelta: held } : {}),
     };
   });
   return { name: value.sweep, baseline: typeof value.baseline === 'string' ? value.baseline : '', groups };

@@ -91,12 +91,13 @@ test('compare table: grouped by sweep group, the report gives the paired Δ and 
     baseline: 'kd',
     groups: [
       { group: 'kd', runs: 2, testMean: 0.81, testStd: 0.014 },
-      { group: 'skd', runs: 2, testMean: 0.85, testStd: 0.014, delta: { mean: 0.04, se: 0, n: 2 } },
+      { group: 'skd', runs: 2, testMean: 0.85, testStd: 0.014, delta: { mean: 0.04, se: 0, n: 2 }, heldOutDelta: { mean: 0.01, se: 0.005, n: 2 } },
     ],
   };
   const groups = groupRows(runs, { groupBy: 'group', sortKey: 'studentAcc', sortDir: 'desc' }, sweep);
   const skd = groups.find((g) => g.key === 'skd');
   assert.deepEqual(skd?.delta, { mean: 0.04, se: 0, n: 2 });
+  assert.deepEqual(skd?.heldOutDelta, { mean: 0.01, se: 0.005, n: 2 });
   assert.equal(groups.find((g) => g.key === 'kd')?.baseline, true);
   assert.equal(formatDelta({ mean: 0.0062, se: 0.0021, n: 3 }), 'Δ +0.62 ± 0.21 (n 3)');
   assert.equal(formatDelta({ mean: -0.01, se: null, n: 1 }), 'Δ −1.00 (n 1)');

@@ -44,7 +44,7 @@ const init: CompareInitMessage = {
     baseline: 'kd',
     groups: [
       { group: 'kd', runs: 2, testMean: 0.81, testStd: 0.014 },
-      { group: 'skd', runs: 2, testMean: 0.85, testStd: 0.014, delta: { mean: 0.04, se: 0.01, n: 2 } },
+      { group: 'skd', runs: 2, testMean: 0.85, testStd: 0.014, delta: { mean: 0.04, se: 0.01, n: 2 }, heldOutDelta: { mean: 0.015, se: 0.005, n: 2 } },
     ],
   },
 };
@@ -68,7 +68,7 @@ test('comparison page: sort by header, group by method, chart metric and view st
     await open();
     // A sweep's comparison opens grouped by its groups, with the report's Δ to the baseline.
     assert.equal(await page.locator('table#compare-table').getAttribute('data-group-by'), 'group');
-    assert.match((await page.locator('tr.group-row[data-group="skd"]').textContent()) ?? '', /Δ \+4\.00 ± 1\.00 \(n 2\)/);
+    assert.match((await page.locator('tr.group-row[data-group="skd"]').textContent()) ?? '', /Δ \+4\.00 ± 1\.00 \(n 2\) · held-out val Δ \+1\.50 ± 0\.50 \(n 2\)/);
     assert.match((await page.locator('tr.group-row[data-group="kd"]').textContent()) ?? '', /baseline/);
     await page.selectOption('#compare-group-by', 'none');
     assert.equal(await page.locator('tr.group-row').count(), 0);

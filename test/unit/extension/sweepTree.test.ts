@@ -111,10 +111,10 @@ test('sweep folders: found under the runs folder and beside known runs; a broken
 
 test('sweep report: the command line report (its own statistics) in the comparison shape', () => {
   const records = [
-    { name: 'kd-s1', group: 'kd', seed: 1, testAcc: 0.8, valAcc: 0.8, heldOutValAcc: null, seconds: 10 },
-    { name: 'kd-s2', group: 'kd', seed: 2, testAcc: 0.82, valAcc: 0.81, heldOutValAcc: null, seconds: 10 },
-    { name: 'skd-s1', group: 'skd', seed: 1, testAcc: 0.83, valAcc: 0.8, heldOutValAcc: null, seconds: 20 },
-    { name: 'skd-s2', group: 'skd', seed: 2, testAcc: 0.86, valAcc: 0.85, heldOutValAcc: null, seconds: 20 },
+    { name: 'kd-s1', group: 'kd', seed: 1, testAcc: 0.8, valAcc: 0.8, heldOutValAcc: 0.78, seconds: 10 },
+    { name: 'kd-s2', group: 'kd', seed: 2, testAcc: 0.82, valAcc: 0.81, heldOutValAcc: 0.8, seconds: 10 },
+    { name: 'skd-s1', group: 'skd', seed: 1, testAcc: 0.83, valAcc: 0.8, heldOutValAcc: 0.79, seconds: 20 },
+    { name: 'skd-s2', group: 'skd', seed: 2, testAcc: 0.86, valAcc: 0.85, heldOutValAcc: 0.84, seconds: 20 },
   ];
   const report: SweepReport = {
     sweep: 'methods',
@@ -134,6 +134,9 @@ test('sweep report: the command line report (its own statistics) in the comparis
   assert.equal(c.groups[0]?.delta, undefined);
   assert.ok(Math.abs((c.groups[1]?.delta?.mean ?? 0) - 0.035) < 1e-9);
   assert.equal(c.groups[1]?.delta?.n, 2);
+  // Held-out validation: differences .01 and .04, mean .025.
+  assert.ok(Math.abs((c.groups[1]?.heldOutDelta?.mean ?? 0) - 0.025) < 1e-9);
+  assert.equal(c.groups[0]?.heldOutDelta, undefined);
   assert.ok(Math.abs((c.groups[1]?.testMean ?? 0) - 0.845) < 1e-9);
   // A group without finished runs has no numbers, and no Δ.
   assert.ok(Number.isNaN(c.groups[2]?.testMean));
