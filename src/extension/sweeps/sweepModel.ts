@@ -88,16 +88,16 @@ function finite(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : NaN;
 }
 
-/**
- * `skd sweep report <dir> --json` in the comparison's shape. The report is the command line's
- * (src/trainer/sweep/report.ts): the extension only reads it, so both show the same numbers.
- */
 /** A paired difference of the report as the comparison shows it; undefined when absent. */
 function deltaOf(d: unknown): CompareSweep['groups'][number]['delta'] {
   if (!isRecord(d) || typeof d.mean !== 'number') return undefined;
   return { mean: d.mean, se: typeof d.se === 'number' ? d.se : null, n: typeof d.n === 'number' ? d.n : 0 };
 }
 
+/**
+ * `skd sweep report <dir> --json` in the comparison's shape. The report is the command line's
+ * (src/trainer/sweep/report.ts): the extension only reads it, so both show the same numbers.
+ */
 export function compareSweepFromReport(value: unknown, where: string): CompareSweep {
   if (!isRecord(value)) throw new Error(`${where}: the sweep report is not a JSON object`);
   if (typeof value.sweep !== 'string') throw new Error(`${where}: the sweep report has no "sweep" name`);
