@@ -275,11 +275,20 @@ export const tests = [
       const { page } = ctx;
       await dismissQuickInput(page);
       await showSkdSidebar(page);
-      await expandTreeRow(page, 'tiny');
-      const rows = await treeRows(page);
-      const exp = rows.findIndex((r) => /tiny/.test(r.label));
-      const runRow = rows.slice(exp + 1).find((r) => r.level > rows[exp].level);
-      if (!runRow) throw new Error(`no run row under tiny in the tree: ${JSON.stringify(rows.map((r) => r.label))}`);
+      // An expanded row's children come from the tree provider a moment later, and a refresh
+      // after a window reload may draw the row again, collapsed: expand it until they show.
+      let rows = await treeRows(page);
+      const runRow = await waitFor(
+        async () => {
+          await expandTreeRow(page, 'tiny');
+          rows = await treeRows(page);
+          const exp = rows.findIndex((r) => /tiny/.test(r.label));
+          return exp < 0 ? null : (rows.slice(exp + 1).find((r) => r.level > rows[exp].level) ?? null);
+        },
+        { timeout: 15_000, interval: 250, what: 'a run row under tiny in the tree' },
+      ).catch(() => {
+        throw new Error(`no run row under tiny in the tree: ${JSON.stringify(rows.map((r) => r.label))}`);
+      });
       const row = experimentsPane(page).locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: runRow.label }) }).first();
       await row.click({ button: 'right' });
       const item = page.locator('.context-view .monaco-menu .action-item', { hasText: /Send Student to Device/ }).first();
