@@ -13,7 +13,7 @@ import { readMetricsFrom } from '../runDir/metricsLog';
 import { readStatus, readSummary } from '../runDir/runFiles';
 import { isTrainerAlive } from '../runDir/trainerIdentity';
 import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
-import { decodeCorrect, heldOutValRight, selectedValRight, studentValidation } from '../runDir/heldOutValidation';
+import { decodeCorrect, validationRecords } from '../runDir/heldOutValidation';
 import { HELD_OUT_NOTE } from '../sweep/report';
 import { imageSe, meanStd, pairedDiff, seBoth, type PairedDiff } from './pairedStats';
 
@@ -456,14 +456,12 @@ function describeModel(spec: Experiment['teacher'] | ModelSpec): string {
 }
 
 function validationOf(epochs: EpochEvent[], testCorrect: CorrectImages | undefined): Pick<RunRecord, 'valAcc' | 'heldOutValAcc' | 'perImage'> {
-  const v = studentValidation(epochs);
+  const v = validationRecords(epochs);
   const perImage: RunRecord['perImage'] = {};
   const test = testCorrect && decodeCorrect(testCorrect);
-  const val = selectedValRight(epochs);
-  const heldOut = heldOutValRight(epochs);
   if (test) perImage.test = test;
-  if (val) perImage.val = val;
-  if (heldOut) perImage.heldOutVal = heldOut;
+  if (v.selectedRight) perImage.val = v.selectedRight;
+  if (v.heldOutRight) perImage.heldOutVal = v.heldOutRight;
   return { valAcc: v.best, heldOutValAcc: v.heldOut, perImage };
 }
 
@@ -520,16 +518,6 @@ export function methodRows(methods: string[], records: Pick<RunRecord, 'method' 
   }
   const empty = new Map<number, number>();
   const of = (split: Split, m: string) => bySplit[split].get(m) ?? empty;
-  // Against every other method, for pooling against any reference (`--pool --reference`).
-  const imageSes = (m: string): MethodRow['imageSe'] => {
-    const out: MethodRow['imageSe'] = {};
-    for (const ref of methods) {
-      for (const [split, d] of Object.entries(diffs(m, ref)) as [Split, PairedDiff][]) {
-        if (d.seImages !== undefined) (out[ref] ??= {})[split] = d.seImages;
-      }
-    }
-    return out;
-  };
   const diffs = (m: string, ref: string): MethodDiffs => {
     if (m === ref) return {};
     const out: MethodDiffs = {};
@@ -545,9 +533,21 @@ export function methodRows(methods: string[], records: Pick<RunRecord, 'method' 
     const { mean, std } = meanStd([...values.values()]);
     return { mean, std, bySeed: bySeedRecord(values) };
   };
+  // Against every method once: KD and the student alone for the table, every other one for the
+  // images' share when pooling against any reference (`--pool --reference`).
+  const imageSes = (against: ReadonlyMap<string, MethodDiffs>): MethodRow['imageSe'] => {
+    const out: MethodRow['imageSe'] = {};
+    for (const [ref, cell] of against) {
+      for (const [split, d] of Object.entries(cell) as [Split, PairedDiff][]) {
+        if (d.seImages !== undefined) (out[ref] ??= {})[split] = d.seImages;
+      }
+    }
+    return out;
+  };
   return methods.map((m) => {
     const mine = records.filter((r) => r.method === m);
     const t = of('test', m);
+    const against = new Map([...new Set([...methods, 'kd', 'none'])].map((ref) => [ref, diffs(m, ref)]));
     return {
       method: m,
       runs: t.size,
@@ -555,9 +555,9 @@ export function methodRows(methods: string[], records: Pick<RunRecord, 'method' 
       test: stats('test', m),
       val: stats('val', m),
       heldOutVal: stats('heldOutVal', m),
-      vsKd: diffs(m, 'kd'),
-      vsNone: diffs(m, 'none'),
-      imageSe: imageSes(m),
+      vsKd: against.get('kd')!,
+      vsNone: against.get('none')!,
+      imageSe: imageSes(new Map([...against].filter(([ref]) => methods.includes(ref)))),
       seconds: mine.length ? mine.reduce((a, r) => a + r.seconds, 0) / mine.length : NaN,
       epochSeconds: mine.length ? mine.reduce((a, r) => a + r.epochSeconds, 0) / mine.length : NaN,
     };

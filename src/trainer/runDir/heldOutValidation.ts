@@ -64,32 +64,59 @@ function choose(rows: readonly Uint8Array[], take: (i: number) => boolean): numb
   return best;
 }
 
-/** Per validation image, whether the epoch the whole split selects gets it right (what "best val" averages); null as for `heldOutValAcc`. */
-export function selectedValRight(epochs: readonly EpochCorrect[]): Uint8Array | null {
-  const rows = epochRows(epochs);
-  return rows ? rows[choose(rows, () => true)] : null;
+/** Per validation image, whether the epoch the whole split selects gets it right (what "best val" averages). */
+function selectedRight(rows: readonly Uint8Array[]): Uint8Array {
+  return rows[choose(rows, () => true)];
 }
 
 /**
  * Per validation image, whether the epoch the *other* half selects gets it right (even positions
- * are scored by the odd half's choice and the other way round); null when any epoch lacks its
- * record (runs recorded before it), the records disagree in size, or there are fewer than two
+ * are scored by the odd half's choice and the other way round); null with fewer than two
  * validation images.
  */
-export function heldOutValRight(epochs: readonly EpochCorrect[]): Uint8Array | null {
-  const rows = epochRows(epochs);
-  if (!rows || rows[0].length < 2) return null;
+function heldOutRight(rows: readonly Uint8Array[]): Uint8Array | null {
+  if (rows[0].length < 2) return null;
   const byHalf = [choose(rows, (i) => (i & 1) === 0), choose(rows, (i) => (i & 1) === 1)];
   return rows[0].map((_, i) => rows[byHalf[1 - (i & 1)]][i]);
 }
 
-/** The held-out validation accuracy (a fraction): the mean of `heldOutValRight`. */
+const share = (right: Uint8Array) => right.reduce((a, b) => a + b, 0) / right.length;
+
+/**
+ * The held-out validation accuracy (a fraction), or null when any epoch lacks its record (runs
+ * recorded before it), the records disagree in size, or there are fewer than two validation
+ * images. An epoch recorded twice counts once (the later record).
+ */
 export function heldOutValAcc(epochs: readonly EpochCorrect[]): number | null {
-  const right = heldOutValRight(epochs);
-  return right ? right.reduce((a, b) => a + b, 0) / right.length : null;
+  const rows = epochRows(epochs);
+  const right = rows && heldOutRight(rows);
+  return right ? share(right) : null;
+}
+
+/** A student's validation from its epoch events, each record decoded once. */
+export interface StudentValidation {
+  /** The selected epoch's accuracy ("best val"); null without epochs. */
+  best: number | null;
+  /** The held-out accuracy (`heldOutValAcc`). */
+  heldOut: number | null;
+  /** Per image: right at the selected epoch (null without every epoch's record), and right at the epoch the other half selected (null as `heldOut`). */
+  selectedRight: Uint8Array | null;
+  heldOutRight: Uint8Array | null;
+}
+
+export function validationRecords(epochs: readonly (EpochCorrect & { valAcc: number })[]): StudentValidation {
+  const rows = epochRows(epochs);
+  const held = rows && heldOutRight(rows);
+  return {
+    best: epochs.length ? Math.max(...epochs.map((e) => e.valAcc)) : null,
+    heldOut: held ? share(held) : null,
+    selectedRight: rows ? selectedRight(rows) : null,
+    heldOutRight: held ?? null,
+  };
 }
 
 /** A student's two validation figures from its epoch events: the selected epoch's accuracy, and the held-out one; null without epochs. */
 export function studentValidation(epochs: readonly (EpochCorrect & { valAcc: number })[]): { best: number | null; heldOut: number | null } {
-  return { best: epochs.length ? Math.max(...epochs.map((e) => e.valAcc)) : null, heldOut: heldOutValAcc(epochs) };
+  const { best, heldOut } = validationRecords(epochs);
+  return { best, heldOut };
 }
