@@ -24,10 +24,10 @@ const USAGE = `usage:
   skd bench --gemm [--seconds N] [--repeat N] [--json] [--save <file>]
   skd bench methods [--experiment <file.skd.json>] [--set key=value]... [--seeds 5] [--methods a,b,c]
                     [--data auto|full|builtin] [--limit-train N] [--teacher-epochs N] [--student-epochs N]
-                    [--parallel N] [--out <dir>] [--json]
-  skd bench methods --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json]
-  skd bench methods --pool <bench or sweep dir>... [--reference <method>] [--json]
-  skd bench methods --report <bench dir> [--json]
+                    [--parallel N] [--out <dir>] [--data-seeds a,b,c] [--json]
+  skd bench methods --resume <bench or draws dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json]
+  skd bench methods --pool <bench, draws or sweep dir>... [--reference <method>] [--json]
+  skd bench methods --report <bench or draws dir> [--json]
 ${SWEEP_USAGE}`;
 
 /** Exit codes: 0 done, 1 failed, 2 bad input or usage, 3 stopped (resumable). */

@@ -59,6 +59,8 @@ export interface MethodsBenchOptions {
   data?: 'full' | 'builtin' | 'auto';
   /** Folder the bench folder is created in (default `runs`). */
   outDir?: string;
+  /** The new bench folder itself, instead of `<outDir>/bench-methods-<time>` (a draw of `--data-seeds`). */
+  folder?: string;
   /** An existing bench folder to continue: finished runs are skipped. */
   resume?: string;
   /** Parallel runs. */
@@ -182,6 +184,53 @@ export interface MethodsBenchReport {
   missing: string[];
   /** Mean wall seconds of a student run, over all finished student runs. */
   secondsPerRun: number | null;
+  /** Which images its runs are scored on (`imageSetsOf`); absent where its runs' data differ. */
+  imageSets?: ImageSets;
+}
+
+/**
+ * Which images runs are scored on, as keys: runs with equal keys are scored on the same images.
+ * `test`: the data and its test subsample (the full test split is the same for every data
+ * draw); `val`: the data and its draw (`data.seed`, which picks the validation images).
+ * Pooling takes the images' shares of benches on the same images together (`pooledImageSe`).
+ */
+export interface ImageSets {
+  test: string;
+  val: string;
+}
+
+export function imageSetsOf(exp: Experiment): ImageSets {
+  const d = exp.data;
+  const source = { format: d.format, name: d.name, dir: d.dir, size: d.size };
+  const seed = d.seed ?? exp.seed;
+  const testLimit = d.limit?.test;
+  return {
+    test: JSON.stringify({ ...source, test: testLimit, seed: testLimit === undefined ? undefined : seed }),
+    val: JSON.stringify({ ...source, train: d.limit?.train, validation: d.validation ?? 0.1, seed }),
+  };
+}
+
+/** Per method and seed, which images of each split a run gets right. */
+export type PerImageRecords = ReadonlyMap<string, ReadonlyMap<number, Partial<Record<Split, Uint8Array>>>>;
+
+// The per-image records of the reports read from run directories, kept beside them (not in
+// report.json, where 10,000 images a run would swell it): pooling benches that were scored on
+// the same images needs them image by image.
+const PER_IMAGE = new WeakMap<MethodsBenchReport, PerImageRecords>();
+
+export function perImageRecordsOf(report: MethodsBenchReport): PerImageRecords | undefined {
+  return PER_IMAGE.get(report);
+}
+
+export function attachPerImageRecords(report: MethodsBenchReport, records: readonly Pick<RunRecord, 'method' | 'seed' | 'perImage'>[]): MethodsBenchReport {
+  const byMethod = new Map<string, Map<number, Partial<Record<Split, Uint8Array>>>>();
+  for (const r of records) {
+    if (!r.perImage) continue;
+    if (!byMethod.has(r.method)) byMethod.set(r.method, new Map());
+    byMethod.get(r.method)!.set(r.seed, r.perImage);
+  }
+  PER_IMAGE.set(report, byMethod);
+  return report;
 }
 
 export function defaultExperimentFile(): string {
@@ -305,7 +354,38 @@ function writeExperiment(root: string, exp: Experiment): string {
   return file;
 }
 
-function makePlan(opts: MethodsBenchOptions, attempt = 0): { plan: BenchPlan; root: string } {
+/**
+ * Creates and returns a new folder `<parent>/<prefix>-<date>-<time>`: a second one started in the
+ * same second gets its own (`-2`, `-3`, ...), since mkdir of the leaf fails if another took it.
+ */
+export function claimNewFolder(parent: string, prefix: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  fs.mkdirSync(parent, { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    const root = path.join(parent, `${prefix}-${stamp}${attempt ? `-${attempt + 1}` : ''}`);
+    try {
+      fs.mkdirSync(root);
+      return root;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw e;
+    }
+  }
+}
+
+/** Creates the given new folder; one that exists already is an input error (it is never reused). */
+function newFolder(root: string): string {
+  fs.mkdirSync(path.dirname(root), { recursive: true });
+  try {
+    fs.mkdirSync(root);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new InputError(root, undefined, 'the bench folder exists already');
+    throw e;
+  }
+  return root;
+}
+
+/** The plan of a new bench in `root`. */
+function makePlan(opts: MethodsBenchOptions, root: string): BenchPlan {
   const baseFile = path.resolve(opts.experiment ?? defaultExperimentFile());
   const base = absolutePaths(loadExperimentWithOverrides(baseFile, opts.overrides), baseFile);
   const fullInstalled = fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte.gz')) || fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte'));
@@ -313,11 +393,8 @@ function makePlan(opts: MethodsBenchOptions, attempt = 0): { plan: BenchPlan; ro
   const { experiment, dataDescription, notes } = benchBase(base, { ...opts, explicitBase: opts.experiment !== undefined, fullInstalled });
   const seeds = Array.from({ length: opts.seeds ?? DEFAULT_SEEDS }, (_, i) => i + 1);
   const methods = opts.methods ?? [...BENCH_METHODS];
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  // A second bench started in the same second gets its own folder (`-2`, `-3`, ...).
-  const root = path.resolve(opts.outDir ?? 'runs', `bench-methods-${stamp}${attempt ? `-${attempt + 1}` : ''}`);
   const reused = isTeacherRun(experiment.teacher) ? experiment.teacher.run : undefined;
-  const plan: BenchPlan = {
+  return {
     version: 1,
     created: new Date().toISOString(),
     command: opts.command ?? '',
@@ -330,7 +407,6 @@ function makePlan(opts: MethodsBenchOptions, attempt = 0): { plan: BenchPlan; ro
     teacher: { dir: reused ?? path.join(root, TEACHER_DIR), trainedHere: !reused, seed: experiment.seed },
     experiment,
   };
-  return { plan, root };
 }
 
 /** Checks every experiment the plan will write before anything trains. */
@@ -362,18 +438,12 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
     checkPlan(plan, root);
     fs.mkdirSync(root, { recursive: true });
   } else {
-    // Claims a new folder: mkdir of the leaf fails if another bench took the name first.
-    for (let attempt = 0; ; attempt++) {
-      ({ plan, root } = makePlan(opts, attempt));
-      checkPlan(plan, root);
-      fs.mkdirSync(path.dirname(root), { recursive: true });
-      try {
-        fs.mkdirSync(root);
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw e;
-      }
-    }
+    // Checked before a folder is claimed, so that bad input leaves none behind.
+    const parent = path.resolve(opts.outDir ?? 'runs');
+    const draft = opts.folder ? path.resolve(opts.folder) : path.join(parent, 'bench-methods');
+    checkPlan(makePlan(opts, draft), draft);
+    root = opts.folder ? newFolder(draft) : claimNewFolder(parent, 'bench-methods');
+    plan = makePlan(opts, root);
   }
   writeJsonAtomic(path.join(root, PLAN_FILE), plan);
   for (const n of plan.notes) opts.log(`note: ${n}`);
@@ -463,6 +533,12 @@ function validationOf(epochs: EpochEvent[], testCorrect: CorrectImages | undefin
   if (v.selectedRight) perImage.val = v.selectedRight;
   if (v.heldOutRight) perImage.heldOutVal = v.heldOutRight;
   return { valAcc: v.best, heldOutValAcc: v.heldOut, perImage };
+}
+
+/** A run's resolved experiment (`experiment.json`), or undefined when it has none. */
+export function readRunExperiment(dir: string): Experiment | undefined {
+  const file = path.join(dir, RUN_FILES.experiment);
+  return fs.existsSync(file) ? readJson<Experiment>(file) : undefined;
 }
 
 /** A finished run's record, or undefined when it has no summary. */
@@ -602,9 +678,11 @@ export function readMethodsReport(benchDir: string): MethodsBenchReport {
   const rows = methodRows(methods, inPlan);
 
   const teacherSummary = teacherDir ? readSummary(teacherDir) : undefined;
-  const teacherExp = teacherDir && fs.existsSync(path.join(teacherDir, RUN_FILES.experiment)) ? readJson<Experiment>(path.join(teacherDir, RUN_FILES.experiment)) : undefined;
+  const teacherExp = teacherDir ? readRunExperiment(teacherDir) : undefined;
   const anyRun = inPlan[0];
-  const studentSpec = plan?.experiment.student ?? (anyRun ? readJson<Experiment>(path.join(anyRun.dir, RUN_FILES.experiment)).student : undefined);
+  // The students' experiment, seed and method aside: the plan's, else a finished run's.
+  const runExperiment = plan?.experiment ?? (anyRun ? readRunExperiment(anyRun.dir) : undefined);
+  const studentSpec = runExperiment?.student;
   const dataEvent = (teacherDir ? readRunRecord(teacherDir)?.data : undefined) ?? anyRun?.data;
   const missing: string[] = [];
   if (plan) {
@@ -618,7 +696,7 @@ export function readMethodsReport(benchDir: string): MethodsBenchReport {
   const students = inPlan.filter((r) => r.dir !== teacherDir);
   const notes = [...(plan?.notes ?? [])];
   if (!plan) notes.push(`no ${PLAN_FILE}: methods and seeds are those of the finished runs found`);
-  return {
+  const report: MethodsBenchReport = {
     benchDir: root,
     command: plan?.command ?? '',
     cwd: plan?.cwd ?? '',
@@ -638,7 +716,9 @@ export function readMethodsReport(benchDir: string): MethodsBenchReport {
     rows,
     missing,
     secondsPerRun: students.length ? students.reduce((a, r) => a + r.seconds, 0) / students.length : null,
+    ...(runExperiment ? { imageSets: imageSetsOf(runExperiment) } : {}),
   };
+  return attachPerImageRecords(report, inPlan);
 }
 
 /** Reads the folder's report and writes it as report.json and report.md. */
@@ -689,6 +769,18 @@ function tableCells(row: MethodRow): string[] {
 }
 
 /** The report as markdown: the setting, the table, SKD against KD, and what is missing. */
+/** SKD's paired difference to KD in a line (and, where it has them, with ± over seeds and images in a second). */
+export function skdOverKdLines(d: MethodDiffs, over: string): string[] {
+  if (!d.test) return [];
+  const held = d.heldOutVal ? `, held-out validation ${formatDiff(d.heldOutVal)}` : '';
+  const lines = [`SKD - KD (goal ≥ +0.50): test ${formatDiff(d.test)}, validation ${formatDiff(d.val)}${held} over ${over}`];
+  if (SPLITS.some((s) => d[s]?.seImages !== undefined)) {
+    const heldBoth = d.heldOutVal ? `, held-out validation ${formatDiffBoth(d.heldOutVal)}` : '';
+    lines.push(`  ± over seeds and images: test ${formatDiffBoth(d.test)}, validation ${formatDiffBoth(d.val)}${heldBoth}`);
+  }
+  return lines;
+}
+
 export function formatMethodsTable(r: MethodsBenchReport): string {
   const studentPart = r.data.student !== undefined ? ` (the students learn from ${r.data.student} of them)` : '';
   const counts = r.data.train !== undefined ? `; ${r.data.train} fit${studentPart} / ${r.data.validation} validation / ${r.data.test} test images` : '';
@@ -734,14 +826,7 @@ export function formatMethodsTable(r: MethodsBenchReport): string {
     );
   }
   const skd = r.rows.find((row) => row.method === 'skd');
-  if (skd?.vsKd.test) {
-    const held = skd.vsKd.heldOutVal ? `, held-out validation ${formatDiff(skd.vsKd.heldOutVal)}` : '';
-    lines.push('', `SKD - KD (goal ≥ +0.50): test ${formatDiff(skd.vsKd.test)}, validation ${formatDiff(skd.vsKd.val)}${held} over ${skd.vsKd.test.n} paired seeds`);
-    if (SPLITS.some((s) => skd.vsKd[s]?.seImages !== undefined)) {
-      const heldBoth = skd.vsKd.heldOutVal ? `, held-out validation ${formatDiffBoth(skd.vsKd.heldOutVal)}` : '';
-      lines.push(`  ± over seeds and images: test ${formatDiffBoth(skd.vsKd.test)}, validation ${formatDiffBoth(skd.vsKd.val)}${heldBoth}`);
-    }
-  }
+  if (skd?.vsKd.test) lines.push('', ...skdOverKdLines(skd.vsKd, `${skd.vsKd.test.n} paired seeds`));
   if (r.rows.some((row) => row.method === 'none' && row.runs > 0)) {
     const below = r.rows.filter((row) => row.vsNone.test && row.vsNone.test.mean <= 0).map((row) => row.method);
     lines.push(below.length ? `not above the student alone (paired test Δ ≤ 0): ${below.join(', ')}` : 'every method is above the student alone (paired test Δ > 0)');

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { HELD_OUT_NOTE, readSweepReport } from '../sweep/report';
 import { runDirOf } from '../sweep/plan';
-import { formatDiff, formatDiffBoth, IMAGES_NOTE, methodRows, readRunRecord, SPLITS, type MethodDiffs, type MethodRow, type MethodsBenchReport, type Split } from './methods';
-import { pairedDiff } from './pairedStats';
+import { attachPerImageRecords, formatDiff, formatDiffBoth, imageSetsOf, IMAGES_NOTE, methodRows, perImageRecordsOf, readRunExperiment, readRunRecord, SPLITS, type ImageSets, type MethodDiffs, type MethodRow, type MethodsBenchReport, type Split } from './methods';
+import { imageSe, pairedDiff } from './pairedStats';
 
 /**
  * `skd bench methods --pool <bench dir>...`: one method table's paired differences over several
@@ -73,24 +73,53 @@ function pooledCell(reports: readonly MethodsBenchReport[], method: string, ref:
 }
 
 /**
- * The images' share of a pooled difference's standard error: the pooled mean weighs bench b's
- * mean difference by n_b / N (its pairs of all N), and each bench's images are their own
- * sample, so their variances add with those weights squared. Undefined unless every bench that
- * has pairs has its images' standard error.
+ * The images' share of a pooled difference's standard error. The pooled mean weighs bench b's
+ * mean difference by n_b / N (its pairs of all N). Benches scored on other images are their own
+ * samples, so their variances add with those weights squared; benches scored on the same images
+ * (the same data's test split, or the same draw's validation images: `imageSets`) are one
+ * sample, so their per-image differences are averaged first, over all their pairs, and that
+ * mean's standard error over the images counts once. Undefined unless every bench that has pairs
+ * has its images' standard error (and, where it shares its images, its per-image records).
  */
 function pooledImageSe(reports: readonly MethodsBenchReport[], method: string, ref: string, split: Split, total: number): number | undefined {
-  let variance = 0;
-  for (const r of reports) {
+  const groups = new Map<string, { report: MethodsBenchReport; seeds: number[] }[]>();
+  for (const [i, r] of reports.entries()) {
     const mine = r.rows.find((row) => row.method === method);
     const theirs = r.rows.find((row) => row.method === ref);
     if (!mine || !theirs) continue;
-    const pairs = Object.keys(mine[split].bySeed).filter((seed) => seed in theirs[split].bySeed).length;
-    if (pairs === 0) continue;
-    const se = mine.imageSe?.[ref]?.[split];
+    const seeds = Object.keys(mine[split].bySeed).filter((seed) => seed in theirs[split].bySeed).map(Number);
+    if (seeds.length === 0) continue;
+    const key = r.imageSets ? (split === 'test' ? r.imageSets.test : r.imageSets.val) : `bench ${i}`;
+    groups.set(key, [...(groups.get(key) ?? []), { report: r, seeds }]);
+  }
+  let variance = 0;
+  for (const group of groups.values()) {
+    const pairs = group.reduce((a, b) => a + b.seeds.length, 0);
+    const se = group.length === 1 ? group[0].report.rows.find((row) => row.method === method)!.imageSe?.[ref]?.[split] : sharedImageSe(group, method, ref, split);
     if (se === undefined) return undefined;
     variance += (pairs / total) ** 2 * se ** 2;
   }
   return Math.sqrt(variance);
+}
+
+/** `imageSe` over several benches scored on the same images: per image, the mean over all their pairs. */
+function sharedImageSe(group: readonly { report: MethodsBenchReport; seeds: number[] }[], method: string, ref: string, split: Split): number | undefined {
+  const mine = new Map<number, Uint8Array>();
+  const theirs = new Map<number, Uint8Array>();
+  const seeds: number[] = [];
+  for (const [b, { report, seeds: paired }] of group.entries()) {
+    const records = perImageRecordsOf(report);
+    for (const seed of paired) {
+      const x = records?.get(method)?.get(seed)?.[split];
+      const y = records?.get(ref)?.get(seed)?.[split];
+      if (!x || !y) return undefined;
+      // Keyed as the pooled differences are: bench * 1000 + seed.
+      mine.set(b * 1000 + seed, x);
+      theirs.set(b * 1000 + seed, y);
+      seeds.push(b * 1000 + seed);
+    }
+  }
+  return imageSe(mine, theirs, seeds);
 }
 
 /** The methods of every report (in the first report's order, then any others), pooled over the reports. */
@@ -190,7 +219,16 @@ export function sweepAsMethods(sweepDir: string): MethodsBenchReport {
     const perImage = readRunRecord(dir)?.perImage;
     return { name: r.name, dir, method: r.group, seed: r.seed, testAcc: r.testAcc, valAcc: r.valAcc, heldOutValAcc: r.heldOutValAcc, perImage, seconds: r.seconds, epochSeconds: NaN, studentParams: 0, teacherTestAcc: 0, teacherParams: 0 };
   });
-  return {
+  // Its runs' images, where every run was scored on the same ones (a sweep may vary its data).
+  const sets = new Set(
+    records.map((r) => {
+      const exp = readRunExperiment(r.dir);
+      return exp ? JSON.stringify(imageSetsOf(exp)) : 'unknown';
+    }),
+  );
+  const only = sets.size === 1 ? [...sets][0] : 'unknown';
+  const imageSets = only === 'unknown' ? undefined : (JSON.parse(only) as ImageSets);
+  const report: MethodsBenchReport = {
     benchDir: sweep.dir,
     command: '',
     cwd: '',
@@ -204,5 +242,7 @@ export function sweepAsMethods(sweepDir: string): MethodsBenchReport {
     rows: methodRows(groups, records),
     missing: sweep.missing,
     secondsPerRun: null,
+    ...(imageSets ? { imageSets } : {}),
   };
+  return attachPerImageRecords(report, records);
 }

@@ -8,6 +8,7 @@ import { isMethodName, methodNames } from '../methods';
 import { intOption, parseArgs } from './args';
 import { measureSkdOverKd } from '../bench/skdOverKd';
 import { formatPooledTable, poolReports, sweepAsMethods } from '../bench/pooledMethods';
+import { drawBenchDirs, formatDrawsTable, isDrawsDir, parseDataSeeds, runDrawsBench, writeDrawsReport, type DrawsReport } from '../bench/dataDraws';
 import { isSweepDir } from '../sweep/plan';
 import { takeSetOptions } from '../config/overrides';
 
@@ -72,7 +73,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
 }
 
 const METHODS_USAGE =
-  'skd bench methods [--experiment <file.skd.json>] [--set key=value]... [--seeds 5] [--methods a,b,c] [--data auto|full|builtin] [--limit-train N] [--teacher-epochs N] [--student-epochs N] [--parallel N] [--out <dir>] [--json] | --resume <bench dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json] | --report <bench dir> [--json] | --pool <bench or sweep dir>... [--reference <method>] [--json]';
+  'skd bench methods [--experiment <file.skd.json>] [--set key=value]... [--seeds 5] [--methods a,b,c] [--data auto|full|builtin] [--limit-train N] [--teacher-epochs N] [--student-epochs N] [--parallel N] [--out <dir>] [--data-seeds a,b,c] [--json] | --resume <bench or draws dir> [--seeds N] [--methods a,b,c] [--parallel N] [--json] | --report <bench or draws dir> [--json] | --pool <bench, draws or sweep dir>... [--reference <method>] [--json]';
 
 /** The command line as typed, quoted where the shell would need it. */
 function commandLine(): string {
@@ -86,7 +87,7 @@ async function methodsBench(argv: string[]): Promise<number> {
   const { rest, overrides } = takeSetOptions(argv);
   const args = parseArgs(
     rest,
-    ['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report', 'reference'],
+    ['experiment', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report', 'reference', 'data-seeds'],
     ['json', 'pool'],
   );
   if (args.options.has('reference') && !args.switches.has('pool')) throw new InputError('command line', '--reference', 'goes with --pool');
@@ -94,20 +95,27 @@ async function methodsBench(argv: string[]): Promise<number> {
   const given = (names: string[]) => names.filter((n) => (n === 'set' ? overrides.length > 0 : args.options.has(n))).map((n) => `--${n}`);
   if (args.switches.has('pool')) {
     // `--pool`: the bench (or sweep) folders are the positional arguments.
-    const extra = given(['experiment', 'set', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report']);
+    const extra = given(['experiment', 'set', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'report', 'data-seeds']);
     if (extra.length) throw new InputError('command line', extra[0], 'cannot be combined with --pool');
     if (args.positional.length === 0) throw new InputError('command line', '--pool', 'needs the bench or sweep folders to pool, e.g. --pool runs/bench-a runs/bench-b');
-    const reports = args.positional.map((dir) => (isSweepDir(path.resolve(dir)) ? sweepAsMethods(dir) : readMethodsReport(dir)));
+    // A draws folder (`--data-seeds`) pools as its draws' benches.
+    const dirs = args.positional.flatMap((dir) => (isDrawsDir(path.resolve(dir)) ? drawBenchDirs(dir) : [dir]));
+    const reports = dirs.map((dir) => (isSweepDir(path.resolve(dir)) ? sweepAsMethods(dir) : readMethodsReport(dir)));
     const pooled = poolReports(reports, { reference: args.options.get('reference') });
     process.stdout.write(json ? JSON.stringify(pooled, null, 2) + '\n' : formatPooledTable(pooled));
     return 0;
   }
   if (args.positional.length) throw new InputError('command line', undefined, `unexpected "${args.positional[0]}"; usage: ${METHODS_USAGE}`);
   const print = (report: MethodsBenchReport) => process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatMethodsTable(report));
+  const printDraws = (report: DrawsReport) => process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatDrawsTable(report));
   const reportDir = args.options.get('report');
   if (reportDir !== undefined) {
-    const extra = given(['experiment', 'set', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume']);
+    const extra = given(['experiment', 'set', 'seeds', 'data', 'out', 'parallel', 'teacher-epochs', 'student-epochs', 'methods', 'limit', 'limit-train', 'resume', 'data-seeds']);
     if (extra.length) throw new InputError('command line', extra[0], 'cannot be combined with --report');
+    if (isDrawsDir(path.resolve(reportDir))) {
+      printDraws(writeDrawsReport(reportDir));
+      return 0;
+    }
     let report: MethodsBenchReport;
     try {
       report = writeMethodsReport(reportDir);
@@ -121,7 +129,7 @@ async function methodsBench(argv: string[]): Promise<number> {
   }
   const resume = args.options.get('resume');
   if (resume !== undefined) {
-    const extra = given(['experiment', 'set', 'data', 'out', 'teacher-epochs', 'student-epochs', 'limit', 'limit-train']);
+    const extra = given(['experiment', 'set', 'data', 'out', 'teacher-epochs', 'student-epochs', 'limit', 'limit-train', 'data-seeds']);
     if (extra.length) throw new InputError('command line', extra[0], 'cannot be combined with --resume (the bench folder fixes the experiment; --seeds, --methods and --parallel may change)');
   }
   const data = args.options.get('data') ?? 'auto';
@@ -132,7 +140,8 @@ async function methodsBench(argv: string[]): Promise<number> {
   if (methods && methods.length === 0) throw new InputError('command line', '--methods', 'needs at least one method');
   const unknown = methods?.find((m) => !isMethodName(m));
   if (unknown !== undefined) throw new InputError('command line', '--methods', `unknown method "${unknown}" (known: ${methodNames().join(', ')})`);
-  const report = await runMethodsBench({
+  const dataSeedsRaw = args.options.get('data-seeds');
+  const options = {
     experiment: args.options.get('experiment'),
     overrides,
     seeds: args.options.has('seeds') ? intOption(args, 'seeds', DEFAULT_SEEDS, 1, 100) : undefined,
@@ -145,8 +154,14 @@ async function methodsBench(argv: string[]): Promise<number> {
     methods: methods ? [...new Set(methods)] : undefined,
     limitTrain: args.options.has(limitName) ? intOption(args, limitName, 0, 100, 10000000) : undefined,
     command: commandLine(),
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
+    log: (line: string) => process.stderr.write(`${line}\n`),
+  };
+  if (dataSeedsRaw !== undefined || (resume !== undefined && isDrawsDir(path.resolve(resume)))) {
+    const report = await runDrawsBench({ ...options, dataSeeds: dataSeedsRaw === undefined ? undefined : parseDataSeeds(dataSeedsRaw) });
+    printDraws(report);
+    return report.missing.length ? 1 : 0;
+  }
+  const report = await runMethodsBench(options);
   print(report);
   return report.missing.length ? 1 : 0;
 }

@@ -150,6 +150,18 @@ describe('the images as a sample in the bench reports', () => {
     const skd = pooled.rows.find((r) => r.method === 'skd')!;
     assert.ok(Math.abs(skd.pooled.vsKd.test!.seImages! - seImages / Math.sqrt(2)) < 1e-12);
     assert.ok(Math.abs(skd.vsReference!.test!.seImages! - seImages / Math.sqrt(2)) < 1e-12);
+    // Benches scored on the same images are one sample of them: per image, the mean over all
+    // four pairs is .5 0 .5 0 again, and the pooled images' SE is the one bench's, not / sqrt(2).
+    const sameTest = { test: 'the test split', val: 'draw 1' };
+    const shared = poolReports([benchReport('/b1', records, ['kd', 'skd'], sameTest), benchReport('/b2', records, ['kd', 'skd'], sameTest)], { reference: 'kd' });
+    assert.ok(Math.abs(shared.rows.find((r) => r.method === 'skd')!.pooled.vsKd.test!.seImages! - seImages) < 1e-12);
+    // Another draw's validation images are their own sample: with the same bits on held-out
+    // validation, its pooled images' SE is se / sqrt(2), while the shared test split's stays se.
+    const withVal = records.map((r) => ({ ...r, perImage: { ...r.perImage, heldOutVal: r.perImage.test } }));
+    const otherDraw = poolReports([benchReport('/b1', withVal, ['kd', 'skd'], sameTest), benchReport('/b2', withVal, ['kd', 'skd'], { ...sameTest, val: 'draw 2' })]);
+    const drawn = otherDraw.rows.find((r) => r.method === 'skd')!.pooled.vsKd;
+    assert.ok(Math.abs(drawn.test!.seImages! - seImages) < 1e-12);
+    assert.ok(Math.abs(drawn.heldOutVal!.seImages! - seImages / Math.sqrt(2)) < 1e-12);
     // A bench without the records leaves the pooled figure without the images' share.
     const without = poolReports([benchReport('/b1', records, ['kd', 'skd']), benchReport('/b3', records.map((r) => ({ ...r, perImage: undefined })), ['kd', 'skd'])]);
     assert.equal(without.rows.find((r) => r.method === 'skd')!.pooled.vsKd.test!.seImages, undefined);

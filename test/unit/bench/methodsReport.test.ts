@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Experiment } from '../../../src/protocol/experiment';
-import type { Summary } from '../../../src/protocol/runDir';
 import {
   BENCH_METHODS,
   benchBase,
@@ -14,13 +13,13 @@ import {
   readMethodsReport,
   runMethodsBench,
   studentExperiment,
-  type BenchJob,
   type MethodsBenchReport,
 } from '../../../src/trainer/bench/methods';
 import { validateExperimentObject } from '../../../src/trainer/config/validate';
 import { parseSetOption } from '../../../src/trainer/config/overrides';
 import { isInputError } from '../../../src/trainer/errors';
 import { benchRecord } from '../../helpers/benchRecords';
+import { fakeBenchRunner } from '../../helpers/fakeBenchRunner';
 import { tempDir } from '../../helpers/experiment';
 import { currentTrainerIdentity } from '../../../src/trainer/runDir/trainerIdentity';
 
@@ -209,36 +208,7 @@ describe('the bench experiments', () => {
 
 describe('runMethodsBench, --resume and --report (a fake runner that writes run directories)', () => {
   const ACC: Record<string, number> = { none: 0.8, kd: 0.82, rco: 0.81, skd: 0.83 };
-  const jobs: BenchJob[] = [];
-  const fakeRunner = async (job: BenchJob) => {
-    jobs.push(job);
-    const exp = JSON.parse(fs.readFileSync(job.resume ? path.join(job.runDir, 'experiment.json') : job.file!, 'utf8')) as Experiment;
-    fs.mkdirSync(job.runDir, { recursive: true });
-    fs.writeFileSync(path.join(job.runDir, 'experiment.json'), JSON.stringify(exp));
-    const acc = ACC[exp.method.name] + exp.seed * 0.001 + (exp.method.name === 'skd' && exp.seed === 2 ? 0.002 : 0);
-    const time = new Date().toISOString();
-    const events = [
-      { type: 'run', time, name: exp.name, method: exp.method.name, backend: 'cpu', resumed: job.resume, data: { name: 'fashion-mnist-mini', train: 900, validation: 100, test: 1000, shape: [28, 28, 1], classes: 10 } },
-      ...('model' in exp.teacher ? [{ type: 'epoch', time, network: 'teacher', epoch: 0, stage: 0, lr: 0.05, loss: 1, terms: {}, trainAcc: 0.9, valAcc: 0.99, seconds: 50, imagesPerSec: 1 }] : []),
-      { type: 'epoch', time, network: 'student', epoch: 0, stage: 0, lr: 0.05, loss: 1, terms: {}, trainAcc: 0.7, valAcc: acc - 0.01, seconds: 2, imagesPerSec: 1 },
-      { type: 'epoch', time, network: 'student', epoch: 1, stage: 0, lr: 0.05, loss: 1, terms: {}, trainAcc: 0.8, valAcc: acc + 0.005, seconds: 4, imagesPerSec: 1 },
-    ];
-    fs.writeFileSync(path.join(job.runDir, 'metrics.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    const summary: Summary = {
-      name: exp.name,
-      method: exp.method.name,
-      seed: exp.seed,
-      backend: 'cpu',
-      data: 'fashion-mnist-mini',
-      teacher: { model: 'resnet', testAcc: 0.88, params: 1234 },
-      student: { model: 'cnn', testAcc: acc, params: 321 },
-      seconds: 'model' in exp.teacher ? 60 : 7,
-      runDir: job.runDir,
-      finished: time,
-    };
-    fs.writeFileSync(path.join(job.runDir, 'summary.json'), JSON.stringify(summary));
-    fs.writeFileSync(path.join(job.runDir, 'status.json'), JSON.stringify({ state: 'done', updated: time }));
-  };
+  const { runner: fakeRunner, jobs } = fakeBenchRunner((exp) => ACC[exp.method.name] + exp.seed * 0.001 + (exp.method.name === 'skd' && exp.seed === 2 ? 0.002 : 0));
   const logs: string[] = [];
   let report: MethodsBenchReport;
 
