@@ -4,7 +4,7 @@ import { isTeacherRun } from '../../protocol/experiment';
 import { loadExperimentWithOverrides } from '../config/overrides';
 import { InputError } from '../errors';
 import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
-import { claimNewFolder, defaultExperimentFile, meanStd, readMethodsReport, runMethodsBench, skdOverKdLines, SPLITS, type MethodsBenchOptions, type MethodsBenchReport, type Split } from './methods';
+import { checkNewBench, claimNewFolder, defaultExperimentFile, meanStd, readMethodsReport, runMethodsBench, skdOverKdLines, SPLITS, type MethodsBenchOptions, type MethodsBenchReport, type Split } from './methods';
 import { formatPooledTable, poolReports, type PooledReport } from './pooledMethods';
 
 /**
@@ -84,6 +84,11 @@ export function parseDataSeeds(raw: string): number[] {
   return seeds;
 }
 
+/** The options of one draw's new bench: the base's, its data seed added, in `folder`. */
+function drawOptions(opts: MethodsBenchOptions, dataSeed: number, folder: string): MethodsBenchOptions {
+  return { ...opts, resume: undefined, folder, overrides: [...(opts.overrides ?? []), { key: 'data.seed', value: dataSeed, source: `--data-seeds ${dataSeed}` }] };
+}
+
 /** Runs the bench on every draw (or continues a draws folder with `resume`), then writes the pooled report. */
 export async function runDrawsBench(opts: MethodsBenchOptions & { dataSeeds?: number[] }): Promise<DrawsReport> {
   let root: string;
@@ -99,6 +104,8 @@ export async function runDrawsBench(opts: MethodsBenchOptions & { dataSeeds?: nu
     // A recorded teacher was trained on one draw; every draw here needs its own.
     if (isTeacherRun(base.teacher)) throw new InputError(file, 'teacher.run', 'reuses a trained teacher, but every draw of --data-seeds trains its own: give the teacher network instead');
     if (opts.overrides?.some((o) => o.key === 'data.seed')) throw new InputError('command line', '--set data.seed', 'give the draws with --data-seeds only');
+    // Every draw's experiments are checked before a folder is claimed, so bad input leaves none.
+    for (const d of dataSeeds) checkNewBench(drawOptions(opts, d, 'draft'));
     root = claimNewFolder(path.resolve(opts.outDir ?? 'runs'), 'bench-draws');
     plan = { version: 1, created: new Date().toISOString(), command: opts.command ?? '', dataSeeds, benches: dataSeeds.map((d) => ({ dataSeed: d, dir: `data-seed-${d}` })) };
     writeJsonAtomic(path.join(root, DRAWS_FILE), plan);
@@ -118,12 +125,7 @@ export async function runDrawsBench(opts: MethodsBenchOptions & { dataSeeds?: nu
       const log = (line: string) => opts.log(`data seed ${dataSeed}: ${line}`);
       const started = fs.existsSync(path.join(folder, 'bench.json'));
       try {
-        await runMethodsBench({
-          ...opts,
-          parallel: perDraw,
-          log,
-          ...(started ? { resume: folder } : { resume: undefined, folder, overrides: [...(opts.overrides ?? []), { key: 'data.seed', value: dataSeed, source: `--data-seeds ${dataSeed}` }] }),
-        });
+        await runMethodsBench({ ...(started ? { ...opts, resume: folder } : drawOptions(opts, dataSeed, folder)), parallel: perDraw, log });
       } catch (e) {
         failures.push(`data seed ${dataSeed}: ${(e as Error).message}`);
         log(`failed: ${(e as Error).message}`);

@@ -423,6 +423,12 @@ function checkPlan(plan: BenchPlan, root: string): void {
   }
 }
 
+/** Checks a new bench's every experiment (an input error names the file and field); creates nothing. */
+export function checkNewBench(opts: MethodsBenchOptions): void {
+  const draft = opts.folder ? path.resolve(opts.folder) : path.resolve(opts.outDir ?? 'runs', 'bench-methods');
+  checkPlan(makePlan(opts, draft), draft);
+}
+
 /** Runs (or continues) a methods bench; returns the report of what its folder holds. */
 export async function runMethodsBench(opts: MethodsBenchOptions): Promise<MethodsBenchReport> {
   const runner = opts.runner ?? childRunner;
@@ -439,10 +445,9 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
     fs.mkdirSync(root, { recursive: true });
   } else {
     // Checked before a folder is claimed, so that bad input leaves none behind.
+    checkNewBench(opts);
     const parent = path.resolve(opts.outDir ?? 'runs');
-    const draft = opts.folder ? path.resolve(opts.folder) : path.join(parent, 'bench-methods');
-    checkPlan(makePlan(opts, draft), draft);
-    root = opts.folder ? newFolder(draft) : claimNewFolder(parent, 'bench-methods');
+    root = opts.folder ? newFolder(path.resolve(opts.folder)) : claimNewFolder(parent, 'bench-methods');
     plan = makePlan(opts, root);
   }
   writeJsonAtomic(path.join(root, PLAN_FILE), plan);

@@ -93,7 +93,14 @@ describe('runDrawsBench (--data-seeds)', () => {
       runDrawsBench({ data: 'builtin', overrides: [parseSetOption('data.seed=4')], dataSeeds: [1, 2], outDir: tmp.dir, parallel: 1, log: () => {}, runner }),
       (e: unknown) => isInputError(e) && /--set data\.seed/.test(e.message),
     );
-    assert.equal(fs.readdirSync(tmp.dir).length, before);
+    // A setting that only one method's student cannot take (SKD's stages in one epoch).
+    const short = path.join(tmp.dir, 'short.skd.json');
+    fs.writeFileSync(short, JSON.stringify(tinyExperiment({ student: { model: 'cnn', width: 4, epochs: 1 }, method: { name: 'kd', stages: 2 } })));
+    await assert.rejects(
+      runDrawsBench({ experiment: short, methods: ['kd', 'skd'], dataSeeds: [1, 2], outDir: tmp.dir, parallel: 1, log: () => {}, runner }),
+      (e: unknown) => isInputError(e) && /method skd: student\.epochs/.test(e.message),
+    );
+    assert.equal(fs.readdirSync(tmp.dir).length, before + 1);
     assert.deepEqual(parseDataSeeds('4, 5,6'), [4, 5, 6]);
     for (const bad of ['', '1,,2', '1,x', '-1', '1.5', '2,2']) assert.throws(() => parseDataSeeds(bad), (e: unknown) => isInputError(e) && /--data-seeds/.test(e.message));
   });
