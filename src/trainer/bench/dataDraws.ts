@@ -105,7 +105,7 @@ export async function runDrawsBench(opts: MethodsBenchOptions & { dataSeeds?: nu
     if (isTeacherRun(base.teacher)) throw new InputError(file, 'teacher.run', 'reuses a trained teacher, but every draw of --data-seeds trains its own: give the teacher network instead');
     if (opts.overrides?.some((o) => o.key === 'data.seed')) throw new InputError('command line', '--set data.seed', 'give the draws with --data-seeds only');
     // Every draw's experiments are checked before a folder is claimed, so bad input leaves none.
-    for (const d of dataSeeds) checkNewBench(drawOptions(opts, d, 'draft'));
+    for (const d of dataSeeds) checkNewBench(drawOptions(opts, d, path.resolve(opts.outDir ?? 'runs', 'bench-draws', `data-seed-${d}`)));
     root = claimNewFolder(path.resolve(opts.outDir ?? 'runs'), 'bench-draws');
     plan = { version: 1, created: new Date().toISOString(), command: opts.command ?? '', dataSeeds, benches: dataSeeds.map((d) => ({ dataSeed: d, dir: `data-seed-${d}` })) };
     writeJsonAtomic(path.join(root, DRAWS_FILE), plan);
