@@ -201,13 +201,22 @@ export interface ImageSets {
 
 export function imageSetsOf(exp: Experiment): ImageSets {
   const d = exp.data;
-  const source = { format: d.format, name: d.name, dir: d.dir, size: d.size };
+  // The same files reached through a link (a copy of the project whose node_modules links to another's) are the same images.
+  const source = { format: d.format, name: d.name, dir: d.dir === undefined ? undefined : realPath(d.dir), size: d.size };
   const seed = d.seed ?? exp.seed;
   const testLimit = d.limit?.test;
   return {
     test: JSON.stringify({ ...source, test: testLimit, seed: testLimit === undefined ? undefined : seed }),
     val: JSON.stringify({ ...source, train: d.limit?.train, validation: d.validation ?? 0.1, seed }),
   };
+}
+
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /** Per method and seed, which images of each split a run gets right. */

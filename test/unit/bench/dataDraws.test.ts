@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Experiment } from '../../../src/protocol/experiment';
 import { drawBenchDirs, formatDrawsTable, parseDataSeeds, readDrawsReport, runDrawsBench, type DrawsReport } from '../../../src/trainer/bench/dataDraws';
+import { imageSetsOf } from '../../../src/trainer/bench/methods';
 import { parseSetOption } from '../../../src/trainer/config/overrides';
 import { encodeCorrect } from '../../../src/trainer/runDir/heldOutValidation';
 import { isInputError } from '../../../src/trainer/errors';
@@ -103,5 +104,23 @@ describe('runDrawsBench (--data-seeds)', () => {
     assert.equal(fs.readdirSync(tmp.dir).length, before + 1);
     assert.deepEqual(parseDataSeeds('4, 5,6'), [4, 5, 6]);
     for (const bad of ['', '1,,2', '1,x', '-1', '1.5', '2,2']) assert.throws(() => parseDataSeeds(bad), (e: unknown) => isInputError(e) && /--data-seeds/.test(e.message));
+  });
+});
+
+describe('imageSetsOf', () => {
+  const exp = (data: Record<string, unknown>, seed = 1) => ({ seed, data: { format: 'idx', ...data } }) as unknown as Experiment;
+
+  it('draws share the test split, not the validation images; a linked folder is the folder it links to', () => {
+    const real = path.join(tmp.dir, 'images');
+    const link = path.join(tmp.dir, 'images-link');
+    fs.mkdirSync(real, { recursive: true });
+    fs.symlinkSync(real, link);
+    const a = imageSetsOf(exp({ dir: real, seed: 2 }));
+    const b = imageSetsOf(exp({ dir: link, seed: 3 }));
+    assert.equal(a.test, b.test);
+    assert.notEqual(a.val, b.val);
+    assert.equal(imageSetsOf(exp({ dir: link }, 2)).val, a.val);
+    // A test subsample is drawn by the data seed: then the draws' test images differ too.
+    assert.notEqual(imageSetsOf(exp({ dir: real, seed: 2, limit: { test: 500 } })).test, imageSetsOf(exp({ dir: real, seed: 3, limit: { test: 500 } })).test);
   });
 });
