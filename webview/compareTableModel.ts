@@ -5,7 +5,7 @@
  * view state a reload restores. The filter box's language is in compareFilter.ts.
  */
 import { meanStd, type MeanStd } from '../src/protocol/stats';
-import type { CompareRun, CompareSweep, CompareViewState } from '../src/protocol/webview';
+import type { CompareRun, CompareSweep, CompareViewState, PairedDelta } from '../src/protocol/webview';
 
 export { meanStd, type MeanStd };
 
@@ -93,8 +93,8 @@ export interface RowGroup {
   rows: number[];
   stats: Record<string, MeanStd>;
   /** From the sweep report, when grouped by sweep group: the paired Δ on test, and on held-out validation. */
-  delta?: { mean: number; se: number | null; n: number };
-  heldOutDelta?: { mean: number; se: number | null; n: number };
+  delta?: PairedDelta;
+  heldOutDelta?: PairedDelta;
   baseline?: boolean;
 }
 
@@ -186,7 +186,7 @@ export function formatMeanStd(kind: ColumnKind, s: MeanStd | undefined): string 
 }
 
 /** The paired difference to the baseline in points: `Δ +0.62 ± 0.21 (n 3)`. */
-export function formatDelta(d: { mean: number; se: number | null; n: number }): string {
+export function formatDelta(d: PairedDelta): string {
   const head = `Δ ${d.mean >= 0 ? '+' : '−'}${Math.abs(d.mean * 100).toFixed(2)}`;
   return d.se === null ? `${head} (n ${d.n})` : `${head} ± ${(d.se * 100).toFixed(2)} (n ${d.n})`;
 }

@@ -62,6 +62,13 @@ export interface CompareHyper {
 }
 
 /** A sweep's groups (from `skd sweep report --json`): mean ± std and the paired Δ to its baseline. */
+/** A paired difference from a report: mean and standard error (fractions) over n pairs. */
+export interface PairedDelta {
+  mean: number;
+  se: number | null;
+  n: number;
+}
+
 export interface CompareSweep {
   name: string;
   baseline: string;
@@ -71,9 +78,9 @@ export interface CompareSweep {
     testMean: number;
     testStd: number;
     /** Paired difference to the baseline (fractions), absent for the baseline itself. */
-    delta?: { mean: number; se: number | null; n: number };
+    delta?: PairedDelta;
     /** The same on validation with the epoch selection held out; absent for runs recorded before it. */
-    heldOutDelta?: { mean: number; se: number | null; n: number };
+    heldOutDelta?: PairedDelta;
   }[];
 }
 

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { RunInfo } from '../../protocol/lsp';
-import type { CompareSweep } from '../../protocol/webview';
+import type { CompareSweep, PairedDelta } from '../../protocol/webview';
 
 export interface SweepFolder {
   /** Absolute sweep folder (its runs are its sub-folders). */
@@ -89,7 +89,7 @@ function finite(v: unknown): number {
 }
 
 /** A paired difference of the report as the comparison shows it; undefined when absent. */
-function deltaOf(d: unknown): CompareSweep['groups'][number]['delta'] {
+function deltaOf(d: unknown): PairedDelta | undefined {
   if (!isRecord(d) || typeof d.mean !== 'number') return undefined;
   return { mean: d.mean, se: typeof d.se === 'number' ? d.se : null, n: typeof d.n === 'number' ? d.n : 0 };
 }

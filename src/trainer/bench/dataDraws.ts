@@ -4,7 +4,7 @@ import { isTeacherRun } from '../../protocol/experiment';
 import { loadExperimentWithOverrides } from '../config/overrides';
 import { InputError } from '../errors';
 import { readJson, writeJsonAtomic } from '../runDir/atomicFile';
-import { checkNewBench, claimNewFolder, defaultExperimentFile, meanStd, readMethodsReport, runMethodsBench, skdOverKdLines, SPLITS, type MethodsBenchOptions, type MethodsBenchReport, type Split } from './methods';
+import { checkNewBench, claimNewFolder, defaultExperimentFile, isBenchDir, meanStd, readMethodsReport, runMethodsBench, skdOverKdLines, SPLITS, type MethodsBenchOptions, type MethodsBenchReport, type Split } from './methods';
 import { formatPooledTable, poolReports, type PooledReport } from './pooledMethods';
 
 /**
@@ -123,7 +123,7 @@ export async function runDrawsBench(opts: MethodsBenchOptions & { dataSeeds?: nu
       const { dataSeed, dir } = plan.benches[next++];
       const folder = path.join(root, dir);
       const log = (line: string) => opts.log(`data seed ${dataSeed}: ${line}`);
-      const started = fs.existsSync(path.join(folder, 'bench.json'));
+      const started = isBenchDir(folder);
       try {
         await runMethodsBench({ ...(started ? { ...opts, resume: folder } : drawOptions(opts, dataSeed, folder)), parallel: perDraw, log });
       } catch (e) {
@@ -146,7 +146,7 @@ export function readDrawsReport(drawsDir: string): DrawsReport {
   const missing: string[] = [];
   for (const b of plan.benches) {
     const dir = path.join(root, b.dir);
-    if (!fs.existsSync(path.join(dir, 'bench.json'))) {
+    if (!isBenchDir(dir)) {
       missing.push(`data seed ${b.dataSeed}: the whole draw (not started)`);
       continue;
     }

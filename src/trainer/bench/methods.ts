@@ -438,6 +438,11 @@ export function checkNewBench(opts: MethodsBenchOptions): void {
   checkPlan(makePlan(opts, draft), draft);
 }
 
+/** Whether `dir` is a methods bench folder (it holds its plan, `bench.json`). */
+export function isBenchDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, PLAN_FILE));
+}
+
 /** Runs (or continues) a methods bench; returns the report of what its folder holds. */
 export async function runMethodsBench(opts: MethodsBenchOptions): Promise<MethodsBenchReport> {
   const runner = opts.runner ?? childRunner;
@@ -661,7 +666,7 @@ export function methodRows(methods: string[], records: Pick<RunRecord, 'method' 
 export function readMethodsReport(benchDir: string): MethodsBenchReport {
   const root = path.resolve(benchDir);
   if (!fs.existsSync(root)) throw new InputError(root, undefined, 'no such bench folder');
-  const plan: BenchPlan | undefined = fs.existsSync(path.join(root, PLAN_FILE)) ? readJson<BenchPlan>(path.join(root, PLAN_FILE)) : undefined;
+  const plan: BenchPlan | undefined = isBenchDir(root) ? readJson<BenchPlan>(path.join(root, PLAN_FILE)) : undefined;
   const dirs = fs
     .readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory())

@@ -114,9 +114,3 @@ export function validationRecords(epochs: readonly (EpochCorrect & { valAcc: num
     heldOutRight: held ?? null,
   };
 }
-
-/** A student's two validation figures from its epoch events: the selected epoch's accuracy, and the held-out one; null without epochs. */
-export function studentValidation(epochs: readonly (EpochCorrect & { valAcc: number })[]): { best: number | null; heldOut: number | null } {
-  const { best, heldOut } = validationRecords(epochs);
-  return { best, heldOut };
-}

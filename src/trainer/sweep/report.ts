@@ -4,7 +4,7 @@ import type { EpochEvent, Summary } from '../../protocol/runDir';
 import { SWEEP_FILES, type OverrideMap, type SweepPlan } from '../../protocol/sweep';
 import { meanStd, pairedDiff, type PairedDiff } from '../bench/pairedStats';
 import { InputError } from '../errors';
-import { studentValidation } from '../runDir/heldOutValidation';
+import { validationRecords } from '../runDir/heldOutValidation';
 import { readMetricsFrom } from '../runDir/metricsLog';
 import { readStatus, readSummary } from '../runDir/runFiles';
 import { writeFileAtomic, writeJsonAtomic } from '../runDir/atomicFile';
@@ -58,7 +58,7 @@ export interface SweepReport {
 }
 
 function validation(dir: string): Pick<SweepRunRecord, 'valAcc' | 'heldOutValAcc'> {
-  const v = studentValidation(readMetricsFrom(dir).events.filter((e): e is EpochEvent => e.type === 'epoch' && e.network === 'student'));
+  const v = validationRecords(readMetricsFrom(dir).events.filter((e): e is EpochEvent => e.type === 'epoch' && e.network === 'student'));
   return { valAcc: v.best, heldOutValAcc: v.heldOut };
 }
 
