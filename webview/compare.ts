@@ -21,12 +21,14 @@ import {
   formatCell,
   formatDelta,
   formatMeanStd,
+  groupColumnLabel,
   groupRows,
   isAccuracyMetric,
   metricOptions,
   metricSeries,
   nextSort,
   parseViewState,
+  reportCommand,
   smooth,
   visibleColumns,
   type Column,
@@ -160,7 +162,7 @@ export class ComparePage {
     const groups: [string, string][] = [
       ['none', 'nothing'],
       ...groupableColumns(this.runs).map((c): [string, string] =>
-        c.key === 'group' ? ['group', this.sweep ? `sweep group (${this.sweep.name})` : 'sweep group'] : [c.key, c.key === 'temperature' ? 'temperature (T)' : c.label.toLowerCase()],
+        c.key === 'group' ? ['group', groupColumnLabel(this.sweep)] : [c.key, c.key === 'temperature' ? 'temperature (T)' : c.label.toLowerCase()],
       ),
     ];
     if (!groups.some(([k]) => k === this.view.groupBy)) this.view.groupBy = 'none';
@@ -185,7 +187,7 @@ export class ComparePage {
     this.renderHead(columns);
     this.renderBody(columns, rows);
     const shown = rows.length === this.runs.length ? `${this.runs.length} runs` : `${rows.length} of ${this.runs.length} runs`;
-    setText('compare-count', `${shown}${this.sweep ? ` of sweep ${this.sweep.name}` : ''}`);
+    setText('compare-count', `${shown}${this.sweep ? ` of ${this.sweep.source} ${this.sweep.name}` : ''}`);
     this.renderChart(rows);
   }
 
@@ -229,12 +231,12 @@ export class ComparePage {
             if (g.baseline) td.append(el('span', 'muted', ' · baseline'));
             if (g.delta) {
               const d = el('span', 'delta', ` · ${formatDelta(g.delta)}`);
-              d.title = `Paired difference to ${this.sweep?.baseline ?? 'the baseline'} over the seeds both finished, in points ± its standard error (skd sweep report)`;
+              d.title = `Paired difference to ${this.sweep?.baseline ?? 'the baseline'} over the seeds both finished, in points ± its standard error (${reportCommand(this.sweep)})`;
               td.append(d);
             }
             if (g.heldOutDelta) {
               const d = el('span', 'delta held-out', ` · held-out val ${formatDelta(g.heldOutDelta)}`);
-              d.title = `The same on validation with the epoch selection held out: each half of the validation images scores the epoch the other half chose (skd sweep report)`;
+              d.title = `The same on validation with the epoch selection held out: each half of the validation images scores the epoch the other half chose (${reportCommand(this.sweep)})`;
               td.append(d);
             }
             tr.append(td);

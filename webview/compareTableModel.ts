@@ -294,3 +294,14 @@ export function nextSort(view: Pick<CompareViewState, 'sortKey' | 'sortDir'>, ke
   const kind = columnOf(key)?.kind;
   return { sortKey: key, sortDir: kind === 'text' ? 'asc' : 'desc' };
 }
+
+/** The group column's name in the "group by" list: a sweep's groups, or a methods bench's methods. */
+export function groupColumnLabel(source: CompareSweep | undefined): string {
+  if (!source) return 'sweep group';
+  return source.source === 'bench' ? `method (bench ${source.name})` : `sweep group (${source.name})`;
+}
+
+/** The command whose report the group rows' paired differences come from. */
+export function reportCommand(source: CompareSweep | undefined): string {
+  return source?.source === 'bench' ? 'skd bench methods --report' : 'skd sweep report';
+}

@@ -13,6 +13,9 @@ export const Commands = {
   runSweep: 'skd.runSweep',
   stopSweep: 'skd.stopSweep',
   compareSweep: 'skd.compareSweep',
+  runBench: 'skd.runBench',
+  stopBench: 'skd.stopBench',
+  compareBench: 'skd.compareBench',
   installNativeBackend: 'skd.installNativeBackend',
 } as const;
 

@@ -3,6 +3,7 @@
  * panels, commands), owns it through one Disposer, and returns the plugin API.
  */
 import * as vscode from 'vscode';
+import { BenchCommands } from './benches/benchCommands';
 import { CONFIG_SECTION, Commands, Views } from './constants';
 import { Panels } from './dashboard/panels';
 import { ExportCommand } from './export/exportStudent';
@@ -56,16 +57,17 @@ export function activate(context: vscode.ExtensionContext): SkdLabExtensionApi {
   const nativeBackend = disposer.track(new NativeBackendInstaller(context, log));
 
   const tree = disposer.track(new ExperimentsTreeProvider(store, (line) => log.warn(line)));
-  const sweeps = disposer.track(
-    new SweepCommands({
-      extensionPath: context.extensionUri.fsPath,
-      store,
-      tree,
-      output: disposer.track(vscode.window.createOutputChannel('SKD Sweeps', { log: true })),
-      refresh: () => runs.refresh(),
-      openCompare: (dirs) => panels.openCompare(dirs),
-    }),
-  );
+  // Sweeps and method benches run `skd` jobs on folders of runs, each with its output channel.
+  const folderJobs = (channel: string) => ({
+    extensionPath: context.extensionUri.fsPath,
+    store,
+    tree,
+    output: disposer.track(vscode.window.createOutputChannel(channel, { log: true })),
+    refresh: () => runs.refresh(),
+    openCompare: (dirs: string[]) => panels.openCompare(dirs),
+  });
+  const sweeps = disposer.track(new SweepCommands(folderJobs('SKD Sweeps')));
+  const benches = disposer.track(new BenchCommands(folderJobs('SKD Benches')));
   disposer.track(vscode.window.createTreeView(Views.experiments, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true }));
   disposer.track(new RunStatusBar(store));
 
@@ -85,6 +87,9 @@ export function activate(context: vscode.ExtensionContext): SkdLabExtensionApi {
   register(Commands.runSweep, (arg) => sweeps.runSweep(arg));
   register(Commands.stopSweep, (arg) => sweeps.stop(arg));
   register(Commands.compareSweep, (arg) => sweeps.compareSweep(arg));
+  register(Commands.runBench, (arg) => benches.runBench(arg));
+  register(Commands.stopBench, (arg) => benches.stop(arg));
+  register(Commands.compareBench, (arg) => benches.compareBench(arg));
   register(Commands.refreshRuns, async () => {
     if (!client.running) await client.start().catch((err: unknown) => log.error(`trainer did not start: ${String(err)}`));
     await tree.scanExperiments();
@@ -92,11 +97,15 @@ export function activate(context: vscode.ExtensionContext): SkdLabExtensionApi {
   });
 
   // Live updates from the trainer; a (re)started trainer gets a fresh listing.
-  const runEnds = new RunEndNotifier({
-    openDashboard: (dir) => panels.openDashboard(dir),
-    exportStudent: (dir) => exporter.run(dir),
-    resume: (dir) => runs.resumeRun(dir),
-  });
+  const runEnds = new RunEndNotifier(
+    {
+      openDashboard: (dir) => panels.openDashboard(dir),
+      exportStudent: (dir) => exporter.run(dir),
+      resume: (dir) => runs.resumeRun(dir),
+    },
+    // A sweep's or bench's runs: the job says once how it ended, with its comparison.
+    (dir) => tree.inRunningFolder(dir),
+  );
   disposer.track(
     client.onRunStatus((info) => {
       store.update(info);

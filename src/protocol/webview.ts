@@ -61,7 +61,6 @@ export interface CompareHyper {
   seed?: number;
 }
 
-/** A sweep's groups (from `skd sweep report --json`): mean ± std and the paired Δ to its baseline. */
 /** A paired difference from a report: mean and standard error (fractions) over n pairs. */
 export interface PairedDelta {
   mean: number;
@@ -69,7 +68,13 @@ export interface PairedDelta {
   n: number;
 }
 
+/**
+ * A sweep's groups (from `skd sweep report --json`) or a methods bench's methods (from `skd bench
+ * methods --report <dir> --json`): mean ± std and the paired Δ to its baseline.
+ */
 export interface CompareSweep {
+  /** Which command's report: it names the groups (sweep groups or methods) and the figures' source. */
+  source: 'sweep' | 'bench';
   name: string;
   baseline: string;
   groups: {

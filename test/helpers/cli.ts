@@ -32,14 +32,28 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `skd <args>` and collects its output; `timeoutMs` kills it (the test then fails on the code). */
-export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
+/**
+ * Runs `skd <args>` and collects its output; `timeoutMs` kills it (the test then fails on the
+ * code). `signalWhen` sends a signal once, when a line of its stderr first matches (as a user's
+ * Ctrl-C or the extension's Stop would).
+ */
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string>; signalWhen?: { line: RegExp; signal: NodeJS.Signals } } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     let stdout = '';
     let stderr = '';
+    let signalled = false;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (opts.signalWhen && !signalled && lines(stderr).some((l) => opts.signalWhen!.line.test(l))) {
+        signalled = true;
+        child.kill(opts.signalWhen.signal);
+      }
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -9,7 +9,7 @@ import type { TrainerClient } from '../languageClient/trainerClient';
 import type { RunStore } from '../runs/runStore';
 import { WebviewHost } from '../webview/webviewHost';
 import { compareRunFromEvents } from './compareModel';
-import { readSweepContext } from './sweepContext';
+import { readFolderContext } from './folderContext';
 
 /** The run's own copy of its experiment (its settings as run); undefined when unreadable. */
 async function readExperimentCopy(dir: string): Promise<unknown> {
@@ -40,7 +40,7 @@ export class ComparePanel extends WebviewHost {
   private finishedKey = '';
 
   protected async onInitialized(): Promise<void> {
-    const context = readSweepContext(this.dirs, this.deps.extensionUri.fsPath, (line) => this.log.warn(line));
+    const context = readFolderContext(this.dirs, this.deps.extensionUri.fsPath, (line) => this.log.warn(line));
     const runs = await Promise.all(
       this.dirs.map(async (dir) => {
         const info = this.deps.store.get(dir);

@@ -4,8 +4,8 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { Commands, EXPERIMENT_GLOB } from '../constants';
 import { runsFolder, workspaceRoot } from '../settings';
-import { findSweepFolders } from '../sweeps/sweepFolders';
-import type { SweepFolder } from '../sweeps/sweepModel';
+import { findPlannedFolders, isBenchRunFile } from './plannedFolders';
+import type { PlannedFolder } from './plannedFolder';
 import { Disposer } from '../util/disposable';
 import type { RunStore } from './runStore';
 import { buildTree, childrenOf, type ExperimentFile, type RootNode, type TreeNode } from './treeModel';
@@ -16,10 +16,11 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private experiments: ExperimentFile[] = [];
   private roots: RootNode[] = [];
-  private sweeps: SweepFolder[] = [];
-  private runningSweeps = new Set<string>();
-  private sweepScan: Promise<void> | undefined;
-  private sweepScanAgain = false;
+  private planned: PlannedFolder[] = [];
+  /** The folders this window's `skd sweep` and `skd bench methods` processes work on, by who runs them. */
+  private running = new Map<'sweep' | 'bench', ReadonlySet<string>>();
+  private folderScan: Promise<void> | undefined;
+  private folderScanAgain = false;
   private scannedRunsKey = '';
 
   constructor(
@@ -29,11 +30,11 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     this.disposer.track(
       store.onDidChange(() => {
         this.rebuild();
-        // Live metrics change the store every few seconds; sweep folders only change with the run list.
+        // Live metrics change the store every few seconds; sweep and bench folders only change with the run list.
         const key = this.store.all().map((r) => r.dir).sort().join('\n');
         if (key !== this.scannedRunsKey) {
           this.scannedRunsKey = key;
-          void this.scanSweeps();
+          void this.scanFolders();
         }
       }),
     );
@@ -46,7 +47,7 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
 
   /** Finds the workspace's experiment files and reads their names. */
   async scanExperiments(): Promise<ExperimentFile[]> {
-    const uris = await vscode.workspace.findFiles(EXPERIMENT_GLOB, '**/node_modules/**', 500);
+    const uris = (await vscode.workspace.findFiles(EXPERIMENT_GLOB, '**/node_modules/**', 500)).filter((u) => !isBenchRunFile(u.fsPath));
     this.experiments = await Promise.all(
       uris.map(async (uri): Promise<ExperimentFile> => {
         try {
@@ -60,7 +61,7 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
       }),
     );
     this.rebuild();
-    await this.scanSweeps();
+    await this.scanFolders();
     return this.experiments;
   }
 
@@ -68,37 +69,44 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     return this.experiments;
   }
 
-  sweepFolders(): SweepFolder[] {
-    return this.sweeps;
+  plannedFolders(): PlannedFolder[] {
+    return this.planned;
   }
 
-  /** The sweep folders this window's `skd sweep` processes are working on (their rows offer Stop). */
-  setRunningSweeps(dirs: Iterable<string>): void {
-    this.runningSweeps = new Set(dirs);
+  /** Whether a run lies in a folder that this window's `skd sweep` or `skd bench methods` process works on. */
+  inRunningFolder(runDir: string): boolean {
+    const parent = path.dirname(path.resolve(runDir));
+    return [...this.running.values()].some((dirs) => dirs.has(parent));
+  }
+
+  /** The folders this window's `skd sweep` (or `skd bench methods`) processes work on: their rows offer Stop. */
+  setRunning(owner: 'sweep' | 'bench', dirs: Iterable<string>): void {
+    this.running.set(owner, new Set(dirs));
     this.rebuild();
   }
 
-  /** Reads the sweep folders again (one scan at a time; a request during a scan runs once after it). */
-  scanSweeps(): Promise<void> {
-    if (this.sweepScan) {
-      this.sweepScanAgain = true;
-      return this.sweepScan;
+  /** Reads the sweep and bench folders again (one scan at a time; a request during a scan runs once after it). */
+  scanFolders(): Promise<void> {
+    if (this.folderScan) {
+      this.folderScanAgain = true;
+      return this.folderScan;
     }
-    this.sweepScan = (async () => {
+    this.folderScan = (async () => {
       do {
-        this.sweepScanAgain = false;
-        const found = await findSweepFolders(runsFolder(), this.store.all().map((r) => r.dir), this.warn);
-        if (JSON.stringify(found) !== JSON.stringify(this.sweeps)) {
-          this.sweeps = found;
+        this.folderScanAgain = false;
+        const found = await findPlannedFolders(runsFolder(), this.store.all().map((r) => r.dir), this.warn);
+        if (JSON.stringify(found) !== JSON.stringify(this.planned)) {
+          this.planned = found;
           this.rebuild();
         }
-      } while (this.sweepScanAgain);
-    })().finally(() => (this.sweepScan = undefined));
-    return this.sweepScan;
+      } while (this.folderScanAgain);
+    })().finally(() => (this.folderScan = undefined));
+    return this.folderScan;
   }
 
   private rebuild(): void {
-    this.roots = buildTree(this.experiments, this.store.all(), workspaceRoot(), this.sweeps, this.runningSweeps);
+    const running = new Set([...this.running.values()].flatMap((dirs) => [...dirs]));
+    this.roots = buildTree(this.experiments, this.store.all(), workspaceRoot(), this.planned, running);
     this.changeEmitter.fire(undefined);
   }
 
@@ -108,7 +116,7 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
 
   getParent(element: TreeNode): TreeNode | undefined {
     if (element.kind !== 'run') return undefined;
-    // Roots hold runs directly (experiment files, sweeps, other runs).
+    // Roots hold runs directly (experiment files, sweeps, benches, other runs).
     return this.roots.find((r) => r.runs.some((n) => n.id === element.id));
   }
 
@@ -128,9 +136,9 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     item.id = node.id;
     item.description = node.description;
     item.contextValue = node.contextValue;
-    if (node.kind === 'sweep') {
+    if (node.kind === 'sweep' || node.kind === 'bench') {
       item.tooltip = node.tooltip;
-      item.iconPath = new vscode.ThemeIcon(node.contextValue.endsWith('.running') ? 'sync~spin' : 'layers');
+      item.iconPath = new vscode.ThemeIcon(node.contextValue.endsWith('.running') ? 'sync~spin' : node.kind === 'bench' ? 'graph' : 'layers');
       item.collapsibleState = node.runs.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
     } else if (node.kind === 'experiment') {
       item.tooltip = node.tooltip;

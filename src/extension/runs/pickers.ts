@@ -5,6 +5,7 @@ import type { RunInfo } from '../../protocol/lsp';
 import { EXPERIMENT_GLOB } from '../constants';
 import { workspaceRoot } from '../settings';
 import { runLabel } from './format';
+import { isBenchRunFile } from './plannedFolders';
 import { runDescription, sortRuns } from './treeModel';
 
 interface RunPickItem extends vscode.QuickPickItem {
@@ -30,8 +31,8 @@ export async function pickRuns(runs: RunInfo[], placeHolder: string): Promise<Ru
   return picked?.map((p) => p.run) ?? [];
 }
 
-export async function pickExperimentFile(): Promise<string | undefined> {
-  const uris = await vscode.workspace.findFiles(EXPERIMENT_GLOB, '**/node_modules/**', 500);
+export async function pickExperimentFile(placeHolder = 'Experiment to run'): Promise<string | undefined> {
+  const uris = (await vscode.workspace.findFiles(EXPERIMENT_GLOB, '**/node_modules/**', 500)).filter((u) => !isBenchRunFile(u.fsPath));
   if (uris.length === 0) {
     const choice = await vscode.window.showInformationMessage('SKD: this workspace has no experiment files (*.skd.json).', 'New Experiment from Template');
     if (choice) await vscode.commands.executeCommand('skd.newExperiment');
@@ -41,7 +42,7 @@ export async function pickExperimentFile(): Promise<string | undefined> {
   const root = workspaceRoot();
   const picked = await vscode.window.showQuickPick(
     uris.map((u) => ({ label: path.basename(u.fsPath), description: root ? path.relative(root, path.dirname(u.fsPath)) : path.dirname(u.fsPath), file: u.fsPath })),
-    { placeHolder: 'Experiment to run' },
+    { placeHolder },
   );
   return picked?.file;
 }

@@ -13,13 +13,20 @@ export interface RunEndActions {
 export class RunEndNotifier {
   private readonly states = new Map<string, RunState>();
 
-  constructor(private readonly actions: RunEndActions) {}
+  /**
+   * `announcedElsewhere`: runs whose end another notice covers (a sweep's or a method bench's
+   * that this window runs: one notice when the whole job ends, not one per run).
+   */
+  constructor(
+    private readonly actions: RunEndActions,
+    private readonly announcedElsewhere: (dir: string) => boolean = () => false,
+  ) {}
 
   /** Feed every `skd/runStatus` (and request answers); the first sight of a run only records it. */
   observe(run: RunInfo): void {
     const before = this.states.get(run.dir);
     this.states.set(run.dir, run.status.state);
-    if (!isRunEnd(before, run.status.state)) return;
+    if (!isRunEnd(before, run.status.state) || this.announcedElsewhere(run.dir)) return;
     const notice = runEndNotice(run);
     if (!notice) return;
     if (notice.severity === 'error') {

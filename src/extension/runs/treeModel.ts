@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { aloneAccuracyOf, formatGainPoints, gainLine, methodLabel } from '../../protocol/gain';
 import type { RunInfo } from '../../protocol/lsp';
-import { sweepOfRun, sweepProgress, sweepProgressText, type SweepFolder } from '../sweeps/sweepModel';
+import { plannedFolderOfRun, folderProgress, progressText, type PlannedFolder } from './plannedFolder';
 import { formatAccuracy, formatProgress, isResumable, runFolderName, runLabel, truncate } from './format';
 
 /** Sweep files (`skd sweep` input) match the experiment glob too; they get their own row kind. */
@@ -42,15 +42,15 @@ export interface ExperimentNode {
   runs: RunNode[];
 }
 
-/** A sweep folder (`skd sweep` output) with its runs under it. */
-export interface SweepNode {
-  kind: 'sweep';
+/** A sweep folder (`skd sweep` output) or a methods bench folder (`skd bench methods`) with its runs under it. */
+export interface PlannedNode {
+  kind: 'sweep' | 'bench';
   id: string;
   dir: string;
   label: string;
   description: string;
   tooltip: string;
-  /** `skdSweep`, plus `.running` while this window's `skd sweep` process runs it. */
+  /** `skdSweep` or `skdBench`, plus `.running` while this window's `skd` process runs it. */
   contextValue: string;
   runs: RunNode[];
 }
@@ -65,7 +65,7 @@ export interface OtherRunsNode {
   runs: RunNode[];
 }
 
-export type RootNode = ExperimentNode | SweepNode | OtherRunsNode;
+export type RootNode = ExperimentNode | PlannedNode | OtherRunsNode;
 export type TreeNode = RootNode | RunNode;
 
 const ICONS: Record<RunInfo['status']['state'], { id: string; color?: string }> = {
@@ -154,17 +154,17 @@ export function buildTree(
   experiments: ExperimentFile[],
   runs: RunInfo[],
   workspaceRoot?: string,
-  sweeps: readonly SweepFolder[] = [],
-  runningSweeps: ReadonlySet<string> = new Set(),
+  planned: readonly PlannedFolder[] = [],
+  running: ReadonlySet<string> = new Set(),
 ): RootNode[] {
   const groups = new Map<string, RunInfo[]>();
   for (const e of experiments) groups.set(e.file, []);
   const other: RunInfo[] = [];
-  const bySweep = new Map<string, RunInfo[]>(sweeps.map((s) => [s.dir, []]));
+  const byFolder = new Map<string, RunInfo[]>(planned.map((s) => [s.dir, []]));
   for (const run of runs) {
-    const sweep = sweepOfRun(sweeps, run.dir);
-    if (sweep) {
-      bySweep.get(sweep.dir)?.push(run);
+    const folder = plannedFolderOfRun(planned, run.dir);
+    if (folder) {
+      byFolder.get(folder.dir)?.push(run);
       continue;
     }
     let owner = run.experimentFile ? experiments.find((e) => samePath(e.file, run.experimentFile as string)) : undefined;
@@ -206,7 +206,7 @@ export function buildTree(
         runs: rs,
       } satisfies ExperimentNode;
     });
-  for (const s of sweeps) roots.push(sweepNode(s, bySweep.get(s.dir) ?? [], runningSweeps.has(s.dir)));
+  for (const s of planned) roots.push(plannedNode(s, byFolder.get(s.dir) ?? [], running.has(s.dir)));
   if (other.length > 0) {
     roots.push({
       kind: 'otherRuns',
@@ -220,25 +220,37 @@ export function buildTree(
   return roots;
 }
 
-/** A sweep's row: `sweep methods` · `7/18 done · 2 running`, its runs in plan order (teachers first). */
-export function sweepNode(sweep: SweepFolder, runs: RunInfo[], running = false): SweepNode {
-  const order = new Map(sweep.runs.map((r, i) => [r.name, i]));
+/** Seeds as a short range: `1–5`, or `1, 3, 4`. */
+function seedsText(seeds: readonly number[]): string {
+  const sorted = [...new Set(seeds)].sort((a, b) => a - b);
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  if (first === undefined || last === undefined) return '';
+  return sorted.length > 2 && last - first === sorted.length - 1 ? `${first}–${last}` : sorted.join(', ');
+}
+
+/**
+ * A sweep's or a bench's row: `sweep methods` / `bench bench-methods-<time>` · `7/18 done · 2
+ * running`, its runs in plan order (teachers first).
+ */
+export function plannedNode(folder: PlannedFolder, runs: RunInfo[], running = false): PlannedNode {
+  const order = new Map(folder.runs.map((r, i) => [r.name, i]));
   const mine = [...runs].sort((a, b) => (order.get(runFolderName(a.dir)) ?? 1e9) - (order.get(runFolderName(b.dir)) ?? 1e9));
-  const progress = sweepProgress(sweep, runs);
+  const progress = folderProgress(folder, runs);
+  const bench = folder.kind === 'bench';
+  const groups = bench
+    ? [`methods: ${folder.groups.join(', ')}`, `seeds: ${seedsText(folder.runs.filter((r) => r.kind === 'student').map((r) => r.seed))}`]
+    : [`${folder.groups.length} group${folder.groups.length === 1 ? '' : 's'}: ${folder.groups.join(', ')}`];
   return {
-    kind: 'sweep',
-    id: `sweep:${sweep.dir}`,
-    dir: sweep.dir,
-    label: `sweep ${sweep.name}`,
-    description: sweepProgressText(progress),
-    tooltip: [
-      `sweep ${sweep.name}`,
-      sweep.dir,
-      `${sweep.groups.length} group${sweep.groups.length === 1 ? '' : 's'}: ${sweep.groups.join(', ')}`,
-      ...(sweep.baseline ? [`baseline: ${sweep.baseline}`] : []),
-    ].join('\n'),
-    contextValue: running ? 'skdSweep.running' : 'skdSweep',
-    // Inside a sweep the folder name (`kd-s2`) says group and seed; the method is in it already.
+    kind: folder.kind,
+    id: `${folder.kind}:${folder.dir}`,
+    dir: folder.dir,
+    // A bench's folder name says what it is (`bench-methods-<time>`, `bench-draws-<time>/data-seed-2`).
+    label: bench ? folder.name : `sweep ${folder.name}`,
+    description: progressText(progress),
+    tooltip: [`${folder.kind} ${folder.name}`, folder.dir, ...groups, ...(folder.baseline ? [`baseline: ${folder.baseline}`] : [])].join('\n'),
+    contextValue: `${bench ? 'skdBench' : 'skdSweep'}${running ? '.running' : ''}`,
+    // Inside a sweep or bench the folder name (`kd-s2`) says group and seed; the method is in it already.
     runs: mine.map((r) => ({ ...runNode(r), label: runFolderName(r.dir) })),
   };
 }

@@ -6,31 +6,21 @@
  * "SKD Sweeps" output channel. A sweep that must outlive the window goes to Slurm (the
  * process then only submits) or to `skd sweep` in a terminal.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import * as vscode from 'vscode';
-import type { RunStore } from '../runs/runStore';
 import { experimentFileFromArg } from '../runs/commandArgs';
-import type { ExperimentsTreeProvider } from '../runs/experimentsTree';
 import { SWEEP_FILE_SUFFIX } from '../runs/treeModel';
 import { runsFolder, workspaceRoot } from '../settings';
 import { requireTrust } from '../trust';
 import { findOnPath } from '../../trainer/util/findOnPath';
 import { SWEEP_FILES } from '../../protocol/sweep';
-import { cliCommand, runCli } from './skdCli';
-import { sweepOutcome, sweepProgress, sweepStudentDirs, type Executor, type SweepFolder } from './sweepModel';
-
-export interface SweepCommandDeps {
-  extensionPath: string;
-  store: RunStore;
-  tree: ExperimentsTreeProvider;
-  output: vscode.LogOutputChannel;
-  /** Lists the runs again (the sweep's runs are written by its own processes, not the trainer). */
-  refresh(): Promise<unknown>;
-  openCompare(dirs: string[]): unknown;
-}
+import { announceEnd, startCliJob, type FolderJobDeps } from '../cli/cliJob';
+import { runCli } from '../cli/skdCli';
+import { folderProgress, studentDirs, type PlannedFolder } from '../runs/plannedFolder';
+import { sweepOutcome, type Executor } from './sweepModel';
 
 /** The sweep's name (its folder under the runs folder), read from the file; undefined when unreadable. */
 function sweepName(file: string): string | undefined {
@@ -57,7 +47,7 @@ export class SweepCommands implements vscode.Disposable {
   /** Slurm sweeps submitted from this window: their runs are listed again until all have ended. */
   private readonly following = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly deps: SweepCommandDeps) {}
+  constructor(private readonly deps: FolderJobDeps) {}
 
   async runSweep(arg?: unknown): Promise<void> {
     if (!requireTrust('run sweeps')) return;
@@ -85,59 +75,27 @@ export class SweepCommands implements vscode.Disposable {
   }
 
   private start(file: string, sweepDir: string, out: string, executor: Executor): void {
-    const { output } = this.deps;
-    const cmd = cliCommand(this.deps.extensionPath, ['sweep', file, '--executor', executor, '--out', out]);
-    output.info(`$ skd sweep ${file} --executor ${executor} --out ${out}`);
-    const child = spawn(cmd.file, cmd.args, { cwd: workspaceRoot() ?? path.dirname(file), env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.running.set(sweepDir, child);
-    this.deps.tree.setRunningSweeps(this.running.keys());
-    for (const stream of [child.stdout, child.stderr]) {
-      let rest = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        const lines = (rest + chunk).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) if (line.trim()) output.info(line);
-      });
-    }
-    // Its runs write their folders themselves: list them again while it works.
-    const poll = setInterval(() => void this.deps.refresh(), 3000);
     const label = path.basename(sweepDir);
-    const ended = new Promise<number | null>((resolve) => {
-      child.on('error', (err) => {
-        output.error(`skd sweep did not start: ${err.message}`);
-        resolve(null);
-      });
-      child.on('close', (code) => resolve(code));
+    const { child, ended } = startCliJob({
+      extensionPath: this.deps.extensionPath,
+      args: ['sweep', file, '--executor', executor, '--out', out],
+      cwd: workspaceRoot() ?? path.dirname(file),
+      output: this.deps.output,
+      title: `SKD: sweep ${label} (${executor})`,
+      refresh: () => this.deps.refresh(),
+      progress: () => this.deps.tree.getChildren().find((n) => n.kind === 'sweep' && n.dir === path.resolve(sweepDir))?.description,
+      cancel: () => void this.stop(sweepDir),
     });
-    void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `SKD: sweep ${label} (${executor})`, cancellable: true },
-      async (progress, cancel) => {
-        const sub = cancel.onCancellationRequested(() => this.stop(sweepDir));
-        const tick = setInterval(() => {
-          const s = this.deps.tree.sweepFolders().find((f) => f.dir === path.resolve(sweepDir));
-          const row = s ? this.deps.tree.getChildren().find((n) => n.kind === 'sweep' && n.dir === s.dir) : undefined;
-          if (row && row.kind === 'sweep') progress.report({ message: row.description });
-        }, 1000);
-        await ended;
-        clearInterval(tick);
-        sub.dispose();
-      },
-    );
+    this.running.set(sweepDir, child);
+    this.deps.tree.setRunning('sweep', this.running.keys());
     void ended.then(async (code) => {
-      clearInterval(poll);
       this.running.delete(sweepDir);
-      this.deps.tree.setRunningSweeps(this.running.keys());
+      this.deps.tree.setRunning('sweep', this.running.keys());
       await this.deps.refresh();
-      await this.deps.tree.scanSweeps();
+      await this.deps.tree.scanFolders();
       if (executor === 'slurm' && code === 0) this.follow(sweepDir);
-      const outcome = sweepOutcome(code, executor);
-      output.info(`sweep ${label}: ${outcome.text}`);
-      const show = outcome.level === 'error' ? vscode.window.showErrorMessage : outcome.level === 'warn' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-      const actions = code === 0 || code === 1 ? ['Compare Sweep', 'Show Output'] : ['Show Output'];
-      const choice = await show(`SKD: sweep ${label} ${outcome.text}.`, ...actions);
-      if (choice === 'Show Output') output.show();
-      else if (choice === 'Compare Sweep') await this.compareSweep(sweepDir);
+      const choice = await announceEnd(this.deps.output, `sweep ${label}`, sweepOutcome(code, executor), code === 0 || code === 1 ? ['Compare Sweep'] : []);
+      if (choice === 'Compare Sweep') await this.compareSweep(sweepDir);
     });
   }
 
@@ -145,8 +103,8 @@ export class SweepCommands implements vscode.Disposable {
     clearInterval(this.following.get(sweepDir));
     const timer = setInterval(() => {
       void this.deps.refresh().then(() => {
-        const sweep = this.deps.tree.sweepFolders().find((s) => s.dir === path.resolve(sweepDir));
-        const p = sweep ? sweepProgress(sweep, this.deps.store.all()) : undefined;
+        const sweep = this.deps.tree.plannedFolders().find((s) => s.dir === path.resolve(sweepDir));
+        const p = sweep ? folderProgress(sweep, this.deps.store.all()) : undefined;
         if (!p || p.done + p.failed >= p.total) {
           clearInterval(timer);
           this.following.delete(sweepDir);
@@ -187,8 +145,8 @@ export class SweepCommands implements vscode.Disposable {
   }
 
   async compareSweep(arg?: unknown): Promise<void> {
-    await this.deps.tree.scanSweeps();
-    const sweeps = this.deps.tree.sweepFolders();
+    await this.deps.tree.scanFolders();
+    const sweeps = this.deps.tree.plannedFolders().filter((s) => s.kind === 'sweep');
     let dir = sweepDirFromArg(arg);
     if (!dir) {
       const picked = await vscode.window.showQuickPick(
@@ -197,12 +155,12 @@ export class SweepCommands implements vscode.Disposable {
       );
       dir = picked?.sweep.dir;
     }
-    const sweep: SweepFolder | undefined = dir ? sweeps.find((s) => s.dir === path.resolve(dir as string)) : undefined;
+    const sweep: PlannedFolder | undefined = dir ? sweeps.find((s) => s.dir === path.resolve(dir as string)) : undefined;
     if (!sweep) {
       if (dir) void vscode.window.showErrorMessage(`SKD: ${dir} is not a sweep folder (no sweep.json).`);
       return;
     }
-    const dirs = sweepStudentDirs(sweep, this.deps.store.all());
+    const dirs = studentDirs(sweep, this.deps.store.all());
     if (dirs.length === 0) {
       void vscode.window.showInformationMessage(`SKD: sweep ${sweep.name} has no student runs yet.`);
       return;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BENCH_FILES, type DrawsPlanView } from '../../protocol/bench';
 import { isTeacherRun } from '../../protocol/experiment';
 import { loadExperimentWithOverrides } from '../config/overrides';
 import { InputError } from '../errors';
@@ -18,12 +19,12 @@ import { formatPooledTable, poolReports, type PooledReport } from './pooledMetho
  * pooling takes its images' share once (`imageSets`).
  */
 
-const DRAWS_FILE = 'draws.json';
-const REPORT_FILE = 'report.json';
-const REPORT_MD = 'report.md';
+const DRAWS_FILE = BENCH_FILES.draws;
+const REPORT_FILE = BENCH_FILES.report;
+const REPORT_MD = BENCH_FILES.reportMd;
 
 /** The plan of a draws folder (`draws.json`). */
-export interface DrawsPlan {
+export interface DrawsPlan extends DrawsPlanView {
   version: 1;
   created: string;
   command: string;
@@ -56,6 +57,8 @@ export interface DrawsReport {
   pooled: PooledReport;
   /** Planned runs without a summary: `data seed <d>: <run> (state)`. */
   missing: string[];
+  /** The bench was stopped before all its runs ended; only on the report a run returns. */
+  stopped?: true;
 }
 
 export function isDrawsDir(dir: string): boolean {
@@ -119,7 +122,7 @@ export async function runDrawsBench(opts: MethodsBenchOptions & { dataSeeds?: nu
   const failures: string[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < plan.benches.length) {
+    while (next < plan.benches.length && !opts.signal?.aborted) {
       const { dataSeed, dir } = plan.benches[next++];
       const folder = path.join(root, dir);
       const log = (line: string) => opts.log(`data seed ${dataSeed}: ${line}`);
@@ -133,6 +136,10 @@ export async function runDrawsBench(opts: MethodsBenchOptions & { dataSeeds?: nu
     }
   };
   await Promise.all(Array.from({ length: atOnce }, worker));
+  if (opts.signal?.aborted) {
+    opts.log(`stopped; skd bench methods --resume ${root} continues it`);
+    return { ...writeDrawsReport(root), stopped: true };
+  }
   const report = writeDrawsReport(root);
   if (failures.length) opts.log(`${failures.length} draw(s) failed:\n  ${failures.join('\n  ')}`);
   return report;

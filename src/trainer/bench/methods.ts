@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BENCH_FILES, benchRunName, DEFAULT_BENCH_SEEDS, plannedRuns, type BenchPlanView } from '../../protocol/bench';
 import { isTeacherRun, type Experiment, type ModelSpec } from '../../protocol/experiment';
 import { RUN_FILES, type CorrectImages, type EpochEvent, type RunEvent, type Summary } from '../../protocol/runDir';
 import { resolveFrom, validateExperimentObject } from '../config/validate';
@@ -38,14 +39,13 @@ export { meanStd } from './pairedStats';
 
 /** The default method list, in table order: the built-ins of the method registry (add an ablation there). */
 export const BENCH_METHODS: readonly string[] = builtinMethodNames();
-export const DEFAULT_SEEDS = 5;
 export const FULL_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 export const CORES = os.cpus().length;
 
-const PLAN_FILE = 'bench.json';
-const REPORT_FILE = 'report.json';
-const REPORT_MD = 'report.md';
-const TEACHER_DIR = 'teacher';
+const PLAN_FILE = BENCH_FILES.plan;
+const REPORT_FILE = BENCH_FILES.report;
+const REPORT_MD = BENCH_FILES.reportMd;
+const TEACHER_DIR = BENCH_FILES.teacher;
 
 export interface MethodsBenchOptions {
   /** Base experiment file (default: the package's examples/default.skd.json). */
@@ -77,6 +77,11 @@ export interface MethodsBenchOptions {
   log: (line: string) => void;
   /** Runs one experiment (or resumes one run dir); default: a child `skd run` / `skd resume`. */
   runner?: BenchRunner;
+  /**
+   * Stops the bench: no run starts after it fires, and the running ones are asked to stop
+   * (they checkpoint, and `--resume` continues them). The bench then ends with `stopped` set.
+   */
+  signal?: AbortSignal;
 }
 
 export interface BenchJob {
@@ -86,13 +91,15 @@ export interface BenchJob {
   file?: string;
   runDir: string;
   resume: boolean;
+  /** The bench's stop: the runner asks its run to stop (SIGTERM: it checkpoints) and waits for it. */
+  signal?: AbortSignal;
 }
 
 /** Resolves when the run is done; rejects with a one-line reason otherwise. */
 export type BenchRunner = (job: BenchJob) => Promise<void>;
 
 /** The plan of a bench folder (`bench.json`). */
-export interface BenchPlan {
+export interface BenchPlan extends BenchPlanView {
   version: 1;
   created: string;
   command: string;
@@ -186,6 +193,8 @@ export interface MethodsBenchReport {
   secondsPerRun: number | null;
   /** Which images its runs are scored on (`imageSetsOf`); absent where its runs' data differ. */
   imageSets?: ImageSets;
+  /** The bench was stopped (`signal`) before all its runs ended; only on the report a run returns. */
+  stopped?: true;
 }
 
 /**
@@ -255,10 +264,14 @@ export const childRunner: BenchRunner = (job) =>
   new Promise((resolve, reject) => {
     const args = job.resume ? [cliPath(), 'resume', job.runDir, '--quiet'] : [cliPath(), 'run', job.file!, '--run-dir', job.runDir, '--quiet'];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Not spawn's own `signal` option: it rejects at once, and the bench would end while its run still checkpoints.
+    const stop = () => child.kill('SIGTERM');
+    job.signal?.addEventListener('abort', stop, { once: true });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e) => reject(e));
     child.on('exit', (code) => {
+      job.signal?.removeEventListener('abort', stop);
       if (code === 0) resolve();
       else reject(new Error(code === 3 ? 'stopped (resume with --resume)' : `exit ${code}: ${err.trim().split('\n').pop() ?? ''}`));
     });
@@ -320,7 +333,7 @@ export function benchBase(
 export function studentExperiment(base: Experiment, method: string, seed: number, teacherDir: string): Experiment {
   const exp: Experiment & { studentAlone?: boolean } = {
     ...base,
-    name: runName(method, seed),
+    name: benchRunName(method, seed),
     seed,
     data: { ...base.data },
     teacher: { run: teacherDir },
@@ -334,22 +347,6 @@ export function studentExperiment(base: Experiment, method: string, seed: number
 /** The teacher's run: the base with its teacher, method `none`, the base's seed. */
 export function teacherExperiment(base: Experiment, seed: number): Experiment {
   return { ...base, name: TEACHER_DIR, seed, data: { ...base.data }, method: { ...base.method, name: 'none' } };
-}
-
-export function runName(method: string, seed: number): string {
-  return `${method}-s${seed}`;
-}
-
-/** The planned student runs, seed by seed; the teacher run stands for `none` at its seed. */
-export function plannedRuns(plan: Pick<BenchPlan, 'methods' | 'seeds' | 'teacher'>): { method: string; seed: number; name: string }[] {
-  const out: { method: string; seed: number; name: string }[] = [];
-  for (const seed of plan.seeds) {
-    for (const method of plan.methods) {
-      if (method === 'none' && plan.teacher.trainedHere && seed === plan.teacher.seed) continue;
-      out.push({ method, seed, name: runName(method, seed) });
-    }
-  }
-  return out;
 }
 
 function fail(where: string, issues: { path: (string | number)[]; message: string }[]): never {
@@ -400,7 +397,7 @@ function makePlan(opts: MethodsBenchOptions, root: string): BenchPlan {
   const fullInstalled = fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte.gz')) || fs.existsSync(path.join(FULL_FASHION_MNIST, 'train-images-idx3-ubyte'));
   if (opts.data === 'full' && !fullInstalled) throw new InputError('command line', '--data', `full needs Debian's Fashion-MNIST in ${FULL_FASHION_MNIST} (apt install dataset-fashion-mnist)`);
   const { experiment, dataDescription, notes } = benchBase(base, { ...opts, explicitBase: opts.experiment !== undefined, fullInstalled });
-  const seeds = Array.from({ length: opts.seeds ?? DEFAULT_SEEDS }, (_, i) => i + 1);
+  const seeds = Array.from({ length: opts.seeds ?? DEFAULT_BENCH_SEEDS }, (_, i) => i + 1);
   const methods = opts.methods ?? [...BENCH_METHODS];
   const reused = isTeacherRun(experiment.teacher) ? experiment.teacher.run : undefined;
   return {
@@ -469,11 +466,13 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
   opts.log(`bench folder: ${root}`);
 
   const failures: string[] = [];
+  const signal = opts.signal;
   const runOne = async (name: string, exp: Experiment | undefined, runDir: string): Promise<boolean> => {
     if (readSummary(runDir)) {
       opts.log(`${name}: finished earlier, skipped`);
       return true;
     }
+    if (signal?.aborted) return false;
     const started = Date.now();
     const file = exp ? writeExperiment(root, exp) : undefined;
     try {
@@ -482,16 +481,16 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
       if (status && fs.existsSync(path.join(runDir, RUN_FILES.experiment))) {
         opts.log(`${name}: resuming the interrupted run`);
         try {
-          await runner({ name, runDir, resume: true });
+          await runner({ name, runDir, resume: true, signal });
         } catch (e) {
-          if (/stopped/.test((e as Error).message)) throw e;
+          if (/stopped/.test((e as Error).message) || signal?.aborted) throw e;
           opts.log(`${name}: resume failed (${(e as Error).message}); starting it again`);
           fs.rmSync(runDir, { recursive: true, force: true });
-          await runner({ name, file, runDir, resume: false });
+          await runner({ name, file, runDir, resume: false, signal });
         }
       } else {
         fs.rmSync(runDir, { recursive: true, force: true });
-        await runner({ name, file, runDir, resume: false });
+        await runner({ name, file, runDir, resume: false, signal });
       }
       const s = readSummary(runDir);
       const acc = (v: number) => `${(v * 100).toFixed(2)}%`;
@@ -499,6 +498,10 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
       opts.log(`${name}: ${what} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
       return true;
     } catch (e) {
+      if (signal?.aborted) {
+        opts.log(`${name}: stopped (checkpointed)`);
+        return false;
+      }
       failures.push(`${name}: ${(e as Error).message}`);
       opts.log(`${name} failed: ${(e as Error).message}`);
       return false;
@@ -508,6 +511,7 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
   if (plan.teacher.trainedHere) {
     if (!readSummary(plan.teacher.dir)) opts.log(`teacher: training ${describeModel(plan.experiment.teacher)} on ${plan.dataDescription}, recording its trajectory`);
     const ok = await runOne(TEACHER_DIR, teacherExperiment(plan.experiment, plan.teacher.seed), plan.teacher.dir);
+    if (!ok && signal?.aborted) return stopped(root, opts.log);
     if (!ok) throw new Error(`the teacher run failed (${failures[0]}); see ${path.join(plan.teacher.dir, RUN_FILES.log)}`);
   }
   // The methods this call trains: those named by --methods (on a resume, a part of the plan's), else the plan's.
@@ -515,15 +519,22 @@ export async function runMethodsBench(opts: MethodsBenchOptions): Promise<Method
   const jobs = plannedRuns({ ...plan, methods: plan.methods.filter((m) => toRun.includes(m)) });
   let next = 0;
   const worker = async () => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !signal?.aborted) {
       const { method, seed, name } = jobs[next++];
       await runOne(name, studentExperiment(plan.experiment, method, seed, plan.teacher.dir), path.join(root, name));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.parallel) }, worker));
+  if (signal?.aborted) return stopped(root, opts.log);
   const report = writeMethodsReport(root);
   if (failures.length) opts.log(`${failures.length} run(s) failed:\n  ${failures.join('\n  ')}`);
   return report;
+}
+
+/** A stopped bench: the report of what it holds, marked stopped; `--resume` continues it. */
+function stopped(root: string, log: (line: string) => void): MethodsBenchReport {
+  log(`stopped; skd bench methods --resume ${root} continues it`);
+  return { ...writeMethodsReport(root), stopped: true };
 }
 
 /** Each method once: the built-in ones in their table order, others (plugins) after them by name. */
@@ -685,7 +696,7 @@ export function readMethodsReport(benchDir: string): MethodsBenchReport {
     // Earlier runs of a method kept in the folder under another name (say, from before a default
     // changed) never stand in for the bench's own run of that method and seed.
     const held = byKey.get(key);
-    if (held && held.name === runName(held.method, held.seed) && r.name !== runName(r.method, r.seed)) continue;
+    if (held && held.name === benchRunName(held.method, held.seed) && r.name !== benchRunName(r.method, r.seed)) continue;
     // Its wall time includes the teacher's training: count only its student's epochs.
     if (isTeacher) r.seconds = r.epochSeconds * studentEpochCount(dir);
     byKey.set(key, r);

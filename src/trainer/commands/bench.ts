@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CORES, DEFAULT_SEEDS, formatMethodsTable, readMethodsReport, runMethodsBench, writeMethodsReport, type MethodsBenchReport } from '../bench/methods';
+import { DEFAULT_BENCH_SEEDS } from '../../protocol/bench';
+import { CORES, formatMethodsTable, readMethodsReport, runMethodsBench, writeMethodsReport, type MethodsBenchReport } from '../bench/methods';
 import { formatGemmTable, runGemmBench } from '../bench/gemmCeiling';
 import { formatProfileReport, formatTable, runProfileBench, runThroughputBench } from '../bench/throughput';
 import { InputError, isInputError } from '../errors';
@@ -144,7 +145,7 @@ async function methodsBench(argv: string[]): Promise<number> {
   const options = {
     experiment: args.options.get('experiment'),
     overrides,
-    seeds: args.options.has('seeds') ? intOption(args, 'seeds', DEFAULT_SEEDS, 1, 100) : undefined,
+    seeds: args.options.has('seeds') ? intOption(args, 'seeds', DEFAULT_BENCH_SEEDS, 1, 100) : undefined,
     data: data as 'auto' | 'full' | 'builtin',
     outDir: args.options.get('out') ?? 'runs',
     resume,
@@ -156,12 +157,29 @@ async function methodsBench(argv: string[]): Promise<number> {
     command: commandLine(),
     log: (line: string) => process.stderr.write(`${line}\n`),
   };
-  if (dataSeedsRaw !== undefined || (resume !== undefined && isDrawsDir(path.resolve(resume)))) {
-    const report = await runDrawsBench({ ...options, dataSeeds: dataSeedsRaw === undefined ? undefined : parseDataSeeds(dataSeedsRaw) });
-    printDraws(report);
-    return report.missing.length ? 1 : 0;
+  const dataSeeds = dataSeedsRaw === undefined ? undefined : parseDataSeeds(dataSeedsRaw);
+  // SIGTERM (the extension's Stop) or Ctrl-C: no run starts after it, the running ones
+  // checkpoint, and the bench ends with exit 3; `--resume` continues it. A second Ctrl-C ends it at once.
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted && sig === 'SIGINT') process.exit(130);
+    if (!stop.signal.aborted) options.log(`skd: ${sig}: stopping the bench (its running runs checkpoint)`);
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const ended = (report: { missing: string[]; stopped?: true }) => (report.stopped ? 3 : report.missing.length ? 1 : 0);
+    if (dataSeeds !== undefined || (resume !== undefined && isDrawsDir(path.resolve(resume)))) {
+      const report = await runDrawsBench({ ...options, dataSeeds, signal: stop.signal });
+      printDraws(report);
+      return ended(report);
+    }
+    const report = await runMethodsBench({ ...options, signal: stop.signal });
+    print(report);
+    return ended(report);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   }
-  const report = await runMethodsBench(options);
-  print(report);
-  return report.missing.length ? 1 : 0;
 }

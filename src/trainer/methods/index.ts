@@ -1,3 +1,4 @@
+import { BUILTIN_METHOD_SUMMARIES, type BuiltinMethodName } from '../../protocol/methods';
 import { InputError } from '../errors';
 import { Registry } from '../registry';
 import { at } from './at';
@@ -10,29 +11,29 @@ import { skd, skdNoStages, skdNoTbt, skdNoTet } from './skd';
 import type { MethodFactory } from './types';
 
 /**
- * Distillation methods by name (mdistiller's `distiller_dict`): the one list every method name
- * comes from: validation, the editor's completion, the JSON Schema's enum (kept in step by
- * test/unit/config/schemaNames.test.ts), `skd bench methods`' default list. Plugin modules add
- * theirs through src/trainer/plugins.ts.
+ * Distillation methods by name (mdistiller's `distiller_dict`): the one registry every method name
+ * is checked against: validation, the editor's completion, the JSON Schema's enum (kept in step by
+ * test/unit/config/schemaNames.test.ts), `skd bench methods`' default list. The names, their order
+ * and summaries are src/protocol/methods.ts's (the extension reads them too); here each gets its
+ * implementation. Plugin modules add theirs through src/trainer/plugins.ts.
  */
-const BUILTIN_METHODS = [
-  ['none', none, 'the student alone (cross-entropy only)'],
-  ['kd', kd, "Hinton's knowledge distillation"],
-  ['fitnet', fitnet, 'hint layers (FitNets)'],
-  ['at', at, 'attention transfer'],
-  ['rco', rco, 'route-constrained optimization (teacher checkpoints as a curriculum)'],
-  ['dkd', dkd, 'decoupled KD'],
-  ['skd', skd, 'skill-transferring KD (TBT + TET + stages)'],
-  ['skd-no-tbt', skdNoTbt, 'SKD without teacher behaviour teaching'],
-  ['skd-no-tet', skdNoTet, 'SKD without teacher experience teaching'],
-  ['skd-no-stages', skdNoStages, 'SKD without learning stages'],
-] as const satisfies readonly (readonly [string, MethodFactory, string])[];
+const BUILTIN_FACTORIES: Record<BuiltinMethodName, MethodFactory> = {
+  none,
+  kd,
+  fitnet,
+  at,
+  rco,
+  dkd,
+  skd,
+  'skd-no-tbt': skdNoTbt,
+  'skd-no-tet': skdNoTet,
+  'skd-no-stages': skdNoStages,
+};
 
-/** The name of a built-in method; a method's name in general is a string checked with `isMethodName`. */
-export type BuiltinMethodName = (typeof BUILTIN_METHODS)[number][0];
+export type { BuiltinMethodName };
 
 export const methodRegistry = new Registry<MethodFactory>('method');
-for (const [name, factory, summary] of BUILTIN_METHODS) methodRegistry.registerBuiltin(name, factory, summary);
+for (const [name, summary] of BUILTIN_METHOD_SUMMARIES) methodRegistry.registerBuiltin(name, BUILTIN_FACTORIES[name], summary);
 
 /** Names of the registered methods: the built-ins in table order, then plugins. */
 export function methodNames(): string[] {

@@ -107,8 +107,12 @@ export function readRunInfo(dir: string): RunInfo | undefined {
   return info;
 }
 
-/** Run directories (folders with a status.json) under each folder, two levels deep. */
-export function findRunDirs(folders: string[], depth = 2): string[] {
+/**
+ * Run directories (folders with a status.json) under each folder, three levels deep: a run
+ * (`runs/<run>`), a sweep's or a bench's (`runs/<bench>/<run>`), a draw's of a draws folder
+ * (`runs/<draws>/<draw>/<run>`). A run directory is not searched further.
+ */
+export function findRunDirs(folders: string[], depth = 3): string[] {
   const out: string[] = [];
   const visit = (dir: string, level: number) => {
     if (fs.existsSync(path.join(dir, RUN_FILES.status))) {

@@ -91,7 +91,7 @@ export class RunManager {
    */
   async stop(dirParam: string): Promise<RunInfo> {
     const dir = path.resolve(dirParam);
-    const run = this.runs.get(dir) ?? this.adoptIfAlive(dir);
+    const run = this.activeRun(dir) ?? this.adoptIfAlive(dir);
     if (!run) return unadoptedRunInfo(dir);
     if (run.status.state === 'queued') {
       this.queue.remove(run);
@@ -113,7 +113,7 @@ export class RunManager {
     const out: RunInfo[] = [];
     const seen = new Set<string>();
     for (const dir of findRunDirs(folders)) {
-      const own = this.runs.get(dir) ?? this.adoptIfAlive(dir);
+      const own = this.activeRun(dir) ?? this.adoptIfAlive(dir);
       const info = own ? runInfo(own) : readRunInfo(dir);
       if (info) out.push(info);
       seen.add(dir);
@@ -206,6 +206,17 @@ export class RunManager {
     let n = 0;
     for (const run of this.runs.values()) if (run.process?.running) n++;
     return n;
+  }
+
+  /**
+   * The run this server queues or follows in `dir`. A run of ours that has ended is not: its end is
+   * on disk, and another process (a bench's or a sweep's, `skd resume` in a terminal) may have
+   * taken it up since, so the listing reads the disk (or adopts that process) rather than our record.
+   */
+  private activeRun(dir: string): ManagedRun | undefined {
+    const run = this.runs.get(dir);
+    if (!run) return undefined;
+    return run.status.state === 'queued' || run.status.state === 'running' || run.process?.running ? run : undefined;
   }
 
   /**

@@ -153,6 +153,15 @@ function distinctChartPoints(dir) {
 const ACTIVATED = 'SKD Lab activates (activity bar, palette, Experiments tree)';
 const TINY_DONE = 'run the tiny experiment from the palette; the tree shows progress, then done';
 
+/**
+ * The methods bench folders in a runs folder (`bench-methods-<time>`).
+ * @param {string} runsDir
+ */
+function benchFolders(runsDir) {
+  if (!fs.existsSync(runsDir)) return [];
+  return fs.readdirSync(runsDir).filter((d) => d.startsWith('bench-methods-')).map((d) => path.join(runsDir, d));
+}
+
 /** @type {Test[]} */
 export const tests = [
   {
@@ -398,6 +407,102 @@ export const tests = [
       });
       ctx.log(`  ${folder}: the page shows ${JSON.stringify(got)} = metrics.jsonl's ${JSON.stringify(want)}`);
       await ctx.shot('dashboard-after-kill-resume');
+    },
+  },
+  {
+    name: 'a method bench from the palette: its row in the tree, stopped and resumed from the row, then Compare Methods with the report',
+    needs: [ACTIVATED],
+    timeout: 300_000,
+    async fn(ctx) {
+      const { page } = ctx;
+      const runsDir = path.join(ctx.workspace, 'runs');
+      const benchesBefore = new Set(benchFolders(runsDir));
+      await showFile(page, 'tiny.skd.json');
+      await runCommand(page, 'SKD: Run Method Bench');
+      // The methods pick opens with none, kd and skd ticked: take them as they are.
+      const methods = await answerQuickPick(page, { all: false, timeout: 10_000 });
+      if (!methods) throw new Error('Run Method Bench asked for no methods');
+      ctx.log(`  methods offered: ${methods.join(' / ').slice(0, 300)}`);
+      const seeds = page.locator('.quick-input-widget input');
+      await waitFor(async () => (await seeds.inputValue().catch(() => '')) === '5', { timeout: 10_000, what: 'the seeds box (default 5)' });
+      await seeds.fill('2');
+      await page.keyboard.press('Enter');
+      const bench = await waitFor(() => benchFolders(runsDir).find((d) => !benchesBefore.has(d)) ?? null, { timeout: 30_000, what: 'a new bench-methods-* folder in the runs folder' });
+      const name = path.basename(bench);
+      ctx.log(`  bench folder: ${name}`);
+      await showSkdSidebar(page);
+      /** @type {unknown} */
+      let lastRows = null;
+      const benchRow = async () => {
+        const rows = await treeRows(page);
+        lastRows = rows.map((r) => `${r.label} · ${r.description}`);
+        return rows.find((r) => r.label === name);
+      };
+      await waitFor(benchRow, { timeout: 30_000, what: `the tree row "${name}"` });
+      // Stopped once its students train: the running ones checkpoint, no other starts.
+      await waitFor(() => fs.readdirSync(bench).some((d) => /-s\d+$/.test(d) && runState(path.join(bench, d)).state === 'running'), {
+        timeout: 120_000,
+        interval: 200,
+        what: `a student of ${name} to be training`,
+      });
+      await runCommand(page, 'SKD: Stop Method Bench');
+      await waitFor(async () => /stopped; Run Method Bench on its row resumes it/.test(await page.locator('.notifications-toasts').innerText().catch(() => '')), {
+        timeout: 60_000,
+        what: 'the notice that the bench stopped',
+      });
+      const students = () => fs.readdirSync(bench).filter((d) => /-s\d+$/.test(d) && fs.statSync(path.join(bench, d)).isDirectory());
+      const states = students().map((d) => `${d}: ${runState(path.join(bench, d)).state}`);
+      ctx.log(`  after Stop: ${states.join(', ')}; row: ${(await benchRow())?.description}`);
+      if (states.some((s) => s.endsWith(': running'))) throw new Error(`a student still trains after Stop Method Bench: ${states.join(', ')}`);
+      // Resumed from the bench's row (its context menu), to the end.
+      // The row redraws as the listing catches up with the stopped runs: until then its menu is a running bench's.
+      await waitFor(async () => !/running/.test((await benchRow())?.description ?? 'running'), { timeout: 30_000, what: `the row "${name}" to show no running run` });
+      const row = experimentsPane(page).locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: name }) }).first();
+      const item = page.locator('.context-view .monaco-menu .action-item', { hasText: /Run Method Bench/ }).first();
+      await waitFor(
+        async () => {
+          await row.click({ button: 'right' });
+          if (await item.waitFor({ state: 'visible', timeout: 2000 }).then(() => true, () => false)) return true;
+          await page.keyboard.press('Escape');
+          return false;
+        },
+        { timeout: 20_000, what: `"Run Method Bench..." in the context menu of the row "${name}"` },
+      );
+      await item.hover();
+      await page.keyboard.press('Enter');
+      const done = await waitFor(async () => {
+        const r = await benchRow();
+        // Six runs: the teacher (seed 1's student alone), kd-s1, skd-s1 and seed 2's three.
+        return r && /^6\/6 done$/.test(r.description) ? r : null;
+      }, { timeout: 180_000, interval: 500, what: `the row "${name}" to say 6/6 done` }).catch((e) => {
+        throw new Error(`${e.message}; the tree: ${JSON.stringify(lastRows)}; on disk: ${fs.readdirSync(bench).filter((d) => fs.existsSync(path.join(bench, d, 'status.json'))).map((d) => `${d} ${runState(path.join(bench, d)).state}`).join(', ')}`);
+      });
+      ctx.log(`  resumed: ${done.label} · ${done.description}`);
+      const report = JSON.parse(fs.readFileSync(path.join(bench, 'report.json'), 'utf8'));
+      if (report.missing.length) throw new Error(`the bench report misses ${report.missing.join(', ')}`);
+      await ctx.shot('tree-bench', page.locator('.part.sidebar'));
+      // Compare Methods: grouped by method, the report's paired difference to KD on SKD's row.
+      await runCommand(page, 'SKD: Compare Methods');
+      await answerQuickPick(page, { match: name, timeout: 5000 });
+      const frame = await waitFor(async () => {
+        const f = await webviewFrame(page, 'table#compare-table', 5000).catch(() => null);
+        if (!f) return null;
+        return /of bench /.test(await f.locator('#compare-count').innerText().catch(() => '')) ? f : null;
+      }, { timeout: 40_000, what: `a comparison "of bench ${name}"` });
+      const groups = await waitFor(async () => {
+        const g = await frame.locator('table#compare-table tbody tr.group-row').evaluateAll((rs) => rs.map((r) => /** @type {HTMLElement} */ (r).dataset.group ?? ''));
+        return g.length >= 3 ? g : null;
+      }, { timeout: 15_000, what: 'one group row per method' });
+      if (['none', 'kd', 'skd'].some((m) => !groups.includes(m))) throw new Error(`group rows ${groups.join(', ')}, not none, kd and skd`);
+      const skdRow = (await frame.locator('table#compare-table tbody tr.group-row[data-group="skd"]').innerText()).replace(/\s+/g, ' ');
+      const kdRow = (await frame.locator('table#compare-table tbody tr.group-row[data-group="kd"]').innerText()).replace(/\s+/g, ' ');
+      ctx.log(`  skd: ${skdRow.slice(0, 200)} || kd: ${kdRow.slice(0, 200)}`);
+      const want = report.rows.find((/** @type {{ method: string }} */ r) => r.method === 'skd').vsKd.test;
+      const delta = await frame.locator('table#compare-table tbody tr.group-row[data-group="skd"] .delta:not(.held-out)').innerText().catch(() => '');
+      const shown = /Δ ([+\-−]\d+\.\d+)/.exec(delta)?.[1];
+      if (!/baseline/.test(kdRow)) throw new Error(`the kd group is not marked as the baseline: ${kdRow}`);
+      if (shown === undefined || Math.abs(Number(shown.replace('−', '-')) - want.mean * 100) > 0.006) throw new Error(`SKD's row shows ${shown} against KD; the report says ${(want.mean * 100).toFixed(2)}`);
+      await ctx.shot('compare-bench');
     },
   },
 ];

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { plannedRuns } from '../../../src/protocol/bench';
 import type { Experiment } from '../../../src/protocol/experiment';
 import {
   BENCH_METHODS,
@@ -9,7 +10,6 @@ import {
   formatDiff,
   formatMethodsTable,
   methodRows,
-  plannedRuns,
   readMethodsReport,
   runMethodsBench,
   studentExperiment,

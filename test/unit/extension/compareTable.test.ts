@@ -87,6 +87,7 @@ test('compare table: groups by method with mean ± sample std, ordered by the so
 
 test('compare table: grouped by sweep group, the report gives the paired Δ and names the baseline', () => {
   const sweep: CompareSweep = {
+    source: 'sweep',
     name: 'methods',
     baseline: 'kd',
     groups: [

@@ -40,6 +40,7 @@ const init: CompareInitMessage = {
   ],
   dirs: ['/r/m/kd-s1', '/r/m/skd-s1', '/r/m/kd-s2', '/r/m/skd-s2'],
   sweep: {
+    source: 'sweep',
     name: 'm',
     baseline: 'kd',
     groups: [

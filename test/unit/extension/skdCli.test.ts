@@ -2,7 +2,7 @@ import './vscodeMock';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { runCli, runCliJson } from '../../../src/extension/sweeps/skdCli';
+import { runCli, runCliJson } from '../../../src/extension/cli/skdCli';
 
 // The extension runs the `skd` it ships (dist/cli.js, built by `npm test` before the unit tests).
 const ROOT = path.resolve(__dirname, '..', '..', '..');

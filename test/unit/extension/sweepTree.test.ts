@@ -5,16 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunInfo } from '../../../src/protocol/lsp';
 import type { RunState } from '../../../src/protocol/runDir';
-import { buildTree, childrenOf, type SweepNode } from '../../../src/extension/runs/treeModel';
-import { findSweepFolders } from '../../../src/extension/sweeps/sweepFolders';
-import {
-  compareSweepFromReport,
-  parseSweepPlan,
-  sweepOutcome,
-  sweepProgress,
-  sweepProgressText,
-  sweepStudentDirs,
-} from '../../../src/extension/sweeps/sweepModel';
+import { buildTree, childrenOf, type PlannedNode } from '../../../src/extension/runs/treeModel';
+import { findPlannedFolders } from '../../../src/extension/runs/plannedFolders';
+import { compareSweepFromReport, parseSweepPlan, sweepOutcome } from '../../../src/extension/sweeps/sweepModel';
+import { folderProgress, progressText, studentDirs } from '../../../src/extension/runs/plannedFolder';
 import { groupStats, type SweepReport } from '../../../src/trainer/sweep/report';
 
 const plan = {
@@ -55,18 +49,18 @@ test('sweep plan: read from sweep.json; a bad one names the file and the field',
 });
 
 test('sweep progress: counts by state over the planned runs, as a short line', () => {
-  const p = sweepProgress(sweep, runs);
+  const p = folderProgress(sweep, runs);
   assert.deepEqual(p, { total: 5, done: 2, running: 1, queued: 0, failed: 1, stopped: 0 });
-  assert.equal(sweepProgressText(p), '2/5 done · 1 running · 1 failed');
-  assert.equal(sweepProgressText(sweepProgress(sweep, [])), '0/5 done');
+  assert.equal(progressText(p), '2/5 done · 1 running · 1 failed');
+  assert.equal(progressText(folderProgress(sweep, [])), '0/5 done');
   // Compare Sweep shows the students that have a run directory, in plan order.
-  assert.deepEqual(sweepStudentDirs(sweep, runs), ['/w/runs/methods/kd-s1', '/w/runs/methods/skd-s1', '/w/runs/methods/kd-s2']);
+  assert.deepEqual(studentDirs(sweep, runs), ['/w/runs/methods/kd-s1', '/w/runs/methods/skd-s1', '/w/runs/methods/kd-s2']);
 });
 
 test('tree: a sweep is a row of its own with its runs under it (not under "Other runs")', () => {
   const roots = buildTree([{ file: '/w/a.skd.json', name: 'a' }, { file: '/w/methods.sweep.skd.json', name: 'methods' }], runs, '/w', [sweep]);
   assert.deepEqual(roots.map((r) => r.label), ['a.skd.json', 'methods.sweep.skd.json', 'sweep methods', 'Other runs']);
-  const row = roots[2] as SweepNode;
+  const row = roots[2] as PlannedNode;
   assert.equal(row.kind, 'sweep');
   assert.equal(row.description, '2/5 done · 1 running · 1 failed');
   assert.equal(row.contextValue, 'skdSweep');
@@ -97,13 +91,13 @@ test('sweep folders: found under the runs folder and beside known runs; a broken
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'skd-sweeps-b-'));
     fs.writeFileSync(path.join(elsewhere, 'sweep.json'), JSON.stringify({ ...plan, name: 'far' }));
     const warnings: string[] = [];
-    const found = await findSweepFolders(root, [path.join(elsewhere, 'kd-s1')], (w) => warnings.push(w));
+    const found = await findPlannedFolders(root, [path.join(elsewhere, 'kd-s1')], (w) => warnings.push(w));
     fs.rmSync(elsewhere, { recursive: true, force: true });
     assert.deepEqual(found.map((s) => s.name), ['far', 'methods']);
     assert.equal(found[1]?.dir, path.join(root, 'methods'));
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] ?? '', /broken[/\\]sweep\.json: not valid JSON/);
-    assert.deepEqual(await findSweepFolders(path.join(root, 'missing'), [], () => undefined), []);
+    assert.deepEqual(await findPlannedFolders(path.join(root, 'missing'), [], () => undefined), []);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

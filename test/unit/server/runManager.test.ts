@@ -162,6 +162,33 @@ describe('run manager (stand-in command line)', () => {
     }
   });
 
+  it('lists from disk a run it followed to its end and another process took up since', async () => {
+    await connect();
+    // A bench's run: started outside this server, followed (adopted) while it trains, stopped.
+    const file = experiment('benched', { epochs: 1000, epochMs: 40 });
+    const dir = path.join(tmp, 'runs', 'bench-methods-1', 'kd-s1');
+    const first = spawn(process.execPath, [FAKE_CLI, 'run', file, '--run-dir', dir], { stdio: 'ignore' });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => fs.existsSync(path.join(dir, 'status.json')) && (clearInterval(t), resolve()), 20);
+    });
+    const list = async () => (await c.client.sendRequest(ListRunsRequest.type, { folders: [path.join(tmp, 'runs')] })).find((r) => r.dir === dir)?.status.state;
+    assert.equal(await list(), 'running');
+    first.kill('SIGTERM');
+    await rec.state(dir, 'stopped');
+    // The bench resumes it in a process of its own, to the end.
+    const second = spawn(process.execPath, [FAKE_CLI, 'resume', dir], { stdio: 'ignore' });
+    try {
+      let state: string | undefined;
+      for (let i = 0; i < 200 && state !== 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        state = await list();
+      }
+      assert.equal(state, 'running', 'the resumed run, not our record of its stop');
+    } finally {
+      second.kill('SIGKILL');
+    }
+  });
+
   it('reports work-done progress and stops the run when the client cancels it', async () => {
     await connect();
     const run = await start(experiment('progress', { epochs: 1000, epochMs: 30 }), 'token-1');
