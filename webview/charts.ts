@@ -52,6 +52,10 @@ export interface SeriesSpec {
   color: string;
   dashed?: boolean;
   thin?: boolean;
+  /** Points only, no line (a mean per group). */
+  markers?: boolean;
+  /** A bar between its two points, without markers (a ± std); kept out of the legend. */
+  errorBar?: boolean;
   yAxisID?: string;
 }
 
@@ -65,8 +69,9 @@ function dataset(spec: SeriesSpec): LineDataset {
     backgroundColor: spec.color,
     borderWidth: spec.thin ? 1 : 2,
     borderDash: spec.dashed ? [5, 4] : [],
-    pointRadius: spec.thin ? 0 : 2,
-    tension: 0.2,
+    pointRadius: spec.thin || spec.errorBar ? 0 : spec.markers ? 5 : 2,
+    showLine: !spec.markers,
+    tension: spec.errorBar ? 0 : 0.2,
     yAxisID: spec.yAxisID ?? 'y',
     parsing: false,
   };
@@ -109,6 +114,18 @@ export class LineChart {
   setXTitle(text: string): void {
     const x = (this.chart.options.scales as Scales).x as { title?: { text?: string } } | undefined;
     if (x?.title && x.title.text !== text) x.title.text = text;
+  }
+
+  /** Names the x axis's whole-number positions (0, 1, ...) after `labels`: one per group. */
+  setXLabels(labels: readonly string[]): void {
+    const x = (this.chart.options.scales as Scales).x as Record<string, unknown>;
+    x.min = -0.5;
+    x.max = Math.max(0.5, labels.length - 0.5);
+    x.ticks = { autoSkip: false, callback: (v: number | string): string => labels[Number(v)] ?? '' };
+    // A tick at each group's position (a linear axis would put them at the half steps from -0.5).
+    x.afterBuildTicks = (axis: { ticks: { value: number }[] }): void => {
+      axis.ticks = labels.map((_, i) => ({ value: i }));
+    };
   }
 
   /** Replaces the y axis (type, limits, ticks), e.g. for another metric or a log scale. */

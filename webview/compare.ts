@@ -21,6 +21,7 @@ import {
   formatCell,
   formatDelta,
   formatMeanStd,
+  groupAccuracySeries,
   groupColumnLabel,
   groupRows,
   isAccuracyMetric,
@@ -40,6 +41,7 @@ Chart.register(zoomPlugin);
 
 export class ComparePage {
   private readonly chart: LineChart;
+  private readonly groupChart: LineChart;
   private readonly table = byId<HTMLTableElement>('compare-table');
   private view: CompareViewState;
   private runs: CompareRun[] = [];
@@ -62,6 +64,10 @@ export class ComparePage {
         zoom: { wheel: { enabled: true, modifierKey: 'ctrl' }, pinch: { enabled: true }, drag: { enabled: true, modifierKey: 'shift' }, mode: 'xy' },
         pan: { enabled: true, mode: 'xy' },
       },
+    });
+    // Only the axes: the group chart takes no zoom (a handful of points), and its legend leaves the ± bars out.
+    this.groupChart = new LineChart(byId('chart-groups'), 'group', { y: { type: 'linear', ticks: percentTicks } }, {
+      legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item: { text?: string }) => Boolean(item.text) } },
     });
     this.buildToolbar();
     this.table.addEventListener('click', (e) => {
@@ -189,6 +195,30 @@ export class ComparePage {
     const shown = rows.length === this.runs.length ? `${this.runs.length} runs` : `${rows.length} of ${this.runs.length} runs`;
     setText('compare-count', `${shown}${this.sweep ? ` of ${this.sweep.source} ${this.sweep.name}` : ''}`);
     this.renderChart(rows);
+    this.renderGroupChart(rows);
+  }
+
+  /** Grouped: per group, the student's test accuracy, mean ± std over the runs the filter shows. */
+  private renderGroupChart(shown: number[]): void {
+    const section = byId('group-chart');
+    const grouped = this.view.groupBy !== 'none';
+    section.hidden = !grouped;
+    const canvas = this.groupChart.canvas;
+    if (!grouped) {
+      canvas.dataset.groups = '0';
+      return;
+    }
+    const { labels, means, bars } = groupAccuracySeries(groupRows(this.runs, this.view, this.sweep, shown));
+    const caption = canvas.closest('figure')?.querySelector('figcaption');
+    const by = this.groupSelect.selectedOptions[0]?.textContent ?? this.view.groupBy;
+    if (caption?.firstChild) caption.firstChild.textContent = `Student test accuracy by ${by}`;
+    this.groupChart.setXTitle(by);
+    this.groupChart.setXLabels(labels);
+    this.groupChart.update([
+      { label: 'mean', data: means, color: color(0), markers: true },
+      ...bars.map((data) => ({ label: '', data, color: color(0), errorBar: true })),
+    ]);
+    canvas.dataset.groups = String(labels.length);
   }
 
   private renderHead(columns: Column[]): void {

@@ -6,6 +6,7 @@
  */
 import { meanStd, type MeanStd } from '../src/protocol/stats';
 import type { CompareRun, CompareSweep, CompareViewState, PairedDelta } from '../src/protocol/webview';
+import type { Point } from './dashboardModel';
 
 export { meanStd, type MeanStd };
 
@@ -304,4 +305,27 @@ export function groupColumnLabel(source: CompareSweep | undefined): string {
 /** The command whose report the group rows' paired differences come from. */
 export function reportCommand(source: CompareSweep | undefined): string {
   return source?.source === 'bench' ? 'skd bench methods --report' : 'skd sweep report';
+}
+
+/**
+ * The group chart's series (pure): per group, in the table's order, the mean of the student's test
+ * accuracy at x = its index, and its ± std as a vertical bar from mean − std to mean + std.
+ * Groups without a finished run are left out.
+ */
+export function groupAccuracySeries(groups: readonly RowGroup[]): { labels: string[]; means: Point[]; bars: Point[][] } {
+  const labels: string[] = [];
+  const means: Point[] = [];
+  const bars: Point[][] = [];
+  for (const g of groups) {
+    const s = g.stats.studentAcc;
+    if (!s || s.n === 0 || !Number.isFinite(s.mean)) continue;
+    const x = labels.length;
+    labels.push(g.key);
+    means.push({ x, y: s.mean });
+    bars.push([
+      { x, y: s.mean - s.std },
+      { x, y: s.mean + s.std },
+    ]);
+  }
+  return { labels, means, bars };
 }

@@ -102,6 +102,9 @@ function compareBody(): string {
   </section>
   <section class="grid single">
       ${chart('chart-compare', 'Student validation accuracy', 'per epoch, all runs overlaid')}
+  </section>
+  <section id="group-chart" class="grid single" hidden>
+      ${chart('chart-groups', 'Student test accuracy by group', 'mean ± std of the runs the filter shows, per group')}
   </section>`;
 }
 

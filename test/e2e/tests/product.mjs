@@ -502,6 +502,12 @@ export const tests = [
       const shown = /Δ ([+\-−]\d+\.\d+)/.exec(delta)?.[1];
       if (!/baseline/.test(kdRow)) throw new Error(`the kd group is not marked as the baseline: ${kdRow}`);
       if (shown === undefined || Math.abs(Number(shown.replace('−', '-')) - want.mean * 100) > 0.006) throw new Error(`SKD's row shows ${shown} against KD; the report says ${(want.mean * 100).toFixed(2)}`);
+      // The group chart: the student's test accuracy, mean ± std, a point per method.
+      await waitFor(async () => (await frame.locator('#group-chart').isVisible()) && Number(await frame.locator('canvas#chart-groups').getAttribute('data-groups')) === 3, {
+        timeout: 10_000,
+        what: 'the group chart (canvas#chart-groups) with a point per method',
+      });
+      await frame.locator('#group-chart').scrollIntoViewIfNeeded();
       await ctx.shot('compare-bench');
     },
   },

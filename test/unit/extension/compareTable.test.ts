@@ -10,6 +10,7 @@ import {
   formatMeanStd,
   groupableColumns,
   groupKeyOf,
+  groupAccuracySeries,
   groupRows,
   meanStd,
   metricOptions,
@@ -76,6 +77,14 @@ test('compare table: groups by method with mean ± sample std, ordered by the so
   assert.equal(formatMeanStd('pct', skd.stats.studentAcc), '85.0 ± 1.4%');
   assert.equal(formatMeanStd('pct', groups[2]?.stats.studentAcc), '–');
   assert.equal(formatMeanStd('pct', meanStd([0.5])), '50.0%');
+  // The group chart: a mean and a ± std bar per group in the table's order; a group with no finished run is left out.
+  const series = groupAccuracySeries(groups);
+  assert.deepEqual(series.labels, ['skd', 'kd']);
+  assert.deepEqual(series.means.map((p) => p.x), [0, 1]);
+  assert.ok(Math.abs((series.means[0]?.y ?? 0) - 0.85) < 1e-12);
+  const bar = series.bars[0] ?? [];
+  assert.ok(Math.abs((bar[0]?.y ?? 0) - (0.85 - 0.01 * Math.SQRT2)) < 1e-12 && Math.abs((bar[1]?.y ?? 0) - (0.85 + 0.01 * Math.SQRT2)) < 1e-12);
+  assert.deepEqual([bar[0]?.x, bar[1]?.x], [0, 0]);
   // Ascending puts the weakest group first; a text sort orders groups by name.
   assert.deepEqual(groupRows(runs, { groupBy: 'method', sortKey: 'studentAcc', sortDir: 'asc' }).map((g) => g.key), ['kd', 'skd', 'none']);
   assert.deepEqual(groupRows(runs, { groupBy: 'method', sortKey: 'method', sortDir: 'desc' }).map((g) => g.key), ['skd', 'none', 'kd']);
