@@ -14,10 +14,10 @@ import * as vscode from 'vscode';
 import { BENCH_FILES, DEFAULT_BENCH_SEEDS } from '../../protocol/bench';
 import { BUILTIN_METHOD_SUMMARIES } from '../../protocol/methods';
 import { announceEnd, startCliJob, type FolderJobDeps } from '../cli/cliJob';
+import { compareFolder } from '../compare/compareFolder';
 import { EXPERIMENT_SUFFIX } from '../constants';
 import { experimentFileFromArg } from '../runs/commandArgs';
 import { pickExperimentFile } from '../runs/pickers';
-import { studentDirs } from '../runs/plannedFolder';
 import { SWEEP_FILE_SUFFIX } from '../runs/treeModel';
 import { runsFolder, workspaceRoot } from '../settings';
 import { requireTrust } from '../trust';
@@ -158,28 +158,13 @@ export class BenchCommands implements vscode.Disposable {
 
   /** The comparison of a bench's students, grouped by method, with the bench report's paired differences. */
   async compareBench(arg?: unknown): Promise<void> {
-    await this.deps.tree.scanFolders();
-    const benches = this.deps.tree.plannedFolders().filter((f) => f.kind === 'bench');
-    let dir = benchDirFromArg(arg);
-    if (!dir) {
-      const picked = await vscode.window.showQuickPick(
-        benches.map((b) => ({ label: b.name, description: b.groups.join(', '), detail: b.dir, dir: b.dir })),
-        { placeHolder: 'Method bench to compare' },
-      );
-      dir = picked?.dir;
-    }
-    const bench = dir ? benches.find((b) => b.dir === path.resolve(dir as string)) : undefined;
-    if (!bench) {
-      if (dir) void vscode.window.showErrorMessage(`SKD: ${dir} is not a method bench folder (no ${BENCH_FILES.plan}).`);
-      else if (benches.length === 0) void vscode.window.showInformationMessage('SKD: no method bench in the runs folder yet (SKD: Run Method Bench starts one).');
-      return;
-    }
-    const dirs = studentDirs(bench, this.deps.store.all());
-    if (dirs.length === 0) {
-      void vscode.window.showInformationMessage(`SKD: bench ${bench.name} has no student runs yet (its teacher trains first).`);
-      return;
-    }
-    this.deps.openCompare(dirs);
+    await compareFolder(this.deps, 'bench', benchDirFromArg(arg), {
+      placeHolder: 'Method bench to compare',
+      describe: (b) => ({ description: b.groups.join(', '), detail: b.dir }),
+      notFolder: (dir) => `SKD: ${dir} is not a method bench folder (no ${BENCH_FILES.plan}).`,
+      noneYet: 'SKD: no method bench in the runs folder yet (SKD: Run Method Bench starts one).',
+      noStudents: (b) => `SKD: bench ${b.name} has no student runs yet (its teacher trains first).`,
+    });
   }
 
   dispose(): void {

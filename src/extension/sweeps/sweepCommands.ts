@@ -18,8 +18,9 @@ import { requireTrust } from '../trust';
 import { findOnPath } from '../../trainer/util/findOnPath';
 import { SWEEP_FILES } from '../../protocol/sweep';
 import { announceEnd, startCliJob, type FolderJobDeps } from '../cli/cliJob';
+import { compareFolder } from '../compare/compareFolder';
 import { runCli } from '../cli/skdCli';
-import { folderProgress, studentDirs, type PlannedFolder } from '../runs/plannedFolder';
+import { folderProgress } from '../runs/plannedFolder';
 import { sweepOutcome, type Executor } from './sweepModel';
 
 /** The sweep's name (its folder under the runs folder), read from the file; undefined when unreadable. */
@@ -145,27 +146,12 @@ export class SweepCommands implements vscode.Disposable {
   }
 
   async compareSweep(arg?: unknown): Promise<void> {
-    await this.deps.tree.scanFolders();
-    const sweeps = this.deps.tree.plannedFolders().filter((s) => s.kind === 'sweep');
-    let dir = sweepDirFromArg(arg);
-    if (!dir) {
-      const picked = await vscode.window.showQuickPick(
-        sweeps.map((s) => ({ label: s.name, description: s.dir, sweep: s })),
-        { placeHolder: 'Sweep to compare' },
-      );
-      dir = picked?.sweep.dir;
-    }
-    const sweep: PlannedFolder | undefined = dir ? sweeps.find((s) => s.dir === path.resolve(dir as string)) : undefined;
-    if (!sweep) {
-      if (dir) void vscode.window.showErrorMessage(`SKD: ${dir} is not a sweep folder (no sweep.json).`);
-      return;
-    }
-    const dirs = studentDirs(sweep, this.deps.store.all());
-    if (dirs.length === 0) {
-      void vscode.window.showInformationMessage(`SKD: sweep ${sweep.name} has no student runs yet.`);
-      return;
-    }
-    this.deps.openCompare(dirs);
+    await compareFolder(this.deps, 'sweep', sweepDirFromArg(arg), {
+      placeHolder: 'Sweep to compare',
+      describe: (s) => ({ description: s.dir }),
+      notFolder: (dir) => `SKD: ${dir} is not a sweep folder (no sweep.json).`,
+      noStudents: (s) => `SKD: sweep ${s.name} has no student runs yet.`,
+    });
   }
 
   private async pickSweepFile(): Promise<string | undefined> {
